@@ -1,0 +1,5 @@
+"""``python -m raci_sync`` runs the CLI."""
+
+from raci_sync.cli import main
+
+main()

@@ -1,0 +1,5 @@
+"""Connectors: one module per API over one shared HTTP layer (``http.py``)."""
+
+from raci_sync.connectors.base import CONNECTORS, Connector, connector_class, make_connector
+
+__all__ = ["CONNECTORS", "Connector", "connector_class", "make_connector"]

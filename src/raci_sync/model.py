@@ -1,0 +1,192 @@
+"""The normalized model: what every connector produces and every report reads (PRODUCT §2).
+
+Nothing here knows which API a task came from, and nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+LETTERS = ("R", "A", "C", "I")
+
+
+class State(StrEnum):
+    """Where a task stands; only open tasks are checked."""
+
+    OPEN = "open"
+    DONE = "done"
+    ARCHIVED = "archived"
+
+
+class Severity(StrEnum):
+    """How bad a finding is; ordered by ``rank``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account in one source, as the API reports it (a user, member or team member)."""
+
+    source: str
+    id: str
+    name: str | None = None
+    username: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One raw field of a task that may name people or carry a number.
+
+    ``key`` is the field's stable reference: ``assignee``, ``members``, ``followers`` or
+    ``subscribers`` for the tools' built-in people fields, ``field`` for a custom field or
+    monday column (then ``id`` and ``title`` identify it). ``accounts`` are account ids of the
+    same source (monday teams already expanded to their members); ``names`` are free-text person
+    names (a Trello text or dropdown field naming people, comma-separated in the tool).
+    """
+
+    key: str
+    id: str | None = None
+    title: str | None = None
+    kind: str | None = None  # people | number | text | enum | date | status ...
+    accounts: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    number: float | None = None
+    text: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How reports name this field in ``via`` (``assignee``, ``custom_field:Accountable``)."""
+        if self.key == "field":
+            return f"custom_field:{self.title or self.id}"
+        return self.key
+
+
+@dataclass(frozen=True)
+class Task:
+    """One card / task / item, normalized."""
+
+    source: str
+    id: str
+    title: str
+    url: str | None = None
+    container: str | None = None  # board / project
+    container_id: str | None = None
+    group: str | None = None  # list / section / group
+    state: State = State.OPEN
+    due: date | None = None
+    start: date | None = None
+    updated: datetime | None = None
+    parent_id: str | None = None
+    labels: tuple[str, ...] = ()
+    fields: tuple[FieldValue, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.id)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is State.OPEN
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one connector read from one source in one fetch: complete, or never returned."""
+
+    source: str
+    kind: str
+    tasks: tuple[Task, ...]
+    accounts: tuple[Account, ...]
+    containers: tuple[str, ...] = ()
+    fetched_at: datetime | None = None
+    requests: int = 0  # HTTP requests the fetch made (for benchmarks and the run record)
+    state: dict[str, str] = field(default_factory=dict)  # per-container cursors for incremental sync
+
+
+@dataclass(frozen=True)
+class Person:
+    """One human across tools: from the roster, or an unmatched account standing for itself."""
+
+    key: str  # stable id: "roster:<name>" or "<source>:<account id>"
+    name: str
+    emails: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()  # "kind:id-or-username"
+    hats: tuple[str, ...] = ()
+    capacity: float | None = None
+    away: tuple[tuple[date, date], ...] = ()
+    matched: bool = True  # False for an account no roster entry matched
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """(task, person, letter, via): one RACI letter and the field or rule that gave it."""
+
+    source: str
+    task_id: str
+    person: str  # Person.key
+    person_name: str
+    letter: str
+    via: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check result, about a task or a person."""
+
+    check: str
+    severity: Severity
+    message: str
+    source: str | None = None
+    task_id: str | None = None
+    task: str | None = None
+    person: str | None = None
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkloadLine:
+    """One person's load in the window (PRODUCT §4)."""
+
+    person: str
+    load: float
+    capacity: float | None
+    utilisation: float | None
+    status: str  # ok | over | critical | unmonitored
+    open_tasks: int
+
+
+@dataclass(frozen=True)
+class SourceRun:
+    """How one source fared in a run."""
+
+    name: str
+    kind: str
+    status: str  # ok | failed | skipped
+    tasks: int = 0
+    requests: int = 0
+    error: str | None = None
+    synced_at: datetime | None = None  # when its current (last good) snapshot was taken
+
+
+@dataclass(frozen=True)
+class Run:
+    """One sync: when, and how each source fared."""
+
+    started: datetime
+    finished: datetime | None
+    sources: tuple[SourceRun, ...] = ()
+    id: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        return any(s.status == "failed" for s in self.sources)
