@@ -206,8 +206,10 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            [f"config file {p} does not exist (give --config PATH, set $RACI_CONFIG, or create "
-             "./raci.toml from config.example.toml)"]
+            [
+                f"config file {p} does not exist (give --config PATH, set $RACI_CONFIG, or create "
+                "./raci.toml from config.example.toml)"
+            ]
         ) from None
     except OSError as exc:
         raise ConfigError([f"config file {p} cannot be read: {exc.strerror}"]) from None
@@ -260,8 +262,11 @@ class _Reader:
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in self.env:
-                self.problem(where, f"environment variable {name} is not set (referenced as "
-                             f"${{{name}}}); export it before running raci")
+                self.problem(
+                    where,
+                    f"environment variable {name} is not set (referenced as "
+                    f"${{{name}}}); export it before running raci",
+                )
                 return ""
             return self.env[name]
 
@@ -283,7 +288,7 @@ class _Reader:
             return None
         if isinstance(raw, str) and not _ENV_REF.search(raw):
             self.warnings.append(
-                f"{_join(where, k)} holds a literal secret; write \"${{NAME}}\" and export NAME "
+                f'{_join(where, k)} holds a literal secret; write "${{NAME}}" and export NAME '
                 "instead, so the config file holds no secrets"
             )
         return Secret(value)
@@ -295,12 +300,18 @@ class _Reader:
         if isinstance(v, str):
             v = [v]
         if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            self.problem(_join(where, k), "must be a list of strings, e.g. [\"a\", \"b\"]")
+            self.problem(_join(where, k), 'must be a list of strings, e.g. ["a", "b"]')
             return default
         return tuple(self.expand(x, f"{_join(where, k)}[{i}]") for i, x in enumerate(v))
 
     def number(
-        self, t: dict[str, Any], k: str, where: str, default: Any, *, minimum: float = 0,
+        self,
+        t: dict[str, Any],
+        k: str,
+        where: str,
+        default: Any,
+        *,
+        minimum: float = 0,
         integer: bool = False,
     ) -> Any:
         if k not in t:
@@ -325,12 +336,15 @@ class _Reader:
             return default
         return v
 
-    def choice(self, t: dict[str, Any], k: str, where: str, choices: tuple[str, ...],
-               default: Any) -> Any:
+    def choice(
+        self, t: dict[str, Any], k: str, where: str, choices: tuple[str, ...], default: Any
+    ) -> Any:
         v = self.string(t, k, where, default)
         if v is not None and v not in choices:
-            self.problem(_join(where, k), f"must be one of {', '.join(choices)}, got {v!r}"
-                         f"{_suggest(v, choices)}")
+            self.problem(
+                _join(where, k),
+                f"must be one of {', '.join(choices)}, got {v!r}{_suggest(v, choices)}",
+            )
             return default
         return v
 
@@ -352,14 +366,19 @@ class _Reader:
     # -- sections ---------------------------------------------------------------------------
 
     def config(self, raw: dict[str, Any], path: Path | None) -> Config:
-        top = self.keys(raw, "", ("store", "timezone", "source", "person", "rule", "checks",
-                                  "workload", "email"))
+        top = self.keys(
+            raw,
+            "",
+            ("store", "timezone", "source", "person", "rule", "checks", "workload", "email"),
+        )
         tz = self.string(top, "timezone", "", "UTC")
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            self.problem("timezone", f"unknown time zone {tz!r}; use an IANA name such as "
-                         "\"Europe/Copenhagen\"")
+            self.problem(
+                "timezone",
+                f'unknown time zone {tz!r}; use an IANA name such as "Europe/Copenhagen"',
+            )
             tz = "UTC"
         store = self.string(top, "store", "")
         if store and path is not None and "://" not in store and not Path(store).is_absolute():
@@ -390,36 +409,66 @@ class _Reader:
             seen.add(n)
 
     def source(self, w: str, t: dict[str, Any]) -> SourceConfig:
-        self.keys(t, w, ("name", "kind", "key", "token", "boards", "workspace", "projects",
-                         "base_url", "api_version", "done_lists", "roles", "fields", "timeout"))
+        self.keys(
+            t,
+            w,
+            (
+                "name",
+                "kind",
+                "key",
+                "token",
+                "boards",
+                "workspace",
+                "projects",
+                "base_url",
+                "api_version",
+                "done_lists",
+                "roles",
+                "fields",
+                "timeout",
+            ),
+        )
         name = self.string(t, "name", w)
         if not name:
-            self.problem(_join(w, "name"), "is required: a unique label such as \"indhold\"")
+            self.problem(_join(w, "name"), 'is required: a unique label such as "indhold"')
             name = w
         kind = self.choice(t, "kind", w, KINDS, None)
         if "kind" not in t:
             self.problem(_join(w, "kind"), f"is required: one of {', '.join(KINDS)}")
         token = self.secret(t, "token", w)
         if token is None:
-            self.problem(_join(w, "token"), "is required, e.g. token = \"${ASANA_TOKEN}\"")
+            self.problem(_join(w, "token"), 'is required, e.g. token = "${ASANA_TOKEN}"')
         key = self.secret(t, "key", w)
         if kind == "trello" and key is None:
-            self.problem(_join(w, "key"), "is required for trello, e.g. key = \"${TRELLO_KEY}\"")
-        self.only_for(t, w, kind, {"key": "trello", "boards": ("trello", "monday"),
-                                   "workspace": "asana", "projects": "asana",
-                                   "api_version": "monday", "done_lists": "trello"})
+            self.problem(_join(w, "key"), 'is required for trello, e.g. key = "${TRELLO_KEY}"')
+        self.only_for(
+            t,
+            w,
+            kind,
+            {
+                "key": "trello",
+                "boards": ("trello", "monday"),
+                "workspace": "asana",
+                "projects": "asana",
+                "api_version": "monday",
+                "done_lists": "trello",
+            },
+        )
         base_url = self.string(t, "base_url", w)
         if base_url and not re.match(r"^https?://", base_url):
-            self.problem(_join(w, "base_url"), f"must start with https:// or http://, got "
-                         f"{base_url!r}")
+            self.problem(
+                _join(w, "base_url"), f"must start with https:// or http://, got {base_url!r}"
+            )
         api_version = self.string(t, "api_version", w, DEFAULT_API_VERSION)
         if not re.fullmatch(r"\d{4}-\d{2}", api_version):
-            self.problem(_join(w, "api_version"), f"must look like \"2026-07\", got "
-                         f"{api_version!r}")
+            self.problem(_join(w, "api_version"), f'must look like "2026-07", got {api_version!r}')
         fields_t = self.keys(t.get("fields", {}), _join(w, "fields"), ("effort", "due", "status"))
         fw = _join(w, "fields")
-        fields = FieldsConfig(self.string(fields_t, "effort", fw), self.string(fields_t, "due", fw),
-                              self.string(fields_t, "status", fw))
+        fields = FieldsConfig(
+            self.string(fields_t, "effort", fw),
+            self.string(fields_t, "due", fw),
+            self.string(fields_t, "status", fw),
+        )
         return SourceConfig(
             name=name,
             kind=kind or "",
@@ -436,15 +485,17 @@ class _Reader:
             timeout=self.number(t, "timeout", w, 30.0, minimum=1),
         )
 
-    def only_for(self, t: dict[str, Any], w: str, kind: str | None,
-                 allowed: dict[str, str | tuple[str, ...]]) -> None:
+    def only_for(
+        self, t: dict[str, Any], w: str, kind: str | None, allowed: dict[str, str | tuple[str, ...]]
+    ) -> None:
         if kind is None:
             return
         for k, kinds in allowed.items():
             kinds_t = (kinds,) if isinstance(kinds, str) else kinds
             if k in t and kind not in kinds_t:
-                self.problem(_join(w, k), f"applies only to {' and '.join(kinds_t)} sources, "
-                             f"not {kind}")
+                self.problem(
+                    _join(w, k), f"applies only to {' and '.join(kinds_t)} sources, not {kind}"
+                )
 
     def roles(self, t: Any, w: str, kind: str | None) -> dict[str, tuple[str, ...]]:
         table = self.keys(t, w, LETTERS)
@@ -457,12 +508,17 @@ class _Reader:
             for i, ref in enumerate(refs):
                 if ref.startswith("field:"):
                     if not ref[6:].strip():
-                        self.problem(f"{w}.{letter}[{i}]", "field: needs a name or id, e.g. "
-                                     "\"field:Accountable\"")
+                        self.problem(
+                            f"{w}.{letter}[{i}]",
+                            'field: needs a name or id, e.g. "field:Accountable"',
+                        )
                 elif kind and ref not in builtin:
                     known = [*builtin, "field:<name or id>"]
-                    self.problem(f"{w}.{letter}[{i}]", f"{ref!r} is not a people field of "
-                                 f"{kind}; use one of {', '.join(known)}{_suggest(ref, builtin)}")
+                    self.problem(
+                        f"{w}.{letter}[{i}]",
+                        f"{ref!r} is not a people field of "
+                        f"{kind}; use one of {', '.join(known)}{_suggest(ref, builtin)}",
+                    )
             base[letter] = refs
         return base
 
@@ -479,8 +535,10 @@ class _Reader:
         for i, a in enumerate(accounts):
             kind, _, ident = a.partition(":")
             if kind not in KINDS or not ident:
-                self.problem(f"{w}.accounts[{i}]", f"{a!r} must look like \"trello:username\", "
-                             f"\"asana:<gid>\" or \"monday:<id>\"")
+                self.problem(
+                    f"{w}.accounts[{i}]",
+                    f'{a!r} must look like "trello:username", "asana:<gid>" or "monday:<id>"',
+                )
         capacity = self.number(t, "capacity", w, None)
         return PersonConfig(
             name=name or w,
@@ -493,7 +551,7 @@ class _Reader:
 
     def away(self, v: Any, w: str) -> tuple[tuple[date, date], ...]:
         if not isinstance(v, list):
-            self.problem(w, "must be a list like [{ from = \"2026-12-21\", to = \"2027-01-03\" }]")
+            self.problem(w, 'must be a list like [{ from = "2026-12-21", to = "2027-01-03" }]')
             return ()
         out = []
         for i, item in enumerate(v):
@@ -524,10 +582,13 @@ class _Reader:
 
     def rule(self, w: str, t: dict[str, Any]) -> RuleConfig:
         self.keys(t, w, ("match", "mode", *LETTERS))
-        match = self.keys(t.get("match", {}), _join(w, "match"),
-                          ("source", "container", "group", "label", "title"))
+        match = self.keys(
+            t.get("match", {}),
+            _join(w, "match"),
+            ("source", "container", "group", "label", "title"),
+        )
         if not match:
-            self.problem(_join(w, "match"), "is required, e.g. match = { group = \"Strategi\" }")
+            self.problem(_join(w, "match"), 'is required, e.g. match = { group = "Strategi" }')
         clean: dict[str, str] = {}
         for k in list(match):
             s = self.string(match, k, _join(w, "match"))
@@ -541,44 +602,61 @@ class _Reader:
             clean[k] = s
         letters = {L: self.string(t, L, w) for L in LETTERS if L in t}
         if not letters:
-            self.problem(w, "names no letter; add e.g. A = \"hat:strategist\"")
-        return RuleConfig(match=clean, letters={k: v for k, v in letters.items() if v},
-                          mode=self.choice(t, "mode", w, ("fill", "suggest"), "fill"))
+            self.problem(w, 'names no letter; add e.g. A = "hat:strategist"')
+        return RuleConfig(
+            match=clean,
+            letters={k: v for k, v in letters.items() if v},
+            mode=self.choice(t, "mode", w, ("fill", "suggest"), "fill"),
+        )
 
     def checks(self, v: Any) -> ChecksConfig:
         w = "checks"
-        t = self.keys(v, w, ("max_responsible", "max_consulted", "implied_responsible", "disable",
-                             "bottleneck_share", "bottleneck_min_tasks", "overload_error"))
+        t = self.keys(
+            v,
+            w,
+            (
+                "max_responsible",
+                "max_consulted",
+                "implied_responsible",
+                "disable",
+                "bottleneck_share",
+                "bottleneck_min_tasks",
+                "overload_error",
+            ),
+        )
         disable = self.strings(t, "disable", w, ())
         for i, c in enumerate(disable):
             if c not in CHECK_IDS:
-                self.problem(f"checks.disable[{i}]", f"unknown check id {c!r}"
-                             f"{_suggest(c, CHECK_IDS)}")
+                self.problem(
+                    f"checks.disable[{i}]", f"unknown check id {c!r}{_suggest(c, CHECK_IDS)}"
+                )
         d = ChecksConfig()
         return ChecksConfig(
-            max_responsible=self.number(t, "max_responsible", w, d.max_responsible, minimum=1,
-                                        integer=True),
+            max_responsible=self.number(
+                t, "max_responsible", w, d.max_responsible, minimum=1, integer=True
+            ),
             max_consulted=self.number(t, "max_consulted", w, d.max_consulted, integer=True),
             implied_responsible=self.boolean(t, "implied_responsible", w, d.implied_responsible),
             disable=disable,
             bottleneck_share=self.number(t, "bottleneck_share", w, d.bottleneck_share),
-            bottleneck_min_tasks=self.number(t, "bottleneck_min_tasks", w,
-                                             d.bottleneck_min_tasks, integer=True),
+            bottleneck_min_tasks=self.number(
+                t, "bottleneck_min_tasks", w, d.bottleneck_min_tasks, integer=True
+            ),
             overload_error=self.number(t, "overload_error", w, d.overload_error, minimum=1),
         )
 
     def workload(self, v: Any) -> WorkloadConfig:
         w = "workload"
-        t = self.keys(v, w, ("horizon_days", "count_undated", "default_effort",
-                             "default_capacity", "weights"))
+        t = self.keys(
+            v, w, ("horizon_days", "count_undated", "default_effort", "default_capacity", "weights")
+        )
         d = WorkloadConfig()
         weights = dict(DEFAULT_WEIGHTS)
         wt = self.keys(t.get("weights", {}), f"{w}.weights", LETTERS)
         for letter in LETTERS:
             weights[letter] = self.number(wt, letter, f"{w}.weights", weights[letter])
         return WorkloadConfig(
-            horizon_days=self.number(t, "horizon_days", w, d.horizon_days, minimum=1,
-                                     integer=True),
+            horizon_days=self.number(t, "horizon_days", w, d.horizon_days, minimum=1, integer=True),
             count_undated=self.boolean(t, "count_undated", w, d.count_undated),
             default_effort=self.number(t, "default_effort", w, d.default_effort),
             default_capacity=self.number(t, "default_capacity", w, d.default_capacity) or None,
@@ -587,8 +665,20 @@ class _Reader:
 
     def email(self, v: Any) -> EmailConfig:
         w = "email"
-        t = self.keys(v, w, ("smtp_host", "smtp_port", "security", "username", "password",
-                             "from", "to", "skip_empty"))
+        t = self.keys(
+            v,
+            w,
+            (
+                "smtp_host",
+                "smtp_port",
+                "security",
+                "username",
+                "password",
+                "from",
+                "to",
+                "skip_empty",
+            ),
+        )
         to = self.strings(t, "to", w, ())
         for i, addr in enumerate(to):
             if "@" not in addr or any(c in addr for c in "\r\n"):
@@ -613,8 +703,14 @@ def _join(where: str, key: str) -> str:
 
 
 def _tname(v: Any) -> str:
-    names: dict[type, str] = {str: "a string", int: "a number", float: "a number",
-                              bool: "a boolean", list: "a list", dict: "a table"}
+    names: dict[type, str] = {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        list: "a list",
+        dict: "a table",
+    }
     return names.get(type(v), type(v).__name__)
 
 

@@ -6,8 +6,8 @@
     ├── LockedError                another run holds the lock (exit 4)
     └── SourceError                one source failed; the others go on (exit 3)
         ├── AuthError              401/403: the token is wrong or lacks access: stop, fix the token
-        ├── NotFoundError          404 / a configured board or project is missing: stop, fix the scope
-        ├── RetryableError         429, 5xx, dropped connection: wait (``wait`` seconds) and try again
+        ├── NotFoundError          404, or a configured board/project is missing: fix the scope
+        ├── RetryableError         429, 5xx, dropped connection: wait ``wait`` s, try again
         └── ResponseError          the API answered something we cannot read: stop, report it
 
 No message ever holds a token: the HTTP layer builds messages from sanitised URLs only.

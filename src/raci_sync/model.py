@@ -110,7 +110,9 @@ class Snapshot:
     containers: tuple[str, ...] = ()
     fetched_at: datetime | None = None
     requests: int = 0  # HTTP requests the fetch made (for benchmarks and the run record)
-    state: dict[str, str] = field(default_factory=dict)  # per-container cursors for incremental sync
+    state: dict[str, str] = field(
+        default_factory=dict
+    )  # per-container cursors for incremental sync
 
 
 @dataclass(frozen=True)

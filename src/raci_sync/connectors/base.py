@@ -43,17 +43,25 @@ def connector_class(kind: str) -> type[Connector]:
     return cls
 
 
-def make_connector(
+def make_http(
     source: SourceConfig,
     *,
     mount: Callable[[requests.Session], None] | None = None,
     sleep: Callable[[float], None] | None = None,
-) -> Connector:
-    """Build the connector for a configured source, with its HTTP client."""
-    cls = connector_class(source.kind)
+) -> HttpClient:
+    """The HTTP client of one source: its timeout, its secrets to scrub, an optional transport."""
     secrets = tuple(s.reveal() for s in (source.token, source.key) if s is not None)
-    http = HttpClient(describe=f"source {source.name!r} ({source.kind})",
-                      timeout=source.timeout, mount=mount, secrets=secrets)
+    http = HttpClient(
+        describe=f"source {source.name!r} ({source.kind})",
+        timeout=source.timeout,
+        mount=mount,
+        secrets=secrets,
+    )
     if sleep is not None:
         http.sleep = sleep
-    return cls(source, http)
+    return http
+
+
+def make_connector(source: SourceConfig, http: HttpClient | None = None) -> Connector:
+    """Build the connector for a configured source over its HTTP client."""
+    return connector_class(source.kind)(source, http or make_http(source))

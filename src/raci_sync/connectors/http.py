@@ -35,11 +35,31 @@ SECRET_PARAMS = {"key", "token", "api_key", "apikey", "access_token", "password"
 USER_AGENT = "raci-sync/0.1 (+https://pypi.org/project/raci-sync/)"
 
 
+_SECRET_IN_TEXT = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS)) + r")=([^&\s\"']+)")
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secret query values in log records of libraries that log whole URLs (urllib3)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = _SECRET_IN_TEXT.sub(r"\1=***", message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+for _name in ("urllib3", "urllib3.connectionpool"):
+    logging.getLogger(_name).addFilter(RedactingFilter())
+
+
 def sanitize_url(url: str) -> str:
     """The URL with secret query values replaced by ``***`` and no userinfo."""
     parts = urlsplit(url)
-    query = [(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in parse_qsl(
-        parts.query, keep_blank_values=True)]
+    query = [
+        (k, "***" if k.lower() in SECRET_PARAMS else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
     netloc = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="*,.:"), ""))
 
@@ -113,7 +133,9 @@ class HttpClient:
                 if attempt >= self.retry.attempts or waited + wait > self.retry.budget:
                     raise RetryableError(
                         f"{self.describe}: gave up after {attempt} tries and {waited:.0f} s of "
-                        f"waiting: {exc}", wait=exc.wait) from None
+                        f"waiting: {exc}",
+                        wait=exc.wait,
+                    ) from None
                 log.info("%s: %s; retrying in %.1f s", self.describe, exc, wait)
                 self.sleep(wait)
                 waited += wait
@@ -122,26 +144,30 @@ class HttpClient:
         if exc.wait is not None:
             return min(max(exc.wait, 0.0), self.retry.max_wait)
         base = self.retry.backoff * (2 ** (attempt - 1))
-        return min(base * (0.5 + random.random()), self.retry.max_wait)  # noqa: S311 (jitter)
+        return min(base * (0.5 + random.random()), self.retry.max_wait)
 
-    def _once(self, method: str, url: str, params: Mapping[str, Any] | None, json_body: Any,
-              what: str) -> Any:
+    def _once(
+        self, method: str, url: str, params: Mapping[str, Any] | None, json_body: Any, what: str
+    ) -> Any:
         full = url + ("?" + urlencode(params, doseq=True) if params else "")
         safe = self.scrub(sanitize_url(full))
         label = f"{what} ({method} {safe})" if what else f"{method} {safe}"
         with self._lock:
             self.requests_made += 1
         try:
-            resp = self.session().request(method, url, params=params, json=json_body,
-                                          timeout=self.timeout)
+            resp = self.session().request(
+                method, url, params=params, json=json_body, timeout=self.timeout
+            )
         except requests.Timeout:
             raise RetryableError(f"no answer within {self.timeout:.0f} s to {label}") from None
         except requests.ConnectionError as exc:
-            raise RetryableError(f"connection failed for {label}: "
-                                 f"{self.scrub(type(exc).__name__)}") from None
+            raise RetryableError(
+                f"connection failed for {label}: {self.scrub(type(exc).__name__)}"
+            ) from None
         except requests.RequestException as exc:
-            raise SourceError(f"{self.describe}: request failed for {label}: "
-                              f"{type(exc).__name__}") from None
+            raise SourceError(
+                f"{self.describe}: request failed for {label}: {type(exc).__name__}"
+            ) from None
         log.info("%s: %s %s -> %s", self.describe, method, safe, resp.status_code)
         self.raise_for_status(resp, label)
         try:
@@ -150,7 +176,8 @@ class HttpClient:
             raise ResponseError(
                 f"{self.describe}: {label} answered {resp.status_code} with a body that is not "
                 f"valid JSON ({len(resp.content)} bytes; truncated or not JSON): "
-                f"{self.snippet(resp)}") from None
+                f"{self.snippet(resp)}"
+            ) from None
 
     def raise_for_status(self, resp: requests.Response, label: str) -> None:
         """Map an HTTP status to the error tree; 2xx passes."""
@@ -160,27 +187,35 @@ class HttpClient:
         detail = self.snippet(resp)
         if code == 429:
             wait = retry_after(resp)
-            raise RetryableError(f"{label} was rate limited (429): {detail}",
-                                 wait=self.retry.default_429_wait if wait is None else wait)
+            raise RetryableError(
+                f"{label} was rate limited (429): {detail}",
+                wait=self.retry.default_429_wait if wait is None else wait,
+            )
         if code >= 500 or code == 408:
             raise RetryableError(f"{label} answered {code}: {detail}", wait=retry_after(resp))
         if code == 401:
-            raise AuthError(f"{self.describe}: {label} answered 401 Unauthorized ({detail}); the "
-                            "token is invalid, expired, or lacks access to this object")
+            raise AuthError(
+                f"{self.describe}: {label} answered 401 Unauthorized ({detail}); the "
+                "token is invalid, expired, or lacks access to this object"
+            )
         if code == 403:
-            raise AuthError(f"{self.describe}: {label} answered 403 Forbidden ({detail}); the "
-                            "token's user has no access to this object, or the plan lacks it")
+            raise AuthError(
+                f"{self.describe}: {label} answered 403 Forbidden ({detail}); the "
+                "token's user has no access to this object, or the plan lacks it"
+            )
         if code == 404:
-            raise NotFoundError(f"{self.describe}: {label} answered 404 Not Found ({detail}); "
-                                "check the board/project ids and names in the config, and that "
-                                "the token's user can see them")
+            raise NotFoundError(
+                f"{self.describe}: {label} answered 404 Not Found ({detail}); "
+                "check the board/project ids and names in the config, and that "
+                "the token's user can see them"
+            )
         raise SourceError(f"{self.describe}: {label} answered {code}: {detail}")
 
     def snippet(self, resp: requests.Response, limit: int = 200) -> str:
         """A short, single-line, scrubbed excerpt of a response body for messages."""
         try:
             text = resp.text
-        except Exception:  # noqa: BLE001 - a body we cannot decode is still an answer
+        except Exception:
             return "<undecodable body>"
         text = re.sub(r"\s+", " ", text).strip()
         text = text[:limit] + ("…" if len(text) > limit else "")

@@ -89,8 +89,11 @@ class Cassette:
         return cls(data["api"], data["base_url"].rstrip("/"), data["interactions"])
 
     def to_json(self) -> str:
-        return json.dumps({"api": self.api, "base_url": self.base_url,
-                           "interactions": self.interactions}, ensure_ascii=False, indent=1)
+        return json.dumps(
+            {"api": self.api, "base_url": self.base_url, "interactions": self.interactions},
+            ensure_ascii=False,
+            indent=1,
+        )
 
 
 class Replay:
@@ -107,10 +110,14 @@ class Replay:
             prefix = urlsplit(c.base_url).path
             if not path.startswith(prefix):
                 continue
-            rel = path[len(prefix):] or "/"
+            rel = path[len(prefix) :] or "/"
             for it in c.interactions:
-                if it["method"] == method and it["path"] == rel and _matches(it, query, body) and (
-                        best is None or len(it.get("match", {})) > len(best.get("match", {}))):
+                if (
+                    it["method"] == method
+                    and it["path"] == rel
+                    and _matches(it, query, body)
+                    and (best is None or len(it.get("match", {})) > len(best.get("match", {})))
+                ):
                     best = it
         if best is None:
             self.misses.append(f"{method} {path} {sorted(query)}")

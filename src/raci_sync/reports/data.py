@@ -14,10 +14,11 @@ class SourceStatus:
 
     name: str
     kind: str
-    status: str  # ok | failed | stale | skipped | never
-    synced_at: datetime | None  # when the data shown for it was read
+    status: str  # ok | failed | skipped | never (never synced)
+    synced_at: datetime | None  # when the data shown for it was read (its last good snapshot)
     tasks: int
     error: str | None = None
+    stale_since: datetime | None = None  # first failed sync after the snapshot shown
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,343 @@
+"""The `raci` command line: parse → call the library → render. One error handler for all.
+
+Exit codes (PRODUCT §5): 0 success; 1 findings at/above --fail-on; 2 usage or configuration
+error; 3 one or more sources failed (the others were still synced); 4 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from raci_sync import __version__
+from raci_sync.config import Config, find_config, load_config
+from raci_sync.errors import ConfigError, LockedError, RaciError, SourceError, StoreError
+from raci_sync.model import Severity, SourceRun
+
+EXIT_FINDINGS, EXIT_CONFIG, EXIT_SOURCES, EXIT_LOCKED = 1, 2, 3, 4
+FORMATS = ("table", "json", "markdown")
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script and ``python -m raci_sync``."""
+    sys.exit(run_cli(argv))
+
+
+def run_cli(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; errors become one clear line, never a traceback."""
+    try:
+        rv = cli.main(args=argv, prog_name="raci", standalone_mode=False)
+        return int(rv or 0)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_CONFIG if exc.exit_code == 2 else exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("raci: interrupted", err=True)
+        return 130
+    except ConfigError as exc:
+        click.echo(f"raci: configuration error: {exc}", err=True)
+        return EXIT_CONFIG
+    except LockedError as exc:
+        click.echo(f"raci: {exc}", err=True)
+        return EXIT_LOCKED
+    except SourceError as exc:
+        click.echo(f"raci: {exc}", err=True)
+        return EXIT_SOURCES
+    except (StoreError, RaciError) as exc:
+        click.echo(f"raci: {exc}", err=True)
+        return EXIT_CONFIG
+    except Exception as exc:
+        logging.getLogger("raci_sync").debug("internal error", exc_info=True)
+        click.echo(
+            f"raci: internal error ({type(exc).__name__}: {exc}); run again with "
+            "--debug for details and please report it",
+            err=True,
+        )
+        return 70
+
+
+def _setup_logging(verbose: int, debug: bool) -> None:
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="raci")
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file. Default: $RACI_CONFIG, else ./raci.toml.",
+)
+@click.option("-v", "--verbose", count=True, help="Log each source and request (to stderr).")
+@click.option("--debug", is_flag=True, help="Log everything, with tracebacks of internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: int, debug: bool) -> None:
+    """raci-sync: RACI roles across Trello, Asana and monday.com.
+
+    Pulls tasks from every configured board and project, attaches Responsible, Accountable,
+    Consulted and Informed by configurable rules, and reports tasks without an owner and people
+    who carry too much.
+
+    \b
+    Start here:
+      raci demo                       the whole pipeline on an embedded demo, no tokens needed
+      raci check-config               validate ./raci.toml (see config.example.toml)
+      raci sync && raci report        pull everything, then show the findings
+    """
+    _setup_logging(verbose, debug)
+    ctx.obj = {"config_path": config_path}
+
+
+def _config(ctx: click.Context) -> Config:
+    path = find_config(ctx.obj["config_path"])
+    cfg = load_config(path)
+    for w in cfg.warnings:
+        click.echo(f"raci: warning: {w}", err=True)
+    return cfg
+
+
+def _open_store(cfg: Config) -> Any:
+    from raci_sync.store import Store, default_store_path
+
+    return Store(cfg.store or default_store_path())
+
+
+def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-12-07") from None
+
+
+def _progress(enabled: bool) -> Callable[[str, SourceRun | None], None]:
+    def report(name: str, result: SourceRun | None) -> None:
+        if not enabled:
+            return
+        if result is None:
+            click.echo(f"sync: {name} …", err=True)
+        elif result.status == "ok":
+            click.echo(
+                f"sync: {name}: ok, {result.tasks} tasks in {result.requests} requests", err=True
+            )
+        else:
+            click.echo(f"sync: {name}: FAILED — {result.error}", err=True)
+
+    return report
+
+
+@cli.command()
+@click.option(
+    "--source",
+    "-s",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Sync only this source (repeatable). Default: every source.",
+)
+@click.option("--full", is_flag=True, help="Re-read everything instead of only what changed.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@click.pass_context
+def sync(ctx: click.Context, sources: tuple[str, ...], full: bool, quiet: bool) -> int:
+    """Pull every configured source into the store.
+
+    A source that fails keeps its last good data; the others are still synced, and the exit
+    code is 3.
+
+    \b
+    Example:
+      raci sync                       all sources
+      raci sync --source indhold      one source
+    """
+    from raci_sync.sync import SyncOptions
+    from raci_sync.sync import sync as do_sync
+
+    cfg = _config(ctx)
+    with _open_store(cfg) as store:
+        run = do_sync(
+            cfg, store, SyncOptions(only=sources, full=full, progress=_progress(not quiet))
+        )
+    return EXIT_SOURCES if run.failed else 0
+
+
+def _render(data: Any, fmt: str, color: bool) -> str:
+    if fmt == "json":
+        from raci_sync.reports.jsonreport import render_json
+
+        return render_json(data)
+    if fmt == "markdown":
+        from raci_sync.reports.markdown import render_markdown
+
+        return render_markdown(data)
+    from raci_sync.reports.table import render_table
+
+    return render_table(data, color=color)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
+
+
+def _fail_code(data: Any, fail_on: str | None) -> int:
+    if not fail_on:
+        return 0
+    threshold = Severity(fail_on).rank
+    return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in data.findings) else 0
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file.")
+@click.option(
+    "--as-of",
+    callback=_parse_date,
+    metavar="DATE",
+    help="Start the workload window on DATE instead of today (YYYY-MM-DD).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    help="Exit 1 when findings at or above this severity exist.",
+)
+@click.pass_context
+def report(
+    ctx: click.Context, fmt: str, output: str | None, as_of: date | None, fail_on: str | None
+) -> int:
+    """Show findings and workload from the store (run `raci sync` first).
+
+    \b
+    Example:
+      raci report                                  table on the terminal
+      raci report -f json -o report.json           the machine-readable contract
+      raci report --as-of 2026-12-07 --fail-on error
+    """
+    from raci_sync.sync import build_report
+
+    cfg = _config(ctx)
+    with _open_store(cfg) as store:
+        data = build_report(cfg, store, as_of)
+    color = output is None and fmt == "table" and sys.stdout.isatty()
+    _emit(_render(data, fmt, color), output)
+    return _fail_code(data, fail_on)
+
+
+@cli.command("check-config")
+@click.option("--online", is_flag=True, help="Also call each source's API to test its token.")
+@click.pass_context
+def check_config(ctx: click.Context, online: bool) -> int:
+    """Validate the config; with --online, test each source's token and scope.
+
+    \b
+    Example:
+      raci check-config
+      raci --config team.toml check-config --online
+    """
+    cfg = _config(ctx)
+    click.echo(
+        f"{cfg.path}: ok — {len(cfg.sources)} source(s), {len(cfg.people)} person(s), "
+        f"{len(cfg.rules)} rule(s)"
+    )
+    if not online:
+        return 0
+    from raci_sync.connectors import make_connector
+
+    failed = 0
+    for source in cfg.sources:
+        try:
+            who = make_connector(source).check()
+            click.echo(f"  {source.name} ({source.kind}): ok, token of {who}")
+        except SourceError as exc:
+            failed += 1
+            click.echo(f"  {source.name} ({source.kind}): FAILED — {exc}")
+    return EXIT_SOURCES if failed else 0
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="What to print on the terminal.",
+)
+@click.option(
+    "--output-dir",
+    "-o",
+    type=click.Path(file_okay=False),
+    default="raci-demo",
+    show_default=True,
+    help="Where to write the report files.",
+)
+@click.option(
+    "--as-of",
+    callback=_parse_date,
+    metavar="DATE",
+    help="Window start. Default: 2026-12-07, the day the demo was recorded.",
+)
+def demo(fmt: str, output_dir: str, as_of: date | None) -> int:
+    """Run the whole pipeline on an embedded demo workspace: no tokens, no network.
+
+    A Danish marketing team works across one Trello board, two Asana projects and one
+    monday.com board. Their recorded API answers go through the real connectors, roles are
+    attached, the checks run, and the report is printed and written to --output-dir
+    (report.json, report.md, and the demo's store raci-demo.sqlite).
+
+    \b
+    Example:
+      raci demo
+      raci demo --format json
+    """
+    from raci_sync.demo import DEMO_TODAY, demo_config, demo_mount, demo_replay
+    from raci_sync.store import Store
+    from raci_sync.sync import SyncOptions, build_report
+    from raci_sync.sync import sync as do_sync
+
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    store_path = out / "raci-demo.sqlite"
+    store_path.unlink(missing_ok=True)
+    cfg = demo_config(store_path)
+    replay = demo_replay()
+    with Store(store_path) as store:
+        run = do_sync(cfg, store, SyncOptions(mount=demo_mount(replay), progress=_progress(True)))
+        data = build_report(cfg, store, as_of or DEMO_TODAY)
+    if replay.misses:
+        raise RaciError(
+            "the demo asked for API responses it has no recording of: "
+            + "; ".join(replay.misses[:3])
+        )
+    _emit(_render(data, fmt, fmt == "table" and sys.stdout.isatty()), None)
+    for name, fmt_name in (("report.json", "json"), ("report.md", "markdown")):
+        (out / name).write_text(_render(data, fmt_name, False), encoding="utf-8")
+    click.echo(f"\nwrote {out / 'report.json'}, {out / 'report.md'} and {store_path}", err=True)
+    return EXIT_SOURCES if run.failed else 0

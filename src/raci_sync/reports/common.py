@@ -1,0 +1,235 @@
+"""Helpers every report renderer shares: ordering, lookups and plain-text formatting."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from raci_sync.model import LETTERS, Assignment, Finding, Severity, Task, WorkloadLine
+from raci_sync.reports.data import ReportData
+
+SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+
+# The order of PRODUCT §4: ownership first, then load, then people.
+CHECK_ORDER = (
+    "no-owner",
+    "no-accountable",
+    "multiple-accountable",
+    "no-responsible",
+    "too-many-responsible",
+    "too-many-consulted",
+    "overloaded",
+    "unmatched-person",
+    "accountability-bottleneck",
+    "person-without-role",
+)
+
+EMPTY_FINDINGS = "No findings: every open task has an owner, and no check found anything to report."
+
+DASH = "—"
+ELLIPSIS = "…"
+
+_WHITESPACE = re.compile(r"\s+")
+
+TaskKey = tuple[str, str]
+
+
+def clean_text(text: str | None) -> str:
+    """One line of printable text: whitespace runs (newlines too) become one space, control
+    characters (such as terminal escape sequences) are dropped."""
+    if not text:
+        return ""
+    printable = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
+    return _WHITESPACE.sub(" ", printable).strip()
+
+
+def truncate(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` characters, ending in "…" when it was cut."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return ELLIPSIS[:width]
+    return text[: width - 1].rstrip() + ELLIPSIS
+
+
+def plural(count: int, word: str, plural_form: str | None = None) -> str:
+    """``3 errors``, ``1 error``."""
+    return f"{count} {word if count == 1 else plural_form or word + 's'}"
+
+
+def iso_datetime(value: datetime | None) -> str | None:
+    """ISO 8601 with an offset, to the second; a naive datetime is taken as UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat(timespec="seconds")
+
+
+def iso_date(value: date | None) -> str | None:
+    """``2026-12-07`` or None."""
+    return value.isoformat() if value is not None else None
+
+
+def human_datetime(value: datetime | None) -> str:
+    """``2026-12-07 07:00 +0100`` for people to read; "—" when there is none."""
+    if value is None:
+        return DASH
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.strftime("%Y-%m-%d %H:%M %z")
+
+
+def round_half_up(value: float, places: int = 2) -> float:
+    """``value`` rounded the way people do it (3.245 → 3.25), not to the nearest even digit."""
+    quantum = Decimal(1).scaleb(-places)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def format_percent(utilisation: float | None) -> str:
+    """``1.45`` → ``145%``; unmonitored (None) → "—"."""
+    if utilisation is None:
+        return DASH
+    return f"{round_half_up(utilisation * 100, 0):.0f}%"
+
+
+def format_units(value: float | None) -> str:
+    """Load and capacity with at most two decimals (``14.5``, ``10``, ``3.25``); None → "—"."""
+    if value is None:
+        return DASH
+    rounded = round_half_up(value) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{rounded:.2f}".rstrip("0").rstrip(".")
+
+
+def json_number(value: float | None) -> int | float | None:
+    """A number for JSON: whole numbers as ints (``10``), others rounded to 2 decimals."""
+    if value is None:
+        return None
+    rounded = round_half_up(float(value))
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+def task_sort_key(task: Task) -> tuple[str, str, str, str, str]:
+    """Tasks by source, container, group, title, id (case-insensitive where people read it)."""
+    return (
+        task.source,
+        (task.container or "").casefold(),
+        (task.group or "").casefold(),
+        task.title.casefold(),
+        task.id,
+    )
+
+
+def sorted_tasks(tasks: Iterable[Task]) -> list[Task]:
+    """Tasks in report order."""
+    return sorted(tasks, key=task_sort_key)
+
+
+def task_index(data: ReportData) -> dict[TaskKey, Task]:
+    """Every task of the report by (source, id)."""
+    return {task.key: task for task in data.tasks}
+
+
+def assignments_by_task(data: ReportData) -> dict[TaskKey, list[Assignment]]:
+    """Assignments grouped by (source, task id), each list in R, A, C, I then name order."""
+    grouped: dict[TaskKey, list[Assignment]] = {}
+    for assignment in data.assignments:
+        grouped.setdefault((assignment.source, assignment.task_id), []).append(assignment)
+    for items in grouped.values():
+        items.sort(key=_assignment_sort_key)
+    return grouped
+
+
+def _assignment_sort_key(assignment: Assignment) -> tuple[int, str, str]:
+    letter = LETTERS.index(assignment.letter) if assignment.letter in LETTERS else len(LETTERS)
+    return (letter, assignment.person_name.casefold(), assignment.via)
+
+
+def person_names(data: ReportData) -> dict[str, str]:
+    """Display names by Person.key, so a key in a finding or workload line reads as a name."""
+    names = {person.key: person.name for person in data.people}
+    for assignment in data.assignments:
+        names.setdefault(assignment.person, assignment.person_name)
+    return names
+
+
+def display_person(reference: str | None, names: dict[str, str]) -> str | None:
+    """The display name for a person key, or the reference itself when it already is a name."""
+    if reference is None:
+        return None
+    return names.get(reference, reference)
+
+
+def finding_sort_key(finding: Finding) -> tuple[int, int, str, str, str, str]:
+    """Worst first, then by check (PRODUCT §4 order), source, task, person."""
+    check = CHECK_ORDER.index(finding.check) if finding.check in CHECK_ORDER else len(CHECK_ORDER)
+    return (
+        -Severity(finding.severity).rank,
+        check,
+        finding.source or "",
+        (finding.task or "").casefold(),
+        finding.task_id or "",
+        finding.person or "",
+    )
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in report order (errors first)."""
+    return sorted(findings, key=finding_sort_key)
+
+
+def findings_by_severity(findings: Iterable[Finding]) -> list[tuple[Severity, list[Finding]]]:
+    """Non-empty groups of findings, errors first, each in report order."""
+    groups: dict[Severity, list[Finding]] = {severity: [] for severity in SEVERITIES}
+    for finding in sorted_findings(findings):
+        groups[Severity(finding.severity)].append(finding)
+    return [(severity, items) for severity, items in groups.items() if items]
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
+    """How many findings of each severity (all three keys always present)."""
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for finding in findings:
+        counts[Severity(finding.severity)] += 1
+    return counts
+
+
+def summary_line(findings: Iterable[Finding]) -> str:
+    """``2 errors, 1 warning, 0 info``."""
+    counts = severity_counts(findings)
+    return ", ".join(
+        [
+            plural(counts[Severity.ERROR], "error"),
+            plural(counts[Severity.WARNING], "warning"),
+            f"{counts[Severity.INFO]} info",
+        ]
+    )
+
+
+def sorted_workload(lines: Iterable[WorkloadLine], names: dict[str, str]) -> list[WorkloadLine]:
+    """Most loaded first; unmonitored people (no utilisation) last; ties by name."""
+
+    def key(line: WorkloadLine) -> tuple[bool, float, str]:
+        name = display_person(line.person, names) or ""
+        return (line.utilisation is None, -(line.utilisation or 0.0), name.casefold())
+
+    return sorted(lines, key=key)
+
+
+def location(task: Task | None, source: str | None) -> str:
+    """Where a task lives: ``source › container › group`` (what is known of it)."""
+    if task is None:
+        return clean_text(source)
+    parts = (task.source, task.container, task.group)
+    return " › ".join(clean_text(part) for part in parts if part)
+
+
+def finding_subject(finding: Finding, task: Task | None, names: dict[str, str]) -> str:
+    """What a finding is about, in one line: the task title, else the person's name."""
+    title = finding.task or (task.title if task else None)
+    if title:
+        return clean_text(title)
+    return clean_text(display_person(finding.person, names)) or DASH

@@ -1,0 +1,130 @@
+"""The JSON report: the machine contract of PRODUCT §5 (keys may be added, never renamed)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from raci_sync.model import Assignment, Finding, Task, WorkloadLine
+from raci_sync.reports.common import (
+    assignments_by_task,
+    display_person,
+    iso_date,
+    iso_datetime,
+    json_number,
+    person_names,
+    round_half_up,
+    sorted_findings,
+    sorted_tasks,
+    task_index,
+)
+from raci_sync.reports.data import ReportData, SourceStatus, UnmatchedAccount
+
+
+def render_json(data: ReportData) -> str:
+    """The report as pretty-printed JSON (UTF-8 text, names such as "Sørensen" kept as they are)."""
+    return json.dumps(to_dict(data), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_dict(data: ReportData) -> dict[str, Any]:
+    """The report as plain JSON-ready data, in a deterministic order."""
+    names = person_names(data)
+    return {
+        "generated_at": iso_datetime(data.generated_at),
+        "window": {"start": iso_date(data.window_start), "end": iso_date(data.window_end)},
+        "sources": [_source(source) for source in data.sources],
+        "tasks": _tasks(data),
+        "findings": _findings(data, names),
+        "workload": [_workload(line, names) for line in _by_person(data.workload, names)],
+        "unmatched": [_unmatched(account) for account in _sorted_unmatched(data.unmatched)],
+    }
+
+
+def _source(source: SourceStatus) -> dict[str, Any]:
+    return {
+        "name": source.name,
+        "kind": source.kind,
+        "status": source.status,
+        "synced_at": iso_datetime(source.synced_at),
+        "tasks": source.tasks,
+        "error": source.error,
+    }
+
+
+def _tasks(data: ReportData) -> list[dict[str, Any]]:
+    assignments = assignments_by_task(data)
+    return [_task(task, assignments.get(task.key, [])) for task in sorted_tasks(data.tasks)]
+
+
+def _task(task: Task, assignments: list[Assignment]) -> dict[str, Any]:
+    return {
+        "source": task.source,
+        "id": task.id,
+        "title": task.title,
+        "url": task.url,
+        "container": task.container,
+        "group": task.group,
+        "state": str(task.state),
+        "due": iso_date(task.due),
+        "assignments": [_assignment(assignment) for assignment in assignments],
+        # Additions to the contract (allowed: keys may be added).
+        "start": iso_date(task.start),
+        "parent_id": task.parent_id,
+        "updated": iso_datetime(task.updated),
+    }
+
+
+def _assignment(assignment: Assignment) -> dict[str, Any]:
+    return {"person": assignment.person_name, "role": assignment.letter, "via": assignment.via}
+
+
+def _findings(data: ReportData, names: dict[str, str]) -> list[dict[str, Any]]:
+    tasks = task_index(data)
+    return [
+        _finding(f, tasks.get((f.source or "", f.task_id or "")), names)
+        for f in sorted_findings(data.findings)
+    ]
+
+
+def _finding(finding: Finding, task: Task | None, names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "check": finding.check,
+        "severity": str(finding.severity),
+        "source": finding.source,
+        "task_id": finding.task_id,
+        "task": finding.task if finding.task is not None else (task.title if task else None),
+        "person": display_person(finding.person, names),
+        "message": finding.message,
+        "suggestion": finding.suggestion,
+    }
+
+
+def _by_person(lines: tuple[WorkloadLine, ...], names: dict[str, str]) -> list[WorkloadLine]:
+    return sorted(lines, key=lambda line: (display_person(line.person, names) or "").casefold())
+
+
+def _workload(line: WorkloadLine, names: dict[str, str]) -> dict[str, Any]:
+    utilisation = None
+    if line.utilisation is not None and line.status != "unmonitored":
+        utilisation = round_half_up(line.utilisation)
+    return {
+        "person": display_person(line.person, names),
+        "load": json_number(line.load),
+        "capacity": json_number(line.capacity),
+        "utilisation": utilisation,
+        "status": line.status,
+        "open_tasks": line.open_tasks,
+    }
+
+
+def _sorted_unmatched(accounts: tuple[UnmatchedAccount, ...]) -> list[UnmatchedAccount]:
+    return sorted(accounts, key=lambda account: (account.source, account.account.casefold()))
+
+
+def _unmatched(account: UnmatchedAccount) -> dict[str, Any]:
+    return {
+        "source": account.source,
+        "account": account.account,
+        "name": account.name,
+        "tasks": account.tasks,
+    }

@@ -1,0 +1,187 @@
+"""The report as GitHub-flavoured Markdown: summary, findings per severity, workload, unmatched.
+
+Everything that comes from a tool (titles, names, messages) goes through ``escape`` so a task
+title can neither break a table nor smuggle in a link or HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from urllib.parse import quote, urlsplit
+
+from raci_sync.model import Finding, Severity, Task
+from raci_sync.reports.common import (
+    DASH,
+    EMPTY_FINDINGS,
+    clean_text,
+    display_person,
+    finding_subject,
+    findings_by_severity,
+    format_percent,
+    format_units,
+    human_datetime,
+    location,
+    person_names,
+    plural,
+    sorted_workload,
+    summary_line,
+    task_index,
+)
+from raci_sync.reports.data import ReportData, SourceStatus
+
+# Markdown punctuation that could start a link, emphasis, code or HTML, or split a table cell,
+# and an "&" that would start an entity. A backslash before ASCII punctuation always renders
+# the character literally (CommonMark §2.4), and GFM honours "\|" inside table cells.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~]|&(?=#?\w+;))")
+_CHECK_ID = re.compile(r"[^A-Za-z0-9_.:-]")
+# Characters a URL inside ``(...)`` may not carry as they are.
+_URL_SAFE = ";/?:@&=+$,-_.!~*'#%"
+
+SEVERITY_TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
+
+
+def render_markdown(data: ReportData) -> str:
+    """The report as GitHub-flavoured Markdown."""
+    sections = [
+        ["# RACI report", "", *_summary(data)],
+        _findings(data),
+        _workload(data),
+        _unmatched(data),
+    ]
+    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
+
+
+def escape(text: str | None) -> str:
+    """Text from a tool made safe for a Markdown table cell: one line, no markup, no HTML."""
+    return _SPECIAL.sub(r"\\\1", clean_text(text))
+
+
+def link(title: str, url: str | None) -> str:
+    """``[title](url)`` for an http(s) URL; just the escaped title for anything else."""
+    text = escape(title) or DASH
+    if not url or urlsplit(url).scheme.lower() not in ("http", "https"):
+        return text
+    return f"[{text}]({quote(clean_text(url), safe=_URL_SAFE)})"
+
+
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], right: Collection[int] = ()
+) -> list[str]:
+    """A GFM table from already-escaped cells; columns in ``right`` are right-aligned."""
+    rule = ["---:" if i in right else "---" for i in range(len(headers))]
+    return [_row(headers), _row(rule), *(_row(row) for row in rows)]
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cell or " " for cell in cells) + " |"
+
+
+def _summary(data: ReportData) -> list[str]:
+    window = f"{data.window_start.isoformat()} – {data.window_end.isoformat()}"
+    open_tasks = sum(1 for task in data.tasks if task.is_open)
+    lines = [
+        f"- **Generated:** {human_datetime(data.generated_at)}",
+        f"- **Window:** {window}",
+        f"- **Findings:** {summary_line(data.findings)}",
+        f"- **Tasks:** {len(data.tasks)} ({open_tasks} open)",
+        "",
+        "### Sources",
+        "",
+    ]
+    if not data.sources:
+        return [*lines, "No sources configured."]
+    rows = [_source_row(source) for source in data.sources]
+    return lines + table(["Source", "Tool", "Status", "Synced", "Tasks", "Error"], rows, {4})
+
+
+def _source_row(source: SourceStatus) -> list[str]:
+    status = escape(source.status)
+    if source.status == "stale":
+        status = f"**stale since {escape(human_datetime(source.synced_at))}**"
+    elif source.status == "failed":
+        status = "**failed**"
+    return [
+        escape(source.name),
+        escape(source.kind),
+        status,
+        escape(human_datetime(source.synced_at)),
+        str(source.tasks),
+        escape(source.error) or DASH,
+    ]
+
+
+def _findings(data: ReportData) -> list[str]:
+    groups = findings_by_severity(data.findings)
+    if not groups:
+        return ["## Findings", "", EMPTY_FINDINGS]
+    tasks = task_index(data)
+    names = person_names(data)
+    lines = ["## Findings"]
+    headers = ["Check", "Task / person", "Where", "Message", "Suggestion"]
+    for severity, findings in groups:
+        rows = [
+            _finding_row(f, tasks.get((f.source or "", f.task_id or "")), names) for f in findings
+        ]
+        lines += [
+            "",
+            f"### {SEVERITY_TITLE[severity]} ({len(findings)})",
+            "",
+            *table(headers, rows),
+        ]
+    return lines
+
+
+def _finding_row(finding: Finding, task: Task | None, names: dict[str, str]) -> list[str]:
+    subject = finding_subject(finding, task, names)
+    return [
+        f"`{_CHECK_ID.sub('', finding.check)}`",
+        link(subject, task.url if task else None),
+        escape(location(task, finding.source)) or DASH,
+        escape(finding.message),
+        escape(finding.suggestion) or DASH,
+    ]
+
+
+def _workload(data: ReportData) -> list[str]:
+    window = f"{data.window_start.isoformat()} – {data.window_end.isoformat()}"
+    lines = ["## Workload", "", f"Window {window}.", ""]
+    if not data.workload:
+        return [*lines, "Nobody holds a letter on an open task in the window."]
+    names = person_names(data)
+    rows = [
+        [
+            escape(display_person(line.person, names)),
+            format_units(line.load),
+            format_units(line.capacity),
+            format_percent(line.utilisation if line.status != "unmonitored" else None),
+            _status(line.status),
+            str(line.open_tasks),
+        ]
+        for line in sorted_workload(data.workload, names)
+    ]
+    headers = ["Person", "Load", "Capacity", "Utilisation", "Status", "Open tasks"]
+    return lines + table(headers, rows, right={1, 2, 3, 5})
+
+
+def _status(status: str) -> str:
+    text = escape(status)
+    return f"**{text}**" if status in ("over", "critical") else text
+
+
+def _unmatched(data: ReportData) -> list[str]:
+    lines = ["## Unmatched accounts", ""]
+    if not data.unmatched:
+        return [*lines, "None: every account matched someone on the roster."]
+    accounts = sorted(data.unmatched, key=lambda a: (a.source, a.account.casefold()))
+    rows = [
+        [escape(a.source), escape(a.account), escape(a.name) or DASH, str(a.tasks)]
+        for a in accounts
+    ]
+    count = plural(len(rows), "account")
+    return [
+        *lines,
+        f"{count} matched nobody on the roster.",
+        "",
+        *table(["Source", "Account", "Name", "Tasks"], rows, right={3}),
+    ]

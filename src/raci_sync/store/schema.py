@@ -1,0 +1,109 @@
+"""The store's schema as named migrations, applied in order, each in its own transaction.
+
+A store records which migrations it has; opening it applies the missing ones. Migrations are
+never edited once released: a change is a new migration appended here.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_initial",
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running'      -- running | ok | partial | failed
+        );
+        CREATE TABLE source_runs (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,                       -- ok | failed | skipped
+            error TEXT,
+            tasks INTEGER NOT NULL DEFAULT 0,
+            requests INTEGER NOT NULL DEFAULT 0,
+            snapshot_id INTEGER REFERENCES snapshots(id),
+            finished_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, source)
+        );
+        -- One complete read of one source. Rows of a snapshot are written in the same
+        -- transaction as the snapshot itself, so a snapshot is either whole or absent.
+        CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            run_id INTEGER REFERENCES runs(id),
+            taken_at TEXT NOT NULL,
+            tasks INTEGER NOT NULL,
+            containers TEXT NOT NULL DEFAULT '[]',     -- JSON list of board/project names
+            state TEXT NOT NULL DEFAULT '{}'           -- JSON: cursors for incremental sync
+        );
+        CREATE INDEX snapshots_by_source ON snapshots(source, id);
+        CREATE TABLE tasks (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            url TEXT,
+            container TEXT,
+            container_id TEXT,
+            grp TEXT,
+            state TEXT NOT NULL,
+            due TEXT,
+            start TEXT,
+            updated TEXT,
+            parent_id TEXT,
+            labels TEXT NOT NULL DEFAULT '[]',
+            fields TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (snapshot_id, id)
+        );
+        CREATE TABLE accounts (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            name TEXT,
+            username TEXT,
+            email TEXT,
+            PRIMARY KEY (snapshot_id, id)
+        );
+        -- What a run concluded, kept for week-over-week trends.
+        CREATE TABLE evaluations (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER REFERENCES runs(id),
+            as_of TEXT NOT NULL,
+            generated_at TEXT NOT NULL
+        );
+        CREATE TABLE assignments (
+            evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            person TEXT NOT NULL,
+            person_name TEXT NOT NULL,
+            letter TEXT NOT NULL,
+            via TEXT NOT NULL
+        );
+        CREATE TABLE findings (
+            evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+            check_id TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            source TEXT,
+            task_id TEXT,
+            task TEXT,
+            person TEXT,
+            message TEXT NOT NULL,
+            suggestion TEXT
+        );
+        CREATE TABLE workload (
+            evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+            person TEXT NOT NULL,
+            load REAL NOT NULL,
+            capacity REAL,
+            utilisation REAL,
+            status TEXT NOT NULL,
+            open_tasks INTEGER NOT NULL
+        );
+        """,
+    ),
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,400 @@
+"""The SQLite store: runs, one complete snapshot per source per sync, and what each run concluded.
+
+Every snapshot is written in one transaction together with its source's run record, so a
+failed or interrupted source never replaces the last good snapshot: readers always take the
+newest snapshot that exists, and a half-written one never exists.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from raci_sync.errors import StoreError
+from raci_sync.model import Account, FieldValue, Snapshot, State, Task
+from raci_sync.store.schema import MIGRATIONS
+
+
+def default_store_path() -> Path:
+    """The store in the user data dir (platformdirs), used when the config names none."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("raci-sync", appauthor=False)) / "raci.sqlite"
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    """The current snapshot of one source, read back."""
+
+    id: int
+    source: str
+    kind: str
+    taken_at: datetime
+    tasks: tuple[Task, ...]
+    accounts: tuple[Account, ...]
+    state: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SourceHistory:
+    """The latest run record of one source and the time of its current snapshot."""
+
+    source: str
+    kind: str | None
+    last_status: str | None  # ok | failed | skipped | None (never run)
+    last_error: str | None
+    last_run_at: datetime | None
+    snapshot_at: datetime | None
+    snapshot_tasks: int
+    stale_since: datetime | None  # first failure after the current snapshot
+
+
+class Store:
+    """A connection to one store; use as a context manager or call close()."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path.startswith(("postgres://", "postgresql://")):
+            raise StoreError("a PostgreSQL store is not supported yet; point `store` at a file")
+        if self.path != ":memory:":
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder for the store {self.path}: {exc.strerror}"
+                ) from None
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            if self.path != ":memory:":
+                self.db.execute("PRAGMA journal_mode = WAL")
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        """Apply the missing named migrations in order; returns the names applied."""
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, "
+            "applied_at TEXT NOT NULL)"
+        )
+        done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+        known = {name for name, _ in MIGRATIONS}
+        if done - known:
+            raise StoreError(
+                f"the store {self.path} was written by a newer raci-sync "
+                f"(migrations {sorted(done - known)}); upgrade raci-sync"
+            )
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction() as db:
+                for statement in _statements(sql):
+                    db.execute(statement)
+                db.execute("INSERT INTO migrations VALUES (?, ?)", (name, _now()))
+            applied.append(name)
+        return applied
+
+    @property
+    def version(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM migrations").fetchone()[0])
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def begin_run(self, started: datetime) -> int:
+        with self.transaction() as db:
+            cur = db.execute("INSERT INTO runs (started_at) VALUES (?)", (started.isoformat(),))
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, finished: datetime, status: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
+                (finished.isoformat(), status, run_id),
+            )
+
+    def save_snapshot(self, run_id: int, snap: Snapshot, finished: datetime) -> int:
+        """Store a complete snapshot and its ok run record in one transaction."""
+        taken = (snap.fetched_at or finished).isoformat()
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO snapshots (source, kind, run_id, taken_at, tasks, containers, state)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    snap.source,
+                    snap.kind,
+                    run_id,
+                    taken,
+                    len(snap.tasks),
+                    json.dumps(list(snap.containers), ensure_ascii=False),
+                    json.dumps(snap.state),
+                ),
+            )
+            sid = int(cur.lastrowid or 0)
+            db.executemany(
+                "INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [_task_row(sid, t) for t in snap.tasks],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO accounts VALUES (?,?,?,?,?)",
+                [(sid, a.id, a.name, a.username, a.email) for a in snap.accounts],
+            )
+            db.execute(
+                "INSERT INTO source_runs VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    run_id,
+                    snap.source,
+                    snap.kind,
+                    "ok",
+                    None,
+                    len(snap.tasks),
+                    snap.requests,
+                    sid,
+                    finished.isoformat(),
+                ),
+            )
+        return sid
+
+    def record_failure(
+        self,
+        run_id: int,
+        source: str,
+        kind: str,
+        status: str,
+        error: str,
+        finished: datetime,
+        requests: int = 0,
+    ) -> None:
+        """Record a failed or skipped source; its last good snapshot stays current."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO source_runs VALUES (?,?,?,?,?,?,?,?,?)",
+                (run_id, source, kind, status, error, 0, requests, None, finished.isoformat()),
+            )
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def current_snapshot(self, source: str) -> StoredSnapshot | None:
+        """The newest complete snapshot of a source, or None if it never synced."""
+        row = self.db.execute(
+            "SELECT id, kind, taken_at, state FROM snapshots WHERE source = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (source,),
+        ).fetchone()
+        if row is None:
+            return None
+        sid, kind, taken_at, state = row
+        tasks = tuple(
+            _task_from_row(source, r)
+            for r in self.db.execute(
+                "SELECT id, title, url, container, container_id, grp, state, due, start, updated, "
+                "parent_id, labels, fields FROM tasks WHERE snapshot_id = ? ORDER BY rowid",
+                (sid,),
+            )
+        )
+        accounts = tuple(
+            Account(source, *r)
+            for r in self.db.execute(
+                "SELECT id, name, username, email FROM accounts WHERE snapshot_id = ? "
+                "ORDER BY rowid",
+                (sid,),
+            )
+        )
+        return StoredSnapshot(
+            sid, source, kind, datetime.fromisoformat(taken_at), tasks, accounts, json.loads(state)
+        )
+
+    def history(self, source: str) -> SourceHistory:
+        """How a source fared in its latest run, and since when its data is stale."""
+        last = self.db.execute(
+            "SELECT kind, status, error, finished_at FROM source_runs WHERE source = ? "
+            "ORDER BY run_id DESC LIMIT 1",
+            (source,),
+        ).fetchone()
+        snap = self.db.execute(
+            "SELECT run_id, taken_at, tasks FROM snapshots WHERE source = ? ORDER BY id DESC "
+            "LIMIT 1",
+            (source,),
+        ).fetchone()
+        stale = None
+        if snap is not None:
+            first_fail = self.db.execute(
+                "SELECT min(finished_at) FROM source_runs WHERE source = ? AND status = 'failed' "
+                "AND run_id > ?",
+                (source, snap[0] or 0),
+            ).fetchone()[0]
+            stale = datetime.fromisoformat(first_fail) if first_fail else None
+        return SourceHistory(
+            source=source,
+            kind=last[0] if last else None,
+            last_status=last[1] if last else None,
+            last_error=last[2] if last else None,
+            last_run_at=datetime.fromisoformat(last[3]) if last else None,
+            snapshot_at=datetime.fromisoformat(snap[1]) if snap else None,
+            snapshot_tasks=int(snap[2]) if snap else 0,
+            stale_since=stale,
+        )
+
+    def save_evaluation(
+        self, run_id: int | None, as_of: date, generated_at: datetime, evaluation: Any
+    ) -> int:
+        """Keep what a run concluded (assignments, findings, workload) for trends."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO evaluations (run_id, as_of, generated_at) VALUES (?, ?, ?)",
+                (run_id, as_of.isoformat(), generated_at.isoformat()),
+            )
+            eid = int(cur.lastrowid or 0)
+            db.executemany(
+                "INSERT INTO assignments VALUES (?,?,?,?,?,?,?)",
+                [
+                    (eid, a.source, a.task_id, a.person, a.person_name, a.letter, a.via)
+                    for a in evaluation.assignments
+                ],
+            )
+            db.executemany(
+                "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        eid,
+                        f.check,
+                        str(f.severity),
+                        f.source,
+                        f.task_id,
+                        f.task,
+                        f.person,
+                        f.message,
+                        f.suggestion,
+                    )
+                    for f in evaluation.findings
+                ],
+            )
+            db.executemany(
+                "INSERT INTO workload VALUES (?,?,?,?,?,?,?)",
+                [
+                    (eid, w.person, w.load, w.capacity, w.utilisation, w.status, w.open_tasks)
+                    for w in evaluation.workload
+                ],
+            )
+        return eid
+
+    def counts(self) -> dict[str, int]:
+        """Row counts per table (for tests and diagnostics)."""
+        tables = (
+            "runs",
+            "source_runs",
+            "snapshots",
+            "tasks",
+            "accounts",
+            "evaluations",
+            "assignments",
+            "findings",
+            "workload",
+        )
+        return {t: int(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}
+
+
+def _statements(sql: str) -> list[str]:
+    lines = [ln.split("--", 1)[0] for ln in sql.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat()
+
+
+def _iso(d: date | datetime | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+def _task_row(sid: int, t: Task) -> tuple[Any, ...]:
+    return (
+        sid,
+        t.id,
+        t.title,
+        t.url,
+        t.container,
+        t.container_id,
+        t.group,
+        str(t.state),
+        _iso(t.due),
+        _iso(t.start),
+        _iso(t.updated),
+        t.parent_id,
+        json.dumps(list(t.labels), ensure_ascii=False),
+        json.dumps([_field_dict(f) for f in t.fields], ensure_ascii=False),
+    )
+
+
+def _field_dict(f: FieldValue) -> dict[str, Any]:
+    return {k: v for k, v in asdict(f).items() if v not in (None, (), [])}
+
+
+def _task_from_row(source: str, r: Sequence[Any]) -> Task:
+    (
+        tid,
+        title,
+        url,
+        container,
+        container_id,
+        grp,
+        state,
+        due,
+        start,
+        updated,
+        parent_id,
+        labels,
+        fields,
+    ) = r
+    return Task(
+        source=source,
+        id=tid,
+        title=title,
+        url=url,
+        container=container,
+        container_id=container_id,
+        group=grp,
+        state=State(state),
+        due=date.fromisoformat(due) if due else None,
+        start=date.fromisoformat(start) if start else None,
+        updated=datetime.fromisoformat(updated) if updated else None,
+        parent_id=parent_id,
+        labels=tuple(json.loads(labels)),
+        fields=tuple(_field_from_dict(d) for d in json.loads(fields)),
+    )
+
+
+def _field_from_dict(d: dict[str, Any]) -> FieldValue:
+    d = dict(d)
+    d["accounts"] = tuple(d.get("accounts", ()))
+    d["names"] = tuple(d.get("names", ()))
+    return FieldValue(**d)

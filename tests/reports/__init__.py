@@ -1,0 +1,178 @@
+"""Report tests, and the hand-built ReportData they all render."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from raci_sync.model import Assignment, Finding, Person, Severity, State, Task, WorkloadLine
+from raci_sync.reports.data import ReportData, SourceStatus, UnmatchedAccount
+
+CPH = timezone(timedelta(hours=1))
+GENERATED = datetime(2026, 12, 7, 7, 0, tzinfo=CPH)
+LONG_TITLE = (
+    "Fotoshoot til forårskampagnen med nye kaffeposer, ristemester-portrætter og "
+    "produktbilleder til webshoppen, nyhedsbrevet og Instagram"
+)
+
+SOURCES = (
+    SourceStatus("indhold", "trello", "ok", datetime(2026, 12, 7, 6, 58, tzinfo=CPH), 5),
+    SourceStatus(
+        "kampagner",
+        "asana",
+        "failed",
+        None,
+        0,
+        "source 'kampagner': Asana answered 401 — the token in $ASANA_TOKEN is invalid or "
+        "expired; create a new one under My Settings › Apps › Developer apps",
+    ),
+    SourceStatus("drift", "monday", "stale", datetime(2026, 12, 1, 7, 0, tzinfo=CPH), 1),
+)
+
+
+def _trello(task_id: str, title: str, group: str, **kwargs: object) -> Task:
+    return Task(
+        source="indhold",
+        id=task_id,
+        title=title,
+        url=f"https://trello.com/c/{task_id}",
+        container="Indhold & SoMe",
+        container_id="5f1a2b3c4d5e6f7a8b9c0d1e",
+        group=group,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+TASKS = (
+    _trello("c3", "Blogindlæg om ny høst", "Udgivet", state=State.DONE),
+    _trello("c1", "Skriv nyhedsbrev til december", "Idéer", due=date(2026, 12, 10)),
+    _trello("c2", "Instagram-kampagne: julekaffe ☕", "I gang", due=date(2026, 12, 14)),
+    _trello("c4", LONG_TITLE, "I gang", start=date(2026, 12, 1), parent_id="c2"),
+    _trello("c5", "Kundecase: Café Solsikke", "Arkiv", state=State.ARCHIVED),
+    Task(
+        source="drift",
+        id="1234567890",
+        title="Årsplan 2027",
+        url="https://nordlys.monday.com/boards/111/pulses/1234567890",
+        container="Marketing drift",
+        group="Strategi",
+        updated=datetime(2026, 12, 2, 9, 30, 15, tzinfo=CPH),
+    ),
+)
+
+FREJA, METTE, JONAS = "roster:Freja Nørgaard", "roster:Mette Sørensen", "roster:Jonas Kristensen"
+ANDERS, SOFIE = "roster:Anders Holm", "roster:Sofie Lund"
+KASPER = "indhold:5a5a5a5a5a5a5a5a5a5a5a5a"
+
+PEOPLE = (
+    Person(FREJA, "Freja Nørgaard", hats=("social-media", "content-producer"), capacity=10),
+    Person(METTE, "Mette Sørensen", hats=("strategist",), capacity=10),
+    Person(JONAS, "Jonas Kristensen", hats=("project-manager",)),
+    Person(ANDERS, "Anders Holm", hats=("content-producer",), capacity=10),
+    Person(SOFIE, "Sofie Lund", hats=("analyst",)),
+    Person(KASPER, "Kasper Vinther", matched=False),
+)
+
+ASSIGNMENTS = (
+    Assignment("indhold", "c2", METTE, "Mette Sørensen", "A", "custom_field:Accountable"),
+    Assignment("indhold", "c2", FREJA, "Freja Nørgaard", "R", "members"),
+    Assignment("indhold", "c2", JONAS, "Jonas Kristensen", "A", "rule:hat:project-manager"),
+    Assignment("indhold", "c2", SOFIE, "Sofie Lund", "C", "custom_field:Consulted"),
+    Assignment("indhold", "c4", KASPER, "Kasper Vinther", "R", "members"),
+    Assignment("indhold", "c4", METTE, "Mette Sørensen", "A", "custom_field:Accountable"),
+    Assignment("drift", "1234567890", ANDERS, "Anders Holm", "R", "custom_field:Person"),
+)
+
+SUGGEST_METTE = "suggested A: Mette Sørensen (strategist)"
+FINDINGS = (
+    Finding("person-without-role", Severity.INFO, "Sofie Lund has no R or A.", person=SOFIE),
+    Finding(
+        "overloaded",
+        Severity.WARNING,
+        "Freja Nørgaard is at 145% of capacity (14.5 of 10).",
+        person=FREJA,
+    ),
+    Finding(
+        "multiple-accountable",
+        Severity.ERROR,
+        "2 people are accountable: Jonas Kristensen, Mette Sørensen.",
+        source="indhold",
+        task_id="c2",
+        task="Instagram-kampagne: julekaffe ☕",
+    ),
+    Finding(
+        "no-accountable",
+        Severity.ERROR,
+        "Nobody is accountable.",
+        source="drift",
+        task_id="1234567890",
+        suggestion=SUGGEST_METTE,
+    ),
+    Finding(
+        "no-owner",
+        Severity.ERROR,
+        "Nobody is responsible or accountable.",
+        source="indhold",
+        task_id="c1",
+        task="Skriv nyhedsbrev til december",
+        suggestion=SUGGEST_METTE,
+    ),
+    Finding(
+        "unmatched-person",
+        Severity.WARNING,
+        "Trello member kasperfoto (Kasper Vinther) matches nobody on the roster.",
+        source="indhold",
+        person=KASPER,
+    ),
+    Finding(
+        "accountability-bottleneck",
+        Severity.INFO,
+        "Mette Sørensen is accountable for 9 of 14 open tasks.",
+        person=METTE,
+    ),
+)
+
+WORKLOAD = (
+    WorkloadLine(METTE, 3.25, 10.0, 0.325, "ok", 5),
+    WorkloadLine(KASPER, 2.0, None, None, "unmonitored", 2),
+    WorkloadLine(FREJA, 14.5, 10.0, 1.45, "over", 12),
+    WorkloadLine(ANDERS, 12.345, 10.0, 1.2345, "critical", 7),
+)
+
+UNMATCHED = (
+    UnmatchedAccount("indhold", "kasperfoto", "Kasper Vinther", 3),
+    UnmatchedAccount("drift", "77001234", "Line Bech", 1),
+)
+
+
+def sample_report(**changes: object) -> ReportData:
+    """The Nordlys Kaffe report every renderer test uses; ``changes`` replace fields."""
+    values: dict[str, object] = {
+        "generated_at": GENERATED,
+        "window_start": date(2026, 12, 7),
+        "window_end": date(2026, 12, 20),
+        "sources": SOURCES,
+        "tasks": TASKS,
+        "assignments": ASSIGNMENTS,
+        "findings": FINDINGS,
+        "workload": WORKLOAD,
+        "unmatched": UNMATCHED,
+        "people": PEOPLE,
+    }
+    values.update(changes)
+    return ReportData(**values)  # type: ignore[arg-type]
+
+
+def empty_report() -> ReportData:
+    """A clean week: one source, one well-owned task, nothing to report."""
+    task = _trello("c9", "Julekort til kunder", "I gang")
+    return sample_report(
+        sources=SOURCES[:1],
+        tasks=(task,),
+        assignments=(
+            Assignment("indhold", "c9", FREJA, "Freja Nørgaard", "R", "members"),
+            Assignment("indhold", "c9", METTE, "Mette Sørensen", "A", "custom_field:Accountable"),
+        ),
+        findings=(),
+        workload=(WorkloadLine(FREJA, 1.0, 10.0, 0.1, "ok", 1),),
+        unmatched=(),
+    )

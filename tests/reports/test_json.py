@@ -1,0 +1,191 @@
+"""The JSON report matches the PRODUCT §5 contract key for key."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import replace
+from datetime import date, datetime
+
+import pytest
+
+from raci_sync.reports.jsonreport import render_json, to_dict
+from tests.reports import GENERATED, empty_report, sample_report
+
+TOP = {"generated_at", "window", "sources", "tasks", "findings", "workload", "unmatched"}
+WINDOW = {"start", "end"}
+SOURCE = {"name", "kind", "status", "synced_at", "tasks", "error"}
+TASK = {"source", "id", "title", "url", "container", "group", "state", "due", "assignments"}
+TASK_ADDED = {"start", "parent_id", "updated"}
+ASSIGNMENT = {"person", "role", "via"}
+FINDING = {"check", "severity", "source", "task_id", "task", "person", "message", "suggestion"}
+WORKLOAD = {"person", "load", "capacity", "utilisation", "status", "open_tasks"}
+UNMATCHED = {"source", "account", "name", "tasks"}
+
+OPT_STR = (str, type(None))
+NUMBER = (int, float)
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    return json.loads(render_json(sample_report()))
+
+
+def test_key_sets_at_every_level(report: dict) -> None:
+    assert set(report) == TOP
+    assert set(report["window"]) == WINDOW
+    assert all(set(source) == SOURCE for source in report["sources"])
+    assert all(set(task) == TASK | TASK_ADDED for task in report["tasks"])
+    assignments = [a for task in report["tasks"] for a in task["assignments"]]
+    assert assignments
+    assert all(set(assignment) == ASSIGNMENT for assignment in assignments)
+    assert all(set(finding) == FINDING for finding in report["findings"])
+    assert all(set(line) == WORKLOAD for line in report["workload"])
+    assert all(set(account) == UNMATCHED for account in report["unmatched"])
+
+
+def test_value_types(report: dict) -> None:
+    assert isinstance(report["generated_at"], str)
+    for source in report["sources"]:
+        assert isinstance(source["tasks"], int)
+        assert isinstance(source["synced_at"], OPT_STR)
+        assert isinstance(source["error"], OPT_STR)
+    for task in report["tasks"]:
+        assert all(isinstance(task[key], str) for key in ("source", "id", "title", "state"))
+        assert all(isinstance(task[key], OPT_STR) for key in ("url", "container", "group", "due"))
+        assert all(isinstance(a[key], str) for a in task["assignments"] for key in ASSIGNMENT)
+    for finding in report["findings"]:
+        assert finding["severity"] in {"error", "warning", "info"}
+        assert all(isinstance(finding[key], OPT_STR) for key in FINDING)
+    for line in report["workload"]:
+        assert isinstance(line["load"], NUMBER)
+        assert isinstance(line["capacity"], (*NUMBER, type(None)))
+        assert isinstance(line["utilisation"], (float, type(None)))
+        assert isinstance(line["open_tasks"], int)
+    for account in report["unmatched"]:
+        assert isinstance(account["tasks"], int)
+
+
+def test_dates_and_datetimes_are_iso(report: dict) -> None:
+    assert report["generated_at"] == "2026-12-07T07:00:00+01:00"
+    assert datetime.fromisoformat(report["generated_at"]) == GENERATED
+    assert report["window"] == {"start": "2026-12-07", "end": "2026-12-20"}
+    sources = {source["name"]: source for source in report["sources"]}
+    assert sources["indhold"]["synced_at"] == "2026-12-07T06:58:00+01:00"
+    tasks = {task["id"]: task for task in report["tasks"]}
+    assert tasks["c1"]["due"] == "2026-12-10"
+    assert tasks["c4"]["due"] is None
+    assert tasks["c4"]["start"] == "2026-12-01"
+    assert tasks["1234567890"]["updated"] == "2026-12-02T09:30:15+01:00"
+
+
+def test_naive_datetime_is_written_as_utc() -> None:
+    data = sample_report(generated_at=datetime(2026, 12, 7, 6, 0, 0, 123456))
+    assert to_dict(data)["generated_at"] == "2026-12-07T06:00:00+00:00"
+
+
+def test_failed_source_carries_its_error(report: dict) -> None:
+    failed = next(source for source in report["sources"] if source["status"] == "failed")
+    assert failed["name"] == "kampagner"
+    assert failed["synced_at"] is None
+    assert "401" in failed["error"]
+    assert [source["name"] for source in report["sources"]] == ["indhold", "kampagner", "drift"]
+
+
+def test_tasks_in_order_with_their_assignments(report: dict) -> None:
+    keys = [(t["source"], t["container"], t["group"], t["title"]) for t in report["tasks"]]
+    assert keys == sorted(keys, key=lambda k: (k[0], k[1].casefold(), k[2].casefold(), k[3]))
+    task = next(t for t in report["tasks"] if t["id"] == "c2")
+    assert task["state"] == "open"
+    assert task["assignments"] == [
+        {"person": "Freja Nørgaard", "role": "R", "via": "members"},
+        {"person": "Jonas Kristensen", "role": "A", "via": "rule:hat:project-manager"},
+        {"person": "Mette Sørensen", "role": "A", "via": "custom_field:Accountable"},
+        {"person": "Sofie Lund", "role": "C", "via": "custom_field:Consulted"},
+    ]
+    states = {t["id"]: t["state"] for t in report["tasks"]}
+    assert (states["c3"], states["c5"]) == ("done", "archived")
+    assert next(t for t in report["tasks"] if t["id"] == "c1")["assignments"] == []
+
+
+def test_findings_worst_first_with_names_and_titles(report: dict) -> None:
+    findings = report["findings"]
+    assert [f["severity"] for f in findings] == ["error"] * 3 + ["warning"] * 2 + ["info"] * 2
+    assert [f["check"] for f in findings[:3]] == [
+        "no-owner",
+        "no-accountable",
+        "multiple-accountable",
+    ]
+    no_accountable = findings[1]
+    assert no_accountable["task"] == "Årsplan 2027"  # looked up: the finding had no title
+    assert no_accountable["task_id"] == "1234567890"
+    assert no_accountable["suggestion"] == "suggested A: Mette Sørensen (strategist)"
+    overloaded = next(f for f in findings if f["check"] == "overloaded")
+    assert overloaded["person"] == "Freja Nørgaard"  # a person key reads as a name
+    assert overloaded["task"] is None and overloaded["task_id"] is None
+
+
+def test_workload_numbers(report: dict) -> None:
+    lines = {line["person"]: line for line in report["workload"]}
+    assert lines["Freja Nørgaard"] == {
+        "person": "Freja Nørgaard",
+        "load": 14.5,
+        "capacity": 10,
+        "utilisation": 1.45,
+        "status": "over",
+        "open_tasks": 12,
+    }
+    assert lines["Anders Holm"]["load"] == 12.35
+    assert lines["Anders Holm"]["utilisation"] == 1.23
+    assert lines["Mette Sørensen"]["utilisation"] == 0.33
+    kasper = lines["Kasper Vinther"]
+    assert (kasper["capacity"], kasper["utilisation"], kasper["status"]) == (
+        None,
+        None,
+        "unmonitored",
+    )
+    assert list(lines) == sorted(lines, key=str.casefold)
+
+
+def test_unmatched(report: dict) -> None:
+    assert report["unmatched"] == [
+        {"source": "drift", "account": "77001234", "name": "Line Bech", "tasks": 1},
+        {"source": "indhold", "account": "kasperfoto", "name": "Kasper Vinther", "tasks": 3},
+    ]
+
+
+def test_round_trip_and_text_shape() -> None:
+    data = sample_report()
+    text = render_json(data)
+    assert json.loads(text) == to_dict(data)
+    assert "Nørgaard" in text and "\\u00f8" not in text
+    assert text.startswith('{\n  "generated_at"')
+    assert text.endswith("}\n")
+
+
+def test_output_does_not_depend_on_input_order() -> None:
+    data = sample_report()
+    rng = random.Random(7)
+
+    def shuffled(items: tuple) -> tuple:
+        items = list(items)
+        rng.shuffle(items)
+        return tuple(items)
+
+    mixed = replace(
+        data,
+        tasks=shuffled(data.tasks),
+        assignments=shuffled(data.assignments),
+        findings=shuffled(data.findings),
+        workload=shuffled(data.workload),
+        unmatched=shuffled(data.unmatched),
+    )
+    assert render_json(mixed) == render_json(data)
+
+
+def test_empty_report() -> None:
+    report = to_dict(empty_report())
+    assert report["findings"] == []
+    assert report["unmatched"] == []
+    assert set(report) == TOP
+    assert report["window"]["end"] == date(2026, 12, 20).isoformat()
