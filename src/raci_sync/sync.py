@@ -144,7 +144,7 @@ def build_report(
         generated_at=now,
         window_start=start,
         window_end=start + timedelta(days=config.workload.horizon_days - 1),
-        sources=tuple(source_status(store, s) for s in config.sources),
+        sources=tuple(source_status(store, s, ZoneInfo(config.timezone)) for s in config.sources),
         tasks=tuple(tasks),
         assignments=ev.assignments,
         findings=ev.findings,
@@ -154,7 +154,7 @@ def build_report(
     )
 
 
-def source_status(store: Store, source: SourceConfig) -> SourceStatus:
+def source_status(store: Store, source: SourceConfig, tz: ZoneInfo | None = None) -> SourceStatus:
     """How a report shows one source: ok, failed (stale data kept), or never synced."""
     h = store.history(source.name)
     status = h.last_status or "never"
@@ -162,8 +162,14 @@ def source_status(store: Store, source: SourceConfig) -> SourceStatus:
         name=source.name,
         kind=source.kind,
         status=status,
-        synced_at=h.snapshot_at,
+        synced_at=_local(h.snapshot_at, tz),
         tasks=h.snapshot_tasks,
         error=h.last_error if status == "failed" else None,
-        stale_since=h.stale_since,
+        stale_since=_local(h.stale_since, tz),
     )
+
+
+def _local(moment: datetime | None, tz: ZoneInfo | None) -> datetime | None:
+    if moment is None or tz is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(tz)

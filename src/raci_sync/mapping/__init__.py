@@ -1,1 +1,96 @@
-"""mapping layer."""
+"""The mapping layer: people across tools, RACI letters, workload and checks.
+
+The rest of the app calls :func:`evaluate` with the normalized tasks and accounts of every
+source; nothing here knows which API a task came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from raci_sync.config import Config
+from raci_sync.mapping.checks import Inputs, run_checks
+from raci_sync.mapping.identity import Directory, unmatched_accounts
+from raci_sync.mapping.roles import TaskRoles, map_task, roles_for
+from raci_sync.mapping.workload import Window, compute_workload
+from raci_sync.model import Account, Assignment, Finding, Person, Task, WorkloadLine
+from raci_sync.reports.data import UnmatchedAccount
+
+__all__ = ["Evaluation", "evaluate", "map_tasks"]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What the mapping layer makes of one set of tasks on one day."""
+
+    people: tuple[
+        Person, ...
+    ]  # the roster, then one unmatched Person per account/name with a letter
+    assignments: tuple[Assignment, ...]
+    findings: tuple[Finding, ...]  # error first, then check, source, task title
+    workload: tuple[WorkloadLine, ...]  # highest utilisation first, unmonitored last
+    unmatched: tuple[UnmatchedAccount, ...]
+
+
+def evaluate(
+    tasks: Sequence[Task],
+    accounts: Sequence[Account],
+    config: Config,
+    as_of: date,
+    kinds: Mapping[str, str] | None = None,
+) -> Evaluation:
+    """Attach RACI letters to every task, compute the workload window and run the checks.
+
+    ``kinds`` maps source name → kind (``trello``/``asana``/``monday``) and adds to or overrides
+    ``config.sources``; a task of a source with no known kind gets no letters from fields.
+    """
+    source_kinds = {s.name: s.kind for s in config.sources} | dict(kinds or {})
+    directory = Directory(config.people, accounts, source_kinds, config.workload.default_capacity)
+    mapped = map_tasks(tasks, config, directory, source_kinds)
+    assignments = tuple(a for m in mapped for a in m.assignments)
+    people = _people(directory, assignments)
+    workload = compute_workload(
+        mapped,
+        people,
+        config.workload,
+        as_of,
+        effort_fields={s.name: s.fields.effort for s in config.sources},
+        critical_at=config.checks.overload_error,
+    )
+    window = Window.starting(as_of, config.workload.horizon_days)
+    findings = run_checks(Inputs(mapped, workload, directory, people, window, config.checks))
+    return Evaluation(
+        people=people,
+        assignments=assignments,
+        findings=findings,
+        workload=workload,
+        unmatched=unmatched_accounts(assignments, directory),
+    )
+
+
+def map_tasks(
+    tasks: Sequence[Task],
+    config: Config,
+    directory: Directory,
+    kinds: Mapping[str, str],
+) -> tuple[TaskRoles, ...]:
+    """The letters (and hat-rule suggestions) of every task, in task order."""
+    configured = {s.name: s.roles for s in config.sources}
+    roles = {
+        source: roles_for(kinds.get(source), configured.get(source))
+        for source in dict.fromkeys(t.source for t in tasks)
+    }
+    return tuple(map_task(t, roles[t.source], config.rules, directory) for t in tasks)
+
+
+def _people(directory: Directory, assignments: Sequence[Assignment]) -> tuple[Person, ...]:
+    """The roster in config order, then unmatched people holding a letter, by name."""
+    unmatched = {
+        a.person: person
+        for a in assignments
+        if (person := directory.person(a.person)) is not None and not person.matched
+    }
+    extra = sorted(unmatched.values(), key=lambda p: (p.name.casefold(), p.key))
+    return (*directory.roster, *extra)

@@ -1,0 +1,272 @@
+"""The checks of PRODUCT §4: ownership per open task, load and roles per person.
+
+Check ids are stable (config ``checks.disable``, JSON output). Only open tasks are checked.
+``no-owner`` replaces ``no-accountable`` and ``no-responsible`` for a task with neither; when
+``no-owner`` is disabled, those two report such a task instead. Findings come sorted: errors
+first, then by the check's place in the PRODUCT table, source, task title and person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from raci_sync.config import CHECK_IDS, ChecksConfig
+from raci_sync.mapping.identity import Directory, UnmatchedIdentity
+from raci_sync.mapping.roles import Candidate, TaskRoles
+from raci_sync.mapping.workload import Window
+from raci_sync.model import Finding, Person, Severity, WorkloadLine
+
+LETTER_NAMES = {"R": "Responsible", "A": "Accountable", "C": "Consulted", "I": "Informed"}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the checks look at."""
+
+    mapped: Sequence[TaskRoles]
+    workload: Sequence[WorkloadLine]
+    directory: Directory
+    people: Sequence[Person]  # every Person holding a letter or on the roster
+    window: Window
+    checks: ChecksConfig
+
+
+def run_checks(inputs: Inputs) -> tuple[Finding, ...]:
+    """All findings of the enabled checks, sorted (errors first)."""
+    open_tasks = [m for m in inputs.mapped if m.task.is_open]
+    findings: list[Finding] = []
+    for roles in open_tasks:
+        findings += task_findings(roles, inputs.checks)
+    findings += overload_findings(inputs.workload, inputs.window)
+    findings += unmatched_findings(open_tasks, inputs.people, inputs.directory)
+    findings += bottleneck_findings(open_tasks, inputs.people, inputs.checks)
+    findings += without_role_findings(open_tasks, inputs.directory.roster)
+    disabled = set(inputs.checks.disable)
+    return tuple(sorted((f for f in findings if f.check not in disabled), key=finding_order))
+
+
+def finding_order(f: Finding) -> tuple:
+    """Severity (error first), check (PRODUCT table order), source, task title, person."""
+    place = CHECK_IDS.index(f.check) if f.check in CHECK_IDS else len(CHECK_IDS)
+    return (
+        -f.severity.rank,
+        place,
+        f.source or "",
+        (f.task or "").casefold(),
+        (f.person or "").casefold(),
+        f.task_id or "",
+    )
+
+
+def task_findings(roles: TaskRoles, checks: ChecksConfig) -> list[Finding]:
+    """Ownership and crowding findings for one open task."""
+    r, a, c = (_names(roles, letter) for letter in "RAC")
+    return [
+        *_ownership(roles, r, a, checks),
+        *_too_many(roles, r, checks.max_responsible, "too-many-responsible", "R"),
+        *_too_many(roles, c, checks.max_consulted, "too-many-consulted", "C"),
+    ]
+
+
+def overload_findings(workload: Iterable[WorkloadLine], window: Window) -> list[Finding]:
+    """``overloaded``: warning above 100 % utilisation, error at ``overload_error`` and up."""
+    out = []
+    span = f"{window.start.isoformat()} … {window.end.isoformat()}"
+    for line in workload:
+        if line.status not in ("over", "critical"):
+            continue
+        if line.utilisation is None:
+            text = (
+                f"{line.person} has a load of {_num(line.load)} but no capacity in "
+                f"{span} (away the whole window, or capacity 0)"
+            )
+        else:
+            text = (
+                f"{line.person} is at {line.utilisation * 100:.0f} % of capacity in {span}: "
+                f"load {_num(line.load)} against {_num(line.capacity or 0)}"
+            )
+        severity = Severity.ERROR if line.status == "critical" else Severity.WARNING
+        out.append(Finding("overloaded", severity, text, person=line.person))
+    return out
+
+
+def unmatched_findings(
+    open_tasks: Sequence[TaskRoles], people: Iterable[Person], directory: Directory
+) -> list[Finding]:
+    """``unmatched-person``: an account or name holding a letter on an open task, roster or not."""
+    if not directory.has_roster:
+        return []
+    counts = _task_counts(open_tasks)
+    out = []
+    for person in people:
+        origin = directory.origin(person)
+        if person.matched or origin is None or not counts.get(person.key):
+            continue
+        out.append(
+            Finding(
+                "unmatched-person",
+                Severity.WARNING,
+                f"{_describe_origin(origin)} in source '{origin.source}' matches nobody in the "
+                f"roster; it holds letters on {_plural(counts[person.key], 'open task')}",
+                source=origin.source,
+                person=person.name,
+                suggestion=_roster_fix(origin, directory.kinds.get(origin.source)),
+            )
+        )
+    return out
+
+
+def bottleneck_findings(
+    open_tasks: Sequence[TaskRoles], people: Iterable[Person], checks: ChecksConfig
+) -> list[Finding]:
+    """``accountability-bottleneck``: A on more than the share of open tasks and on enough."""
+    total = len(open_tasks)
+    held: dict[str, int] = {}
+    for roles in open_tasks:
+        for key in roles.holders("A"):
+            held[key] = held.get(key, 0) + 1
+    out = []
+    for person in people:
+        n = held.get(person.key, 0)
+        if total and n > checks.bottleneck_share * total and n >= checks.bottleneck_min_tasks:
+            out.append(
+                Finding(
+                    "accountability-bottleneck",
+                    Severity.INFO,
+                    f"{person.name} is Accountable on {n} of {total} open tasks "
+                    f"({n / total * 100:.0f} %): decisions may queue up behind one person",
+                    person=person.name,
+                )
+            )
+    return out
+
+
+def without_role_findings(
+    open_tasks: Sequence[TaskRoles], roster: Iterable[Person]
+) -> list[Finding]:
+    """``person-without-role``: a roster person with no R or A on any open task."""
+    owners = {key for roles in open_tasks for letter in "RA" for key in roles.holders(letter)}
+    return [
+        Finding(
+            "person-without-role",
+            Severity.INFO,
+            f"{p.name} has no R or A on any open task",
+            person=p.name,
+        )
+        for p in roster
+        if p.key not in owners
+    ]
+
+
+def suggestion_text(roles: TaskRoles, letters: str) -> str | None:
+    """Hat-rule suggestions for these letters: ``suggested A: Mette Sørensen (strategist)``."""
+    parts = []
+    for letter in letters:
+        candidates: dict[str, Candidate] = {}
+        for s in roles.suggestions:
+            if s.letter == letter:
+                for c in s.candidates:
+                    candidates.setdefault(c.person.key, c)
+        if candidates:
+            who = " or ".join(c.describe() for c in candidates.values())
+            parts.append(f"suggested {letter}: {who}")
+    return "; ".join(parts) or None
+
+
+def _ownership(roles: TaskRoles, r: list[str], a: list[str], checks: ChecksConfig) -> list[Finding]:
+    """no-owner, or else no-accountable / multiple-accountable / no-responsible."""
+    if not r and not a and "no-owner" not in checks.disable:
+        text = "has no owner: neither Responsible nor Accountable"
+        return [_task_finding(roles, "no-owner", Severity.ERROR, text, "RA")]
+    out = []
+    if not a:
+        out.append(
+            _task_finding(roles, "no-accountable", Severity.ERROR, "has no Accountable", "A")
+        )
+    if len(a) > 1:
+        text = f"has {len(a)} Accountable: {_listing(a)}"
+        out.append(_task_finding(roles, "multiple-accountable", Severity.ERROR, text, "A"))
+    if not r:
+        out.append(_no_responsible(roles, a, checks.implied_responsible))
+    return out
+
+
+def _no_responsible(roles: TaskRoles, accountable: list[str], implied: bool) -> Finding:
+    if accountable and implied:
+        return _task_finding(
+            roles,
+            "no-responsible",
+            Severity.WARNING,
+            f"has no Responsible ({_listing(accountable)}, the Accountable, "
+            "is taken to do the work)",
+            "R",
+        )
+    return _task_finding(roles, "no-responsible", Severity.ERROR, "has no Responsible", "R")
+
+
+def _too_many(
+    roles: TaskRoles, names: list[str], limit: int, check: str, letter: str
+) -> list[Finding]:
+    if len(names) <= limit:
+        return []
+    text = f"has {len(names)} {LETTER_NAMES[letter]} (more than {limit}): {_listing(names)}"
+    return [_task_finding(roles, check, Severity.WARNING, text, "")]
+
+
+def _task_finding(
+    roles: TaskRoles, check: str, severity: Severity, text: str, suggest: str
+) -> Finding:
+    task = roles.task
+    return Finding(
+        check,
+        severity,
+        f"'{task.title}' ({task.source}) {text}",
+        source=task.source,
+        task_id=task.id,
+        task=task.title,
+        suggestion=suggestion_text(roles, suggest) if suggest else None,
+    )
+
+
+def _names(roles: TaskRoles, letter: str) -> list[str]:
+    """Names of the distinct people holding ``letter``."""
+    names = {a.person: a.person_name for a in roles.assignments if a.letter == letter}
+    return list(names.values())
+
+
+def _task_counts(mapped: Iterable[TaskRoles]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for roles in mapped:
+        for key in {a.person for a in roles.assignments}:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _describe_origin(origin: UnmatchedIdentity) -> str:
+    if origin.from_text:
+        return f"The name '{origin.account}'"
+    if origin.name and origin.name != origin.account:
+        return f"'{origin.name}' (account {origin.account})"
+    return f"Account '{origin.account}'"
+
+
+def _roster_fix(origin: UnmatchedIdentity, kind: str | None) -> str:
+    if origin.email:
+        return f'add "{origin.email}" to the emails of a [[person]] in the config'
+    if origin.from_text:
+        return f'name a roster person exactly, or add a [[person]] named "{origin.name}"'
+    ref = f"{kind}:{origin.account}" if kind else origin.account
+    return f'add "{ref}" to the accounts of a [[person]] in the config'
+
+
+def _listing(names: Sequence[str]) -> str:
+    return ", ".join(names)
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -1,0 +1,157 @@
+"""Load, capacity and utilisation per person over the window (PRODUCT §4 "Workload").
+
+Window: ``[as_of, as_of + horizon_days - 1]``. Open tasks count when due in the window or
+overdue, and undated ones unless ``count_undated = false``. A task's effort is its number field
+named by the source's ``fields.effort``, else ``default_effort``. Each person on a task adds
+``effort × weight(letter)``, R shared equally among the task's R holders; a person with several
+letters on one task counts once, with the letter that weighs most for them.
+
+Capacity is the roster capacity (else ``default_capacity``) reduced pro rata by days away in
+the window. No capacity → "unmonitored", never "ok". Zero capacity (away the whole window)
+with load → "critical" with no utilisation figure (it would be infinite); without load → "ok".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from raci_sync.config import DEFAULT_WEIGHTS, WorkloadConfig
+from raci_sync.mapping.roles import TaskRoles, field_matches
+from raci_sync.model import Person, Task, WorkloadLine
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days the workload looks at, both ends included."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def starting(cls, as_of: date, horizon_days: int) -> Window:
+        """The window of ``horizon_days`` days that starts on ``as_of``."""
+        return cls(as_of, as_of + timedelta(days=max(horizon_days, 1) - 1))
+
+    @property
+    def days(self) -> int:
+        """Number of days in the window."""
+        return (self.end - self.start).days + 1
+
+    def counts(self, task: Task, count_undated: bool) -> bool:
+        """True when an open task weighs on the window: due in it, overdue, or undated."""
+        if not task.is_open:
+            return False
+        if task.due is None:
+            return count_undated
+        return task.due <= self.end
+
+
+def task_effort(task: Task, effort_field: str | None, default: float) -> float:
+    """The task's effort: the number in its ``effort_field`` (title or id), else ``default``."""
+    if effort_field:
+        for value in task.fields:
+            if value.number is not None and field_matches(value, effort_field):
+                return float(value.number)
+    return float(default)
+
+
+def task_loads(roles: TaskRoles, effort: float, weights: Mapping[str, float]) -> dict[str, float]:
+    """Each person's load from one task: the heaviest of their letters, R split among R holders."""
+    r_holders = max(len(roles.holders("R")), 1)
+    loads: dict[str, float] = {}
+    for a in roles.assignments:
+        share = effort * _weight(weights, a.letter)
+        if a.letter == "R":
+            share /= r_holders
+        loads[a.person] = max(loads.get(a.person, 0.0), share)
+    return loads
+
+
+def days_away(person: Person, window: Window) -> int:
+    """Distinct days of the window on which the person is away (overlapping spans count once)."""
+    days: set[date] = set()
+    for start, end in person.away:
+        first, last = max(start, window.start), min(end, window.end)
+        days.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+    return len(days)
+
+
+def effective_capacity(person: Person, window: Window) -> float | None:
+    """Capacity in the window after time away (pro rata); None when the person has none."""
+    if person.capacity is None:
+        return None
+    present = window.days - days_away(person, window)
+    return round(person.capacity * present / window.days, 2)
+
+
+def rate(load: float, capacity: float | None, critical_at: float) -> tuple[float | None, str]:
+    """(utilisation, status) for a load against a capacity."""
+    if capacity is None:
+        return None, "unmonitored"
+    if capacity <= 0:
+        return (None, "critical") if load > 0 else (0.0, "ok")
+    utilisation = round(load / capacity, 4)
+    if utilisation >= critical_at:
+        return utilisation, "critical"
+    return utilisation, "over" if utilisation > 1.0 else "ok"
+
+
+def compute_workload(
+    mapped: Iterable[TaskRoles],
+    people: Sequence[Person],
+    config: WorkloadConfig,
+    as_of: date,
+    effort_fields: Mapping[str, str | None],
+    critical_at: float = 1.2,
+) -> tuple[WorkloadLine, ...]:
+    """One line per roster person, plus each unmatched person with a task in the window."""
+    window = Window.starting(as_of, config.horizon_days)
+    load: dict[str, float] = {}
+    tasks: dict[str, int] = {}
+    for roles in mapped:
+        if not window.counts(roles.task, config.count_undated):
+            continue
+        effort = task_effort(
+            roles.task, effort_fields.get(roles.task.source), config.default_effort
+        )
+        for key, share in task_loads(roles, effort, config.weights).items():
+            load[key] = load.get(key, 0.0) + share
+            tasks[key] = tasks.get(key, 0) + 1
+    lines = [
+        _line(p, round(load.get(p.key, 0.0), 2), tasks.get(p.key, 0), window, critical_at)
+        for p in people
+        if p.matched or p.key in tasks
+    ]
+    return tuple(sorted(lines, key=_order))
+
+
+def _line(
+    person: Person, load: float, open_tasks: int, window: Window, critical_at: float
+) -> WorkloadLine:
+    capacity = effective_capacity(person, window)
+    utilisation, status = rate(load, capacity, critical_at)
+    return WorkloadLine(
+        person=person.name,
+        load=load,
+        capacity=capacity,
+        utilisation=utilisation,
+        status=status,
+        open_tasks=open_tasks,
+    )
+
+
+def _order(line: WorkloadLine) -> tuple[int, float, float, str]:
+    """Highest utilisation first; zero capacity with load before everyone; unmonitored last."""
+    if line.status == "unmonitored":
+        rank, util = 2, 0.0
+    elif line.utilisation is None:
+        rank, util = 0, 0.0
+    else:
+        rank, util = 1, line.utilisation
+    return (rank, -util, -line.load, line.person.casefold())
+
+
+def _weight(weights: Mapping[str, float], letter: str) -> float:
+    return float(weights.get(letter, DEFAULT_WEIGHTS.get(letter, 0.0)))

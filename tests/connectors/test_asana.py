@@ -1,0 +1,506 @@
+"""The Asana connector: conversion (no network) and fetching (``responses`` at the HTTP edge)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+import responses
+
+from raci_sync.config import Secret, SourceConfig
+from raci_sync.connectors.asana import (
+    DEFAULT_BASE_URL,
+    TASK_FIELDS,
+    AsanaConnector,
+    Ref,
+    account_from_asana,
+    task_from_asana,
+)
+from raci_sync.connectors.base import make_connector, make_http
+from raci_sync.errors import AuthError, NotFoundError, ResponseError, RetryableError, SourceError
+from raci_sync.model import FieldValue, State
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "asana"
+TOKEN = "2/1201987650000012/1208999999999999:0123456789abcdef0123456789abcdef"
+WS, WS2 = "1204558760925811", "1207760012345678"
+P1, P2 = "1206112233445501", "1206112233445502"
+T1, T2, T3, T4, T5, T6 = (f"120842190731550{i}" for i in range(1, 7))
+S1, S2 = "1208421907315511", "1208421907315512"
+METTE, JONAS, ANDERS, SOFIE, FREJA = (f"12019876500000{i}" for i in range(11, 16))
+LARS = "1201987650000099"  # left the workspace, still assignee of T5
+OFFSET_TASKS = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.dGFza3My"
+OFFSET_USERS = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.dXNlcnMy"
+
+
+def load(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def field(task: Any, key: str, title: str | None = None) -> FieldValue | None:
+    for f in task.fields:
+        if f.key == key and (title is None or f.title == title):
+            return f
+    return None
+
+
+# -- a fake Asana at the HTTP edge ----------------------------------------------------------------
+
+
+class AsanaStub:
+    """Answers GETs under the Asana base URL from routes ``(path, offset) → [answers]``.
+
+    Each answer is ``(status, headers, body)``; a route with several answers gives them in turn
+    and then repeats the last. Unknown routes get Asana's 404 body.
+    """
+
+    def __init__(self, rsps: responses.RequestsMock, base: str = DEFAULT_BASE_URL) -> None:
+        self.base = base
+        self.routes: dict[tuple[str, str | None], list[tuple[int, dict[str, str], Any]]] = {}
+        self.seen: list[tuple[str, dict[str, str]]] = []
+        rsps.add_callback(responses.GET, re.compile(re.escape(base) + r"/.*"), callback=self)
+
+    def on(self, path: str, *answers: Any, offset: str | None = None) -> AsanaStub:
+        """Route ``path`` (and page ``offset``) to fixture names, bodies or (status, body[, h])."""
+        out = []
+        for a in answers:
+            if isinstance(a, tuple):
+                out.append((a[0], a[2] if len(a) > 2 else {}, _body(a[1])))
+            else:
+                out.append((200, {}, _body(a)))
+        self.routes[(path, offset)] = out
+        return self
+
+    def __call__(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        parts = urlsplit(request.url or "")
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        path = parts.path.removeprefix(urlsplit(self.base).path)
+        self.seen.append((path, query))
+        answers = self.routes.get((path, query.get("offset")))
+        if not answers:
+            return 404, {}, json.dumps(load("error_404.json"))
+        status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
+        return status, headers, body if isinstance(body, str) else json.dumps(body)
+
+    @property
+    def paths(self) -> list[str]:
+        return [p for p, _ in self.seen]
+
+
+def _body(a: Any) -> Any:
+    return load(a) if isinstance(a, str) and a.endswith(".json") else a
+
+
+def full_workspace(stub: AsanaStub) -> AsanaStub:
+    """Routes for a whole fetch of the fixture workspace (two projects, paging, subtasks)."""
+    return (
+        stub.on("/users/me", "user_me.json")
+        .on("/workspaces", "workspaces.json")
+        .on("/projects", "projects.json")
+        .on("/users", "users_page1.json")
+        .on("/users", "users_page2.json", offset=OFFSET_USERS)
+        .on(f"/projects/{P1}/tasks", "tasks_kampagne_page1.json")
+        .on(f"/projects/{P1}/tasks", "tasks_kampagne_page2.json", offset=OFFSET_TASKS)
+        .on(f"/projects/{P2}/tasks", "tasks_analyse.json")
+        .on(f"/tasks/{T2}/subtasks", "subtasks_video.json")
+        .on(f"/tasks/{S1}/subtasks", "subtasks_manuskript.json")
+    )
+
+
+def source(**kw: Any) -> SourceConfig:
+    base: dict[str, Any] = {
+        "name": "kampagner",
+        "kind": "asana",
+        "token": Secret(TOKEN),
+        "workspace": "Nordlys Kaffe",
+    }
+    return SourceConfig(**{**base, **kw})
+
+
+def connector(**kw: Any) -> AsanaConnector:
+    src = source(**kw)
+    sleeps: list[float] = []
+    http = make_http(src, sleep=sleeps.append)
+    conn = make_connector(src, http)
+    assert isinstance(conn, AsanaConnector)
+    conn.sleeps = sleeps  # type: ignore[attr-defined]
+    return conn
+
+
+@pytest.fixture
+def stub() -> Iterator[AsanaStub]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield AsanaStub(rsps)
+
+
+# -- conversion ---------------------------------------------------------------------------------
+
+KAMPAGNE = Ref(P1, "Kampagne Q1 2027")
+
+
+def test_task_people_fields_and_custom_fields() -> None:
+    raw = load("tasks_kampagne_page1.json")["data"][0]
+    task = task_from_asana(raw, "kampagner", project=KAMPAGNE)
+    assert (task.source, task.id, task.title) == ("kampagner", T1, "Fastlæg kampagnebudskab for Q1")
+    assert (task.container, task.container_id, task.group) == ("Kampagne Q1 2027", P1, "Strategi")
+    assert task.state is State.OPEN
+    assert (task.due, task.start) == (date(2026, 12, 11), date(2026, 12, 7))
+    assert task.updated == datetime(2026, 12, 4, 10, 15, tzinfo=UTC)
+    assert task.url == f"https://app.asana.com/1/{WS}/project/{P1}/task/{T1}"
+    assert task.labels == ("Q1",)
+    assert field(task, "assignee") == FieldValue(key="assignee", kind="people", accounts=(JONAS,))
+    assert field(task, "followers").accounts == (METTE, JONAS)  # type: ignore[union-attr]
+    acc = field(task, "field", "Accountable")
+    assert acc == FieldValue(
+        key="field", id="1205550000000001", title="Accountable", kind="people", accounts=(METTE,)
+    )
+    assert acc.label == "custom_field:Accountable"
+    assert field(task, "field", "Consulted").accounts == (SOFIE, ANDERS)  # type: ignore[union-attr]
+    assert field(task, "field", "Timer").number == 4.0  # type: ignore[union-attr]
+    kanal = field(task, "field", "Kanal")
+    assert (kanal.kind, kanal.text, kanal.names) == ("enum", "Web", ("Web",))  # type: ignore[union-attr]
+    multi = field(task, "field", "Målgruppe")
+    assert multi.text == "Kaffeelskere, Abonnenter"  # type: ignore[union-attr]
+    assert multi.names == ("Kaffeelskere", "Abonnenter")  # type: ignore[union-attr]
+    notes = field(task, "field", "Noter")
+    assert (notes.text, notes.names) == ("Mette, Jonas , ", ("Mette", "Jonas"))  # type: ignore[union-attr]
+    assert field(task, "field", "Lanceringsdato").text == "2027-01-05"  # type: ignore[union-attr]
+
+
+def test_empty_fields_leave_only_the_builtin_people_fields() -> None:
+    raw = load("tasks_kampagne_page2.json")["data"][1]  # unassigned, all custom fields empty
+    task = task_from_asana(raw, "kampagner", project=KAMPAGNE)
+    assert [(f.key, f.accounts) for f in task.fields] == [("assignee", ()), ("followers", ())]
+    assert task.due == date(2026, 12, 16)  # from due_at when due_on is empty
+
+
+def test_completed_task_is_done() -> None:
+    raw = load("tasks_kampagne_page2.json")["data"][0]
+    task = task_from_asana(raw, "kampagner", project=KAMPAGNE)
+    assert task.state is State.DONE
+    assert field(task, "assignee").accounts == (SOFIE,)  # type: ignore[union-attr]
+
+
+def test_subtask_inherits_container_and_group_from_its_parent() -> None:
+    parent = task_from_asana(load("tasks_kampagne_page1.json")["data"][1], "k", project=KAMPAGNE)
+    sub = task_from_asana(load("subtasks_video.json")["data"][0], "k", parent=parent)
+    assert sub.parent_id == T2
+    assert (sub.container, sub.container_id, sub.group) == ("Kampagne Q1 2027", P1, "Produktion")
+    assert field(sub, "field", "Accountable").accounts == (JONAS,)  # type: ignore[union-attr]
+
+
+def test_task_in_two_projects_takes_the_section_of_the_project_being_read() -> None:
+    raw = load("tasks_analyse.json")["data"][0]
+    task = task_from_asana(raw, "k", project=Ref(P2, "Analyse & Rapportering"))
+    assert (task.container, task.group) == ("Analyse & Rapportering", "Rapporter")
+
+
+def test_unknown_custom_field_type_falls_back_to_display_value() -> None:
+    raw = {
+        "gid": "1",
+        "name": "x",
+        "custom_fields": [
+            {"gid": "9", "name": "Ref", "resource_subtype": "reference", "display_value": "Brief"},
+            {"gid": "8", "name": "Tom", "resource_subtype": "text", "text_value": ""},
+            {"gid": "7", "name": "Dato", "resource_subtype": "date", "date_value": None},
+        ],
+    }
+    task = task_from_asana(raw, "k")
+    assert [(f.title, f.kind, f.text) for f in task.fields[2:]] == [("Ref", "reference", "Brief")]
+
+
+def test_account_from_user() -> None:
+    acc = account_from_asana(load("users_page1.json")["data"][0], "kampagner")
+    assert (acc.source, acc.id, acc.name, acc.email, acc.username) == (
+        "kampagner",
+        METTE,
+        "Mette Sørensen",
+        "mette@nordlyskaffe.dk",
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("mutate", "words"),
+    [
+        (lambda t: t.pop("gid"), ["without its 'gid'"]),
+        (lambda t: t.update(gid=1208421907315501), ["'gid'", "string"]),
+        (lambda t: t.update(custom_fields={"gid": "1"}), ["'custom_fields'", "a list"]),
+        (lambda t: t["custom_fields"][2].update(number_value="4"), ["'Timer'", "number"]),
+        (lambda t: t["custom_fields"][0].update(people_value=["Mette"]), ["'Accountable'"]),
+        (lambda t: t.update(assignee="Jonas"), ["'assignee'", "an object"]),
+        (lambda t: t.update(completed="yes"), ["'completed'", "true or false"]),
+        (lambda t: t.update(due_on="11/12/2026"), ["'due_on'", "a date"]),
+        (lambda t: t.update(memberships=[None]), ["'memberships'"]),
+    ],
+)
+def test_malformed_task_is_a_response_error_naming_source_and_task(
+    mutate: Any, words: list[str]
+) -> None:
+    raw = copy.deepcopy(load("tasks_kampagne_page1.json")["data"][0])
+    mutate(raw)
+    with pytest.raises(ResponseError) as err:
+        task_from_asana(raw, "kampagner", project=KAMPAGNE)
+    assert "source 'kampagner' (asana)" in str(err.value)
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_malformed_user_and_non_object() -> None:
+    with pytest.raises(ResponseError, match="user None without its 'gid'"):
+        account_from_asana({"name": "Mette", "gid": None}, "k")
+    with pytest.raises(ResponseError, match="user '1' with 'email' = '42' instead of a string"):
+        account_from_asana({"gid": "1", "email": 42}, "k")
+    with pytest.raises(ResponseError, match="as list instead of an object"):
+        task_from_asana([], "k")
+
+
+# -- fetching -----------------------------------------------------------------------------------
+
+
+def test_full_fetch(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    conn = connector()
+    snap = conn.fetch()
+    assert stub.paths == [
+        "/workspaces",
+        "/projects",
+        "/users",
+        "/users",
+        f"/projects/{P1}/tasks",
+        f"/tasks/{T2}/subtasks",
+        f"/tasks/{S1}/subtasks",
+        f"/projects/{P1}/tasks",
+        f"/projects/{P2}/tasks",
+    ]
+    assert snap.requests == 9
+    assert (snap.source, snap.kind) == ("kampagner", "asana")
+    assert snap.containers == ("Kampagne Q1 2027", "Analyse & Rapportering")
+    assert snap.fetched_at is not None and snap.fetched_at.tzinfo is not None
+    ids = [t.id for t in snap.tasks]
+    assert ids == [T1, T2, S1, S2, T3, T4, T5, T6]  # T5 sits in both projects: once
+    by_id = {t.id: t for t in snap.tasks}
+    assert by_id[T5].container == "Kampagne Q1 2027"  # the first project that held it
+    assert by_id[T5].group == "Strategi"
+    assert (by_id[S1].parent_id, by_id[S2].parent_id) == (T2, S1)
+    assert by_id[S2].container == "Kampagne Q1 2027"  # inherited down two levels
+    assert by_id[T3].state is State.DONE
+    accounts = {a.id: a for a in snap.accounts}
+    assert set(accounts) == {METTE, JONAS, ANDERS, SOFIE, FREJA, LARS}
+    assert accounts[FREJA].email == "freja@nordlyskaffe.dk"
+    assert (accounts[LARS].name, accounts[LARS].email) == ("Lars Gammelgaard", None)
+
+
+def test_request_parameters(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    connector(projects=None).fetch()
+    queries = dict(stub.seen)  # last query per path
+    for path, query in stub.seen:
+        assert query["limit"] == "100", path
+        assert "completed_since" not in query, path
+    assert queries["/projects"] == {
+        "workspace": WS,
+        "limit": "100",
+        "archived": "false",
+        "opt_fields": "name,archived",
+    }
+    assert queries["/users"]["opt_fields"] == "name,email"
+    assert queries["/users"]["workspace"] == WS
+    assert queries[f"/projects/{P2}/tasks"]["opt_fields"] == ",".join(TASK_FIELDS)
+    assert queries[f"/tasks/{T2}/subtasks"]["opt_fields"] == ",".join(TASK_FIELDS)
+    assert queries[f"/projects/{P1}/tasks"]["offset"] == OFFSET_TASKS
+
+
+def test_auth_header_is_bearer_token() -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{DEFAULT_BASE_URL}/users/me", json=load("user_me.json"))
+        assert connector().check() == "Jonas Kristensen <jonas@nordlyskaffe.dk>"
+        assert rsps.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
+        url = rsps.calls[0].request.url or ""
+        assert url == f"{DEFAULT_BASE_URL}/users/me?opt_fields=name%2Cemail"
+
+
+def test_base_url_is_configurable() -> None:
+    base = "http://asana-proxy.internal:8080/api/1.0"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        full_workspace(AsanaStub(rsps, base=base))
+        snap = connector(base_url=base).fetch()
+    assert len(snap.tasks) == 8
+
+
+def test_workspace_given_as_gid_skips_the_workspace_listing(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    connector(workspace=WS).fetch()
+    assert "/workspaces" not in stub.paths
+
+
+def test_workspace_names_match_case_insensitively(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    assert connector(workspace="  nordlys KAFFE").resolve_workspace() == Ref(WS, "Nordlys Kaffe")
+
+
+def test_unknown_workspace_is_not_found_listing_the_visible_ones(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    with pytest.raises(NotFoundError, match=r"'Nordlys Te'.*'Nordlys Kaffe', 'Privat'"):
+        connector(workspace="Nordlys Te").fetch()
+
+
+def test_omitted_workspace_with_several_is_an_error_listing_them(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    with pytest.raises(
+        SourceError,
+        match=r"2 workspaces \('Nordlys Kaffe', 'Privat'\); set "
+        r"workspace",
+    ):
+        connector(workspace=None).fetch()
+
+
+def test_omitted_workspace_with_one_uses_it(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    one = load("workspaces.json")
+    one["data"] = one["data"][:1]
+    stub.on("/workspaces", one)
+    assert connector(workspace=None).resolve_workspace().gid == WS
+
+
+def test_projects_by_name_and_gid(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    conn = connector(projects=("analyse & RAPPORTERING", P1, "Kampagne Q1 2027"))
+    projects = conn.resolve_projects(Ref(WS))
+    assert [p.gid for p in projects] == [P2, P1]  # config order, duplicates once
+    query = dict(stub.seen)["/projects"]
+    assert "archived" not in query  # an archived project named in the config is still read
+
+
+def test_unknown_project_is_not_found(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    with pytest.raises(
+        NotFoundError,
+        match=r"no project in workspace 'Nordlys Kaffe' is named or "
+        r"numbered 'Kampagne Q2'.*'Kampagne Q1 2027', 'Analyse & Rapportering'",
+    ):
+        connector(projects=("Kampagne Q2",)).fetch()
+
+
+def test_two_projects_with_the_name_is_an_error(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    body = load("projects.json")
+    body["data"].append({"gid": "1206112233445503", "name": "kampagne q1 2027", "archived": False})
+    stub.on("/projects", body)
+    with pytest.raises(
+        SourceError,
+        match=r"2 projects are named 'Kampagne Q1 2027' \(gids "
+        rf"{P1}, 1206112233445503\); put the gid",
+    ):
+        connector(projects=("Kampagne Q1 2027",)).fetch()
+
+
+def test_an_active_project_wins_over_an_archived_namesake(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    body = load("projects.json")
+    body["data"].insert(
+        0, {"gid": "1206112233445503", "name": "Kampagne Q1 2027", "archived": True}
+    )
+    stub.on("/projects", body)
+    [project] = connector(projects=("Kampagne Q1 2027",)).resolve_projects(Ref(WS))
+    assert project.gid == P1
+
+
+def test_401_is_an_auth_error_naming_the_source_and_where_to_get_a_token(stub: AsanaStub) -> None:
+    stub.on("/workspaces", (401, "error_401.json"))
+    with pytest.raises(AuthError) as err:
+        connector().fetch()
+    msg = str(err.value)
+    assert "the token of source 'kampagner'" in msg
+    assert "https://app.asana.com/0/my-apps" in msg
+    assert TOKEN not in msg and "0123456789abcdef" not in msg
+    assert err.value.source == "kampagner"
+
+
+def test_403_on_a_project_is_an_auth_error(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    stub.on(f"/projects/{P2}/tasks", (403, "error_403.json"))
+    with pytest.raises(AuthError, match=r"list tasks of project 'Analyse & Rapportering'.*403"):
+        connector().fetch()
+
+
+def test_404_on_a_project_is_not_found(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    stub.on(f"/projects/{P2}/tasks", (404, "error_404.json"))
+    with pytest.raises(NotFoundError, match="404"):
+        connector().fetch()
+
+
+def test_429_waits_as_asana_says_and_retries() -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        stub = full_workspace(AsanaStub(rsps))
+        stub.on(
+            f"/projects/{P2}/tasks",
+            (429, "error_429.json", {"Retry-After": "30"}),
+            "tasks_analyse.json",
+        )
+        conn = connector()
+        snap = conn.fetch()
+    assert conn.sleeps == [30.0]  # type: ignore[attr-defined]
+    assert snap.requests == 10
+    assert len(snap.tasks) == 8
+
+
+def test_server_errors_that_persist_give_up_with_a_retryable_error(stub: AsanaStub) -> None:
+    stub.on(
+        "/workspaces", (500, {"errors": [{"message": "Server Error", "phrase": "6 sad squid"}]})
+    )
+    with pytest.raises(RetryableError, match="gave up after 5 tries"):
+        connector().fetch()
+
+
+def test_body_that_is_not_json_is_a_response_error(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    stub.on(f"/projects/{P1}/tasks", '{"data": [{"gid": "12')
+    with pytest.raises(ResponseError, match="not valid JSON"):
+        connector().fetch()
+
+
+@pytest.mark.parametrize(
+    "body", [{"data": {"gid": "1"}}, [], {"errors": []}, {"data": [], "next_page": {"offset": 5}}]
+)
+def test_list_without_a_data_list_is_a_response_error(stub: AsanaStub, body: Any) -> None:
+    full_workspace(stub)
+    stub.on("/users", body)
+    with pytest.raises(ResponseError, match=r"source 'kampagner' \(asana\).*list users"):
+        connector().fetch()
+
+
+def test_a_repeated_page_offset_stops_instead_of_looping(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    looping = load("users_page1.json")
+    stub.on("/users", looping)
+    stub.on("/users", looping, offset=OFFSET_USERS)
+    with pytest.raises(ResponseError, match="repeated"):
+        connector().fetch()
+
+
+def test_subtasks_are_asked_for_only_where_there_are_some(stub: AsanaStub) -> None:
+    full_workspace(stub)
+    connector().fetch()
+    subtask_calls = [p for p in stub.paths if p.endswith("/subtasks")]
+    assert subtask_calls == [f"/tasks/{T2}/subtasks", f"/tasks/{S1}/subtasks"]
+
+
+def test_check_returns_name_and_email(stub: AsanaStub) -> None:
+    stub.on("/users/me", "user_me.json")
+    assert connector().check() == "Jonas Kristensen <jonas@nordlyskaffe.dk>"
+    assert stub.paths == ["/users/me"]
+
+
+def test_check_with_a_bad_token(stub: AsanaStub) -> None:
+    stub.on("/users/me", (401, "error_401.json"))
+    with pytest.raises(AuthError, match="token of source 'kampagner'"):
+        connector().check()

@@ -1,0 +1,169 @@
+"""monday's part of the contract: every query the connector defines or sends validates against
+the pinned GraphQL SDL (API-Version 2026-07), and every recorded body has the shape the SDL
+gives for its query.
+
+``assert_valid_request`` is also called by test_monday.py on every request its tests send.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from graphql import (
+    GraphQLSchema,
+    OperationDefinitionNode,
+    build_schema,
+    graphql_sync,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+from raci_sync.connectors.monday import DEFAULT_BASE_URL, QUERIES
+from tests.specs import spec_path
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "monday"
+RECORDING = REPO / "src" / "raci_sync" / "demo" / "recordings" / "monday.json"
+
+# concrete ColumnValue type per column type, to check fragments on recorded bodies
+VALUE_TYPES = {
+    "people": "PeopleValue",
+    "status": "StatusValue",
+    "date": "DateValue",
+    "timeline": "TimelineValue",
+    "numbers": "NumbersValue",
+    "text": "TextValue",
+    "long_text": "LongTextValue",
+    "tags": "TagsValue",
+    "dropdown": "DropdownValue",
+    "subtasks": "SubtasksValue",
+}
+
+FIXTURE_QUERIES = {
+    "me.json": ("Me", {}),
+    "boards_list.json": ("ListBoards", {"limit": 500, "page": 1}),
+    "directory.json": ("Directory", {"limit": 1000, "page": 1}),
+    "board_items.json": ("BoardItems", {"boardId": "4471203958", "limit": 500}),
+    "board_empty.json": ("BoardItems", {"boardId": "4471203958", "limit": 500}),
+    "next_items.json": ("NextItems", {"cursor": "MSw0", "limit": 500}),
+}
+
+
+@cache
+def schema() -> GraphQLSchema:
+    """The 2026-07 SDL, built once per test session."""
+    return build_schema(spec_path("monday", "schema.graphql").read_text(encoding="utf-8"))
+
+
+def query_errors(query: str, variables: dict[str, Any] | None = None) -> list[str]:
+    """Validation errors of a query (and its variables) against the SDL; empty when valid."""
+    doc = parse(query)
+    errors = [e.message for e in validate(schema(), doc)]
+    if errors or variables is None:
+        return errors
+    for op in doc.definitions:
+        if isinstance(op, OperationDefinitionNode):
+            coerced = get_variable_values(schema(), op.variable_definitions or [], variables)
+            if isinstance(coerced, list):
+                errors.extend(e.message for e in coerced)
+    return errors
+
+
+def assert_valid_request(method: str, url: str, headers: Any, raw_body: Any) -> None:
+    """One request the connector sent: a POST of a module query with valid variables."""
+    assert method == "POST", f"monday takes POSTs only, got {method}"
+    body = json.loads(raw_body)
+    assert set(body) == {"query", "variables"}, body.keys()
+    assert body["query"] in QUERIES.values(), "sent a query text the module does not define"
+    assert query_errors(body["query"], body["variables"]) == []
+    assert headers["Content-Type"] == "application/json"
+    assert headers["API-Version"]
+
+
+def _type_of(value: Any, info: Any, abstract: Any) -> str:
+    return VALUE_TYPES.get(value.get("type"), "TextValue")
+
+
+def assert_conforms(query: str, variables: dict[str, Any], body: dict[str, Any]) -> None:
+    """``body['data']`` is exactly what the SDL lets this query return: re-executing the query
+    over the recorded data must reproduce it (field names, nesting, types, non-null)."""
+    result = graphql_sync(
+        schema(),
+        query,
+        root_value=body["data"],
+        variable_values=variables,
+        type_resolver=_type_of,
+    )
+    assert result.errors is None, result.errors
+    assert result.data == body["data"]
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_every_query_of_the_module_validates(name: str) -> None:
+    assert query_errors(QUERIES[name]) == []
+
+
+@pytest.mark.parametrize("version", ["2026-04", "2026-10"])
+def test_the_queries_also_hold_in_the_neighbouring_api_versions(version: str) -> None:
+    other = build_schema(spec_path("monday", f"schema-{version}.graphql").read_text("utf-8"))
+    for name, text in QUERIES.items():
+        assert [e.message for e in validate(other, parse(text))] == [], name
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_every_query_records_its_complexity(name: str) -> None:
+    assert "complexity { query before after reset_in_x_seconds }" in QUERIES[name]
+
+
+def test_the_item_query_reads_every_value_kind_it_converts() -> None:
+    q = QUERIES["BoardItems"]
+    for fragment in (
+        "PeopleValue { persons_and_teams { id kind } }",
+        "StatusValue { label is_done index }",
+        "DateValue { date time }",
+        "TimelineValue { from to }",
+        "NumbersValue { number }",
+        "items_page(limit: $limit)",
+        "subitems {",
+    ):
+        assert fragment in q
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURE_QUERIES))
+def test_recorded_fixture_bodies_have_the_schema_shape(fixture: str) -> None:
+    name, variables = FIXTURE_QUERIES[fixture]
+    body = json.loads((FIXTURES / fixture).read_text(encoding="utf-8"))
+    assert_conforms(QUERIES[name], variables, body)
+
+
+def test_every_data_fixture_is_checked() -> None:
+    data = {p.name for p in FIXTURES.glob("*.json") if not p.name.startswith("error_")}
+    assert data == set(FIXTURE_QUERIES)
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in FIXTURES.glob("error_*.json")))
+def test_error_fixtures_have_the_documented_shape(fixture: str) -> None:
+    body = json.loads((FIXTURES / fixture).read_text(encoding="utf-8"))
+    if "errors" not in body:  # the pre-2025-01 top-level shape
+        assert {"error_code", "error_message", "status_code"} <= set(body)
+        return
+    for e in body["errors"]:
+        assert isinstance(e["message"], str)
+        assert isinstance(e["extensions"]["code"], str)
+
+
+def test_the_demo_recording_has_the_schema_shape_and_valid_requests() -> None:
+    data = json.loads(RECORDING.read_text(encoding="utf-8"))
+    assert data["base_url"] == DEFAULT_BASE_URL
+    by_first_line = {q.strip().splitlines()[0]: q for q in QUERIES.values()}
+    assert data["interactions"]
+    for it in data["interactions"]:
+        query = by_first_line[it["match"]["$query"]]
+        variables = {k[5:]: v for k, v in it["match"].items() if k.startswith("$var.")}
+        assert query_errors(query, variables) == []
+        assert_conforms(query, variables, it["body"])
