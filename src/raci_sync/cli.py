@@ -329,7 +329,11 @@ def demo(fmt: str, output_dir: str, as_of: date | None) -> int:
     cfg = demo_config(store_path)
     replay = demo_replay()
     with Store(store_path) as store:
-        run = do_sync(cfg, store, SyncOptions(mount=demo_mount(replay), progress=_progress(True)))
+        run = do_sync(
+            cfg,
+            store,
+            SyncOptions(mount=demo_mount(replay), rate_limits=False, progress=_progress(True)),
+        )
         data = build_report(cfg, store, as_of or DEMO_TODAY)
     if replay.misses:
         raise RaciError(

@@ -104,6 +104,7 @@ class SourceConfig:
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     fields: FieldsConfig = field(default_factory=FieldsConfig)
     timeout: float = 30.0
+    requests_per_minute: int | None = None  # None = the API's documented default budget
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,14 @@ class EmailConfig:
 
 
 @dataclass(frozen=True)
+class SyncConfig:
+    """How syncs run: concurrency and how often to re-read everything."""
+
+    max_workers: int = 4  # boards/projects/sources read at once
+    full_every_hours: float = 24.0  # an incremental sync older than this re-reads everything
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
@@ -178,6 +187,7 @@ class Config:
     checks: ChecksConfig = field(default_factory=ChecksConfig)
     workload: WorkloadConfig = field(default_factory=WorkloadConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
     warnings: tuple[str, ...] = ()
 
     def source(self, name: str) -> SourceConfig:
@@ -369,7 +379,17 @@ class _Reader:
         top = self.keys(
             raw,
             "",
-            ("store", "timezone", "source", "person", "rule", "checks", "workload", "email"),
+            (
+                "store",
+                "timezone",
+                "source",
+                "person",
+                "rule",
+                "checks",
+                "workload",
+                "email",
+                "sync",
+            ),
         )
         tz = self.string(top, "timezone", "", "UTC")
         try:
@@ -398,6 +418,7 @@ class _Reader:
             checks=self.checks(raw.get("checks", {})),
             workload=self.workload(raw.get("workload", {})),
             email=self.email(raw.get("email", {})),
+            sync=self.sync(raw.get("sync", {})),
             warnings=tuple(self.warnings),
         )
 
@@ -426,6 +447,7 @@ class _Reader:
                 "roles",
                 "fields",
                 "timeout",
+                "requests_per_minute",
             ),
         )
         name = self.string(t, "name", w)
@@ -483,6 +505,9 @@ class _Reader:
             roles=self.roles(t.get("roles", {}), _join(w, "roles"), kind),
             fields=fields,
             timeout=self.number(t, "timeout", w, 30.0, minimum=1),
+            requests_per_minute=self.number(
+                t, "requests_per_minute", w, None, minimum=1, integer=True
+            ),
         )
 
     def only_for(
@@ -661,6 +686,15 @@ class _Reader:
             default_effort=self.number(t, "default_effort", w, d.default_effort),
             default_capacity=self.number(t, "default_capacity", w, d.default_capacity) or None,
             weights=weights,
+        )
+
+    def sync(self, v: Any) -> SyncConfig:
+        w = "sync"
+        t = self.keys(v, w, ("max_workers", "full_every_hours"))
+        d = SyncConfig()
+        return SyncConfig(
+            max_workers=self.number(t, "max_workers", w, d.max_workers, minimum=1, integer=True),
+            full_every_hours=self.number(t, "full_every_hours", w, d.full_every_hours),
         )
 
     def email(self, v: Any) -> EmailConfig:

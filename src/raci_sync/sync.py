@@ -6,9 +6,9 @@ No HTTP and no SQL here: connectors read, the store keeps, mapping judges.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,9 +16,10 @@ import requests
 
 from raci_sync.config import Config, SourceConfig
 from raci_sync.connectors import make_connector, make_http
+from raci_sync.connectors.http import HttpClient
 from raci_sync.errors import SourceError
 from raci_sync.mapping import Evaluation, evaluate
-from raci_sync.model import Account, Run, SourceRun, Task
+from raci_sync.model import Account, Run, Snapshot, SourceRun, Task
 from raci_sync.reports.data import ReportData, SourceStatus
 from raci_sync.store import Store
 
@@ -35,7 +36,18 @@ class SyncOptions:
     full: bool = False
     mount: Mount | None = None  # a transport hook (the demo's replay, or a test's)
     sleep: Callable[[float], None] | None = None
+    rate_limits: bool = True  # False for recorded or local fake APIs
     progress: Callable[[str, SourceRun | None], None] | None = None  # (source, None) = started
+
+
+@dataclass
+class _Plan:
+    """What one source's fetch will do: full or incremental, and from which snapshot."""
+
+    source: SourceConfig
+    since: datetime | None
+    previous: Snapshot | None
+    last_full: str | None
 
 
 def now_in(config: Config) -> datetime:
@@ -44,73 +56,125 @@ def now_in(config: Config) -> datetime:
 
 
 def sync(config: Config, store: Store, options: SyncOptions | None = None) -> Run:
-    """Read every selected source into the store; a failed source keeps its last snapshot."""
+    """Read every selected source into the store; a failed source keeps its last snapshot.
+
+    Sources are read concurrently (``[sync] max_workers``); the store is written from this
+    thread only, one transaction per source snapshot.
+    """
     opts = options or SyncOptions()
     selected = [config.source(n) for n in opts.only] if opts.only else list(config.sources)
     started = now_in(config)
     run_id = store.begin_run(started)
-    results = []
-    for source in selected:
-        if opts.progress:
-            opts.progress(source.name, None)
-        result = _sync_one(config, store, run_id, source, opts)
-        results.append(result)
-        if opts.progress:
-            opts.progress(source.name, result)
+    plans = [_plan(config, store, s, opts.full, started) for s in selected]
+    results: dict[str, SourceRun] = {}
+    workers = max(1, min(config.sync.max_workers, len(plans)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="raci-sync") as pool:
+        futures = {}
+        for plan in plans:
+            if opts.progress:
+                opts.progress(plan.source.name, None)
+            http = make_http(
+                plan.source, mount=opts.mount, sleep=opts.sleep, rate_limits=opts.rate_limits
+            )
+            futures[pool.submit(_fetch, plan, http)] = (plan, http)
+        for future in as_completed(futures):
+            plan, http = futures[future]
+            result = _record(config, store, run_id, plan, http, future.result())
+            results[plan.source.name] = result
+            if opts.progress:
+                opts.progress(plan.source.name, result)
+    ordered = tuple(results[s.name] for s in selected)
     finished = now_in(config)
-    failed = sum(r.status == "failed" for r in results)
-    status = "ok" if not failed else ("failed" if failed == len(results) else "partial")
+    failed = sum(r.status == "failed" for r in ordered)
+    status = "ok" if not failed else ("failed" if failed == len(ordered) else "partial")
     store.finish_run(run_id, finished, status)
-    run = Run(started=started, finished=finished, sources=tuple(results), id=run_id)
     evaluation = evaluate_current(config, store, finished.date())
     store.save_evaluation(run_id, finished.date(), finished, evaluation)
-    return run
+    return Run(started=started, finished=finished, sources=ordered, id=run_id)
 
 
-def _sync_one(
-    config: Config, store: Store, run_id: int, source: SourceConfig, opts: SyncOptions
-) -> SourceRun:
-    t0 = time.monotonic()
-    http = make_http(source, mount=opts.mount, sleep=opts.sleep)
+def _plan(config: Config, store: Store, source: SourceConfig, full: bool, now: datetime) -> _Plan:
+    """Incremental when a recent full read exists; full on --full, first sync, or when due."""
+    stored = store.current_snapshot(source.name)
+    if stored is None or stored.kind != source.kind:
+        return _Plan(source, None, None, None)
+    previous = Snapshot(
+        source=source.name,
+        kind=stored.kind,
+        tasks=stored.tasks,
+        accounts=stored.accounts,
+        fetched_at=stored.taken_at,
+        state=stored.state,
+    )
+    last_full = stored.state.get("last_full")
+    due = last_full is None or now - datetime.fromisoformat(last_full) > timedelta(
+        hours=config.sync.full_every_hours
+    )
+    if full or due:
+        return _Plan(source, None, previous, last_full)
+    return _Plan(source, stored.taken_at, previous, last_full)
+
+
+def _fetch(plan: _Plan, http: HttpClient) -> Snapshot | str:
+    """Run one connector (in a worker thread); a failure becomes its message."""
+    source = plan.source
     try:
-        snap = make_connector(source, http).fetch(None)
+        return make_connector(source, http).fetch(plan.since, plan.previous)
     except SourceError as exc:
-        error = str(exc)
+        return http.scrub(str(exc))
     except Exception as exc:
         log.debug("unexpected error in source %s", source.name, exc_info=True)
-        error = f"source {source.name!r}: internal error ({type(exc).__name__}); please report it"
-    else:
-        finished = now_in(config)
-        store.save_snapshot(run_id, snap, finished)
-        log.info(
-            "source %s: %d tasks, %d requests, %.1f s",
-            source.name,
-            len(snap.tasks),
-            snap.requests,
-            time.monotonic() - t0,
+        return f"source {source.name!r}: internal error ({type(exc).__name__}); please report it"
+
+
+def _record(
+    config: Config,
+    store: Store,
+    run_id: int,
+    plan: _Plan,
+    http: HttpClient,
+    outcome: Snapshot | str,
+) -> SourceRun:
+    """Store a snapshot (one transaction) or the failure; return how the source fared."""
+    source = plan.source
+    finished = now_in(config)
+    if isinstance(outcome, str):
+        store.record_failure(
+            run_id, source.name, source.kind, "failed", outcome, finished, http.requests_made
         )
+        log.warning("%s", outcome)
+        prev = store.history(source.name)
         return SourceRun(
             source.name,
             source.kind,
-            "ok",
-            tasks=len(snap.tasks),
-            requests=snap.requests,
-            synced_at=snap.fetched_at or finished,
+            "failed",
+            tasks=prev.snapshot_tasks,
+            requests=http.requests_made,
+            error=outcome,
+            synced_at=prev.snapshot_at,
         )
-    error = http.scrub(error)
-    store.record_failure(
-        run_id, source.name, source.kind, "failed", error, now_in(config), http.requests_made
+    last_full = (
+        (outcome.fetched_at or finished).isoformat() if plan.since is None else (plan.last_full)
     )
-    log.warning("%s", error)
-    prev = store.history(source.name)
+    snap = replace(
+        outcome, state={**outcome.state, "last_full": last_full or ""}, requests=http.requests_made
+    )
+    store.save_snapshot(run_id, snap, finished)
+    mode = "full" if plan.since is None else "incremental"
+    log.info(
+        "source %s: %s read, %d tasks, %d requests",
+        source.name,
+        mode,
+        len(snap.tasks),
+        snap.requests,
+    )
     return SourceRun(
         source.name,
         source.kind,
-        "failed",
-        tasks=prev.snapshot_tasks,
-        requests=http.requests_made,
-        error=error,
-        synced_at=prev.snapshot_at,
+        "ok",
+        tasks=len(snap.tasks),
+        requests=snap.requests,
+        synced_at=snap.fetched_at or finished,
     )
 
 

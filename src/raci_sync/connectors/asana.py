@@ -338,7 +338,7 @@ class AsanaConnector:
         me = account_from_asana(data, self.source.name)
         return f"{me.name or me.id} <{me.email}>" if me.email else (me.name or me.id)
 
-    def fetch(self, since: datetime | None = None) -> Snapshot:
+    def fetch(self, since: datetime | None = None, previous: Snapshot | None = None) -> Snapshot:
         """Every task (open and completed, with subtasks) of the configured projects.
 
         ``since`` is accepted for the incremental sync to come; every fetch is full for now.

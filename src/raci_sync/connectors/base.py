@@ -11,6 +11,7 @@ import requests
 
 from raci_sync.config import SourceConfig
 from raci_sync.connectors.http import HttpClient
+from raci_sync.connectors.limits import RateLimiter, limiter_for
 from raci_sync.model import Snapshot
 
 CONNECTORS = {
@@ -31,8 +32,14 @@ class Connector(Protocol):
         """One cheap authenticated call; returns who the token belongs to."""
         ...
 
-    def fetch(self, since: datetime | None = None) -> Snapshot:
-        """People and tasks of the configured scope; raise rather than return a partial read."""
+    def fetch(self, since: datetime | None = None, previous: Snapshot | None = None) -> Snapshot:
+        """People and tasks of the configured scope; raise rather than return a partial read.
+
+        With ``since`` and ``previous`` (the last good snapshot, whose ``state`` holds what the
+        connector kept for itself), read only what changed since then and return the previous
+        snapshot updated with it: still complete. Without them, read everything. ``fetched_at``
+        is when the read started, so a change made during the read is seen next time.
+        """
         ...
 
 
@@ -48,10 +55,15 @@ def make_http(
     *,
     mount: Callable[[requests.Session], None] | None = None,
     sleep: Callable[[float], None] | None = None,
+    rate_limits: bool = True,
 ) -> HttpClient:
-    """The HTTP client of one source: its timeout, its secrets to scrub, an optional transport."""
+    """The HTTP client of one source: its timeout, its secrets to scrub, an optional transport.
+
+    ``rate_limits=False`` drops the client-side budget (for recorded or local fake APIs).
+    """
     secrets = tuple(s.reveal() for s in (source.token, source.key) if s is not None)
     http = HttpClient(
+        limiter=default_limiter(source) if rate_limits else None,
         describe=f"source {source.name!r} ({source.kind})",
         timeout=source.timeout,
         mount=mount,
@@ -60,6 +72,24 @@ def make_http(
     if sleep is not None:
         http.sleep = sleep
     return http
+
+
+def default_limiter(source: SourceConfig) -> RateLimiter | None:
+    """The documented request budget of the source's API, shared by all users of its token.
+
+    Trello: 100 requests per 10 s per token. Asana: 150 per minute (free plans; paid plans allow
+    1,500: set ``requests_per_minute``). monday meters cost (complexity), not requests: no
+    request limit unless one is configured.
+    """
+    credential = source.token.reveal() if source.token else source.name
+    rpm = source.requests_per_minute
+    if source.kind == "trello":
+        return limiter_for("trello", credential, max(1, (rpm or 600) // 6), 10.0)
+    if source.kind == "asana":
+        return limiter_for("asana", credential, rpm or 150, 60.0)
+    if rpm:
+        return limiter_for(source.kind, credential, rpm, 60.0)
+    return None
 
 
 def make_connector(source: SourceConfig, http: HttpClient | None = None) -> Connector:

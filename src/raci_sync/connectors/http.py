@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
+from raci_sync.connectors.limits import RateLimiter
 from raci_sync.errors import (
     AuthError,
     NotFoundError,
@@ -90,6 +91,7 @@ class HttpClient:
     mount: Callable[[requests.Session], None] | None = None
     sleep: Callable[[float], None] = time.sleep
     secrets: tuple[str, ...] = ()  # values scrubbed from any text that leaves this layer
+    limiter: RateLimiter | None = None  # the API's request budget for this credential
     requests_made: int = 0
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -152,6 +154,8 @@ class HttpClient:
         full = url + ("?" + urlencode(params, doseq=True) if params else "")
         safe = self.scrub(sanitize_url(full))
         label = f"{what} ({method} {safe})" if what else f"{method} {safe}"
+        if self.limiter is not None:
+            self.limiter.acquire()
         with self._lock:
             self.requests_made += 1
         try:

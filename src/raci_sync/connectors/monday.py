@@ -335,7 +335,7 @@ class MondayConnector:
                 raise ResponseError(f"{self.http.describe}: monday answered 'me' with no user")
         return f"{me.get('name') or me.get('id')} <{me.get('email') or 'no email'}>"
 
-    def fetch(self, since: datetime | None = None) -> Snapshot:
+    def fetch(self, since: datetime | None = None, previous: Snapshot | None = None) -> Snapshot:
         """All items and subitems of the configured boards, and the account's users.
 
         ``since`` is ignored for now: every fetch is full.

@@ -381,7 +381,7 @@ class TrelloConnector:
         me = _Shape(raw, self.source.name, "the token's member")
         return f"{me.get('fullName', str) or '?'} (@{me.get('username', str) or me.id()})"
 
-    def fetch(self, since: datetime | None = None) -> Snapshot:
+    def fetch(self, since: datetime | None = None, previous: Snapshot | None = None) -> Snapshot:
         """Every card of every configured board, archived ones included.
 
         ``since`` is ignored: Trello's card ``since`` filters by creation, not by change, so
