@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
+from werkzeug import Response
 
 from raci_sync.cli import cli, run_cli
 
@@ -78,31 +81,110 @@ def test_bad_as_of_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     assert code == 2 and "not a date like" in err
 
 
-def _write_demo_like_config(tmp_path: Path, base: str) -> Path:
-    from raci_sync.demo import DEMO_TODAY  # noqa: F401 - the demo package must import
+def _serve_recordings(httpserver: Any, fail_prefix: str | None = None) -> None:
+    """A real local server answering the demo's recordings under their vendor paths."""
+    from raci_sync.demo import demo_replay
 
+    replay = demo_replay()
+
+    def handler(request: Any) -> Response:
+        if fail_prefix and request.path.startswith(fail_prefix):
+            return Response("invalid token", status=401, content_type="text/plain")
+        body = request.get_json(silent=True)
+        status, headers, answer = replay.answer(
+            request.method, request.path, dict(request.args), body
+        )
+        return Response(
+            json.dumps(answer), status=status, headers=headers, content_type="application/json"
+        )
+
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(handler)
+
+
+def _local_config(tmp_path: Path, httpserver: Any) -> Path:
+    """The demo config pointed at a local server (base_url per source)."""
     text = (Path(__file__).resolve().parents[1] / "src/raci_sync/demo/demo.toml").read_text(
         encoding="utf-8"
     )
-    text = text.replace(
-        'token = "${RACI_DEMO_TOKEN}"', f'token = "${{RACI_DEMO_TOKEN}}"\nbase_url = "{base}"'
-    )
+    bases = {"trello": "/1", "asana": "/api/1.0", "monday": "/v2"}
+    for kind, path in bases.items():
+        text = text.replace(
+            f'kind = "{kind}"\n', f'kind = "{kind}"\nbase_url = "{httpserver.url_for(path)}"\n'
+        )
     cfg = tmp_path / "raci.toml"
-    cfg.write_text(f'store = "{tmp_path / "s.sqlite"}"\n' + text, encoding="utf-8")
+    cfg.write_text(f'store = "{(tmp_path / "s.sqlite").as_posix()}"\n' + text, encoding="utf-8")
     return cfg
 
 
-def test_report_json_is_valid_json(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture
+def demo_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RACI_DEMO_TOKEN", "cli-demo-token-0123456789")
+    monkeypatch.setenv("RACI_DEMO_KEY", "cli-demo-key-0123456789")
+
+
+def test_sync_then_report_against_a_local_server(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, httpserver: Any, demo_env: None
 ) -> None:
-    monkeypatch.setenv("ASANA_TOKEN", "x")
-    cfg = tmp_path / "raci.toml"
-    cfg.write_text(
-        f'store = "{tmp_path / "s.sqlite"}"\n[[source]]\nname = "k"\nkind = "asana"\n'
-        'token = "${ASANA_TOKEN}"\n',
-        encoding="utf-8",
+    _serve_recordings(httpserver)
+    cfg = _local_config(tmp_path, httpserver)
+    code, _, err = run(["--config", str(cfg), "sync", "--full"], capsys)
+    assert code == 0, err
+    assert "indhold: ok, 14 tasks" in err and "events: ok" in err
+    code, out, _ = run(
+        ["--config", str(cfg), "report", "-f", "json", "--as-of", "2026-12-07"], capsys
     )
-    code, out, _ = run(["--config", str(cfg), "report", "--format", "json"], capsys)
     assert code == 0
     data = json.loads(out)
-    assert data["sources"][0]["status"] == "never" and data["tasks"] == []
+    assert [s["status"] for s in data["sources"]] == ["ok", "ok", "ok"]
+    assert data["window"] == {"start": "2026-12-07", "end": "2026-12-20"}
+    assert {f["check"] for f in data["findings"]} >= {"no-owner", "overloaded"}
+    code, _, _ = run(
+        ["--config", str(cfg), "report", "--fail-on", "error", "-o", str(tmp_path / "r.txt")],
+        capsys,
+    )
+    assert code == 1 and "ERRORS" in (tmp_path / "r.txt").read_text(encoding="utf-8")
+    code, out, _ = run(["--config", str(cfg), "report", "-f", "markdown"], capsys)
+    assert code == 0 and out.startswith("#")
+
+
+def test_a_failed_source_exits_3_and_keeps_the_others(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, httpserver: Any, demo_env: None
+) -> None:
+    _serve_recordings(httpserver, fail_prefix="/1/")
+    cfg = _local_config(tmp_path, httpserver)
+    code, _, err = run(["--config", str(cfg), "sync"], capsys)
+    assert code == 3
+    assert "indhold: FAILED" in err and "401" in err and "kampagner: ok" in err
+    ours = "\n".join(
+        line for line in err.splitlines() if "werkzeug" not in line
+    )  # not the server's log
+    assert "cli-demo-token" not in ours and "cli-demo-key" not in ours
+    code, out, _ = run(["--config", str(cfg), "report", "-f", "json"], capsys)
+    sources = {s["name"]: s for s in json.loads(out)["sources"]}
+    assert sources["indhold"]["status"] == "failed" and sources["indhold"]["error"]
+    assert sources["events"]["status"] == "ok"
+
+
+def test_check_config_online(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, httpserver: Any, demo_env: None
+) -> None:
+    _serve_recordings(httpserver, fail_prefix="/v2")
+    cfg = _local_config(tmp_path, httpserver)
+    code, out, _ = run(["--config", str(cfg), "check-config", "--online"], capsys)
+    assert code == 3
+    assert "indhold (trello): ok" in out and "kampagner (asana): ok" in out
+    assert "events (monday): FAILED" in out
+
+
+def test_demo_prints_the_report_and_writes_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "demo"
+    code, out, err = run(["demo", "--output-dir", str(out_dir)], capsys)
+    assert code == 0, err
+    assert "ERRORS" in out and "WORKLOAD" in out and "Freja Nørgaard" in out
+    data = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+    assert data["window"]["start"] == "2026-12-07"
+    assert (out_dir / "report.md").read_text(encoding="utf-8").startswith("#")
+    code, out, _ = run(["demo", "--output-dir", str(out_dir), "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["sources"][0]["status"] == "ok"

@@ -104,7 +104,12 @@ class Replay:
         self.misses: list[str] = []
 
     def __call__(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], Any]:
-        method, path, query, body = request_parts(request)
+        return self.answer(*request_parts(request))
+
+    def answer(
+        self, method: str, path: str, query: dict[str, str], body: Any
+    ) -> tuple[int, dict[str, str], Any]:
+        """The recorded answer to a request given by its parts (for a local server, too)."""
         best: dict[str, Any] | None = None
         for c in self.cassettes:
             prefix = urlsplit(c.base_url).path
