@@ -2,8 +2,9 @@
 
 The workspace "Nordlys Kaffe" is described below as plain data. A small fake Asana server
 answers from it the way Asana does (only ``gid`` plus the requested ``opt_fields``, pages of
-``limit``), the real AsanaConnector runs a full fetch and ``check()`` against it, and every
-request it made is written to the cassette with the answer it got.
+``limit``), the real AsanaConnector runs ``check()``, a full fetch and an incremental fetch (which
+finds nothing changed since the demo's Monday morning) against it, and every request it made is
+written to the cassette with the answer it got.
 
     .venv/bin/python tools/demo_asana.py            # write the recording
     .venv/bin/python tools/demo_asana.py --check    # exit 1 if the recording is out of date
@@ -16,20 +17,22 @@ import hashlib
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors.asana import DEFAULT_BASE_URL
-from raci_sync.connectors.base import make_connector, make_http
+from raci_sync.connectors.asana import DEFAULT_BASE_URL, AsanaConnector
+from raci_sync.connectors.base import make_http
 from raci_sync.demo.replay import Cassette, mount_handler, request_parts
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "src" / "raci_sync" / "demo" / "recordings" / "asana.json"
 # Dates are absolute: the demo's "today" is Monday 2026-12-07, its window 2026-12-07 … 12-20.
 WORKSPACE = "Nordlys Kaffe"
+SYNCED_AT = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # the incremental read's "since"
 ME = "jonas"  # whose token the demo uses (the project manager runs the sync)
 
 USERS = {
@@ -299,6 +302,10 @@ class FakeAsana:
         return 200, {}, self.page(rel, query, [project_fields(i, fields) for i in items])
 
     def collection(self, rel: str, query: dict[str, str]) -> list[dict[str, Any]] | None:
+        if rel == "/tasks":  # the incremental read: a project's tasks modified since a time
+            since = datetime.fromisoformat(query["modified_since"])
+            listed = self.lists.get(f"/projects/{query['project']}/tasks", [])
+            return [t for t in listed if datetime.fromisoformat(t["modified_at"]) >= since]
         if rel == "/workspaces":
             return [self.ws]
         if rel == "/users" and query.get("workspace") == self.ws["gid"]:
@@ -338,7 +345,7 @@ def record() -> Cassette:
     def recorder(request: requests.PreparedRequest) -> tuple[int, dict[str, str], Any]:
         status, headers, body = fake(request)
         method, path, query, _ = request_parts(request)
-        match = {"offset": query["offset"]} if "offset" in query else {}
+        match = {k: query[k] for k in ("project", "offset") if k in query}
         interactions.append(
             {
                 "method": method,
@@ -352,10 +359,12 @@ def record() -> Cassette:
         return status, headers, body
 
     source = SourceConfig(name="demo", kind="asana", token=Secret("demo"), workspace=WORKSPACE)
-    http = make_http(source, mount=mount_handler(recorder, ["https://app.asana.com/"]))
-    connector = make_connector(source, http)
+    http = make_http(
+        source, mount=mount_handler(recorder, ["https://app.asana.com/"]), rate_limits=False
+    )
+    connector = AsanaConnector(source, http, max_workers=1)  # one thread: a stable order
     connector.check()
-    connector.fetch()
+    connector.fetch(SYNCED_AT, connector.fetch())
     return Cassette("asana", DEFAULT_BASE_URL, interactions)
 
 

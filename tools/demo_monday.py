@@ -4,7 +4,8 @@ The demo workspace (Nordlys Kaffe, board "Events & PR") is described below as pl
 monday answers each GraphQL request by *executing the query with graphql-core against the
 vendor's SDL* (shared/specs/monday/schema.graphql), so every recorded body has exactly the
 shape the 2026-07 schema gives for that query. The real MondayConnector is run against the fake
-and every request/response pair is recorded.
+(a full read by board name, by id and of all boards, ``check()``, and an incremental read after
+each full one) and every request/response pair is recorded.
 
 Run:  .venv/bin/python tools/demo_monday.py [--specs DIR] [--out PATH]
 """
@@ -16,6 +17,7 @@ import json
 import os
 import re
 import sys
+from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from raci_sync.connectors.monday import DEFAULT_BASE_URL, MondayConnector  # noq
 from raci_sync.demo.replay import Cassette, mount_handler, request_parts  # noqa: E402
 
 OUT = REPO / "src" / "raci_sync" / "demo" / "recordings" / "monday.json"
+INCREMENTAL_SINCE = datetime(2026, 12, 4, 11, 0, tzinfo=UTC)  # two items changed after it
 WEB = "https://nordlyskaffe.monday.com"
 
 # -- the workspace ------------------------------------------------------------------------------
@@ -348,6 +351,8 @@ def build_items() -> list[dict[str, Any]]:
                     "created_at": f"2026-11-{20 + next(created) % 8:02d}T09:00:00Z",
                     "updated_at": s["updated"],
                     "url": f"{WEB}/boards/{SUB_BOARD}/pulses/{s['id']}",
+                    "board": {"id": SUB_BOARD},
+                    "parent_item": {"id": spec["id"]},
                     "group": SUB_GROUP,
                     "subscribers": [{"id": u} for u in s["subscribers"]],
                     "column_values": item_values(s, SUB_COLUMNS, []),
@@ -397,7 +402,7 @@ class FakeMonday:
                 "url": f"{WEB}/boards/{SUB_BOARD}",
                 "columns": SUB_COLUMNS,
                 "items_page": lambda info, **kw: self.page(
-                    [s for i in self.items for s in i["subitems"]], 0, kw
+                    ordered([s for i in self.items for s in i["subitems"]], kw), 0, kw
                 ),
             },
         ]
@@ -409,7 +414,7 @@ class FakeMonday:
         return {"cursor": f"MSw{start + limit}fE5vcmRseXM" if more else None, "items": chunk}
 
     def items_page(self, info: Any, **args: Any) -> dict[str, Any]:
-        return self.page(self.items, 0, args)
+        return self.page(ordered(self.items, args), 0, args)
 
     def next_items_page(self, info: Any, cursor: str, limit: int) -> dict[str, Any]:
         start = int(re.search(r"MSw(\d+)fE", cursor).group(1))  # type: ignore[union-attr]
@@ -465,6 +470,16 @@ class FakeMonday:
         )
 
 
+def ordered(items: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Items in the order ``query_params.order_by`` asks for (only ``__last_updated__``)."""
+    for order in reversed((args.get("query_params") or {}).get("order_by") or []):
+        if order["column_id"] == "__last_updated__":
+            items = sorted(
+                items, key=lambda i: i["updated_at"], reverse=order.get("direction") == "desc"
+            )
+    return items
+
+
 def _type_of(value: Any, info: Any, abstract: Any) -> str:
     return value.get("__typename") or VALUE_TYPES.get(value.get("type"), "TextValue")
 
@@ -507,10 +522,11 @@ def record(schema: GraphQLSchema) -> Cassette:
         http = HttpClient(
             describe="source 'events' (monday)", mount=mount_handler(recorder, [DEFAULT_BASE_URL])
         )
-        connector = MondayConnector(source, http)
+        connector = MondayConnector(source, http, max_workers=1)
         if boards is None:
             connector.check()
-        connector.fetch()
+        snap = connector.fetch()
+        connector.fetch(since=INCREMENTAL_SINCE, previous=snap)  # the incremental query too
     return Cassette(
         api="monday", base_url=DEFAULT_BASE_URL, interactions=list(interactions.values())
     )

@@ -76,7 +76,7 @@ def sync(config: Config, store: Store, options: SyncOptions | None = None) -> Ru
             http = make_http(
                 plan.source, mount=opts.mount, sleep=opts.sleep, rate_limits=opts.rate_limits
             )
-            futures[pool.submit(_fetch, plan, http)] = (plan, http)
+            futures[pool.submit(_fetch, plan, http, config.sync.max_workers)] = (plan, http)
         for future in as_completed(futures):
             plan, http = futures[future]
             result = _record(config, store, run_id, plan, http, future.result())
@@ -115,11 +115,12 @@ def _plan(config: Config, store: Store, source: SourceConfig, full: bool, now: d
     return _Plan(source, stored.taken_at, previous, last_full)
 
 
-def _fetch(plan: _Plan, http: HttpClient) -> Snapshot | str:
+def _fetch(plan: _Plan, http: HttpClient, max_workers: int) -> Snapshot | str:
     """Run one connector (in a worker thread); a failure becomes its message."""
     source = plan.source
     try:
-        return make_connector(source, http).fetch(plan.since, plan.previous)
+        connector = make_connector(source, http, max_workers=max_workers)
+        return connector.fetch(plan.since, plan.previous)
     except SourceError as exc:
         return http.scrub(str(exc))
     except Exception as exc:

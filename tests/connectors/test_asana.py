@@ -6,7 +6,7 @@ import copy
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -21,12 +21,17 @@ from raci_sync.connectors.asana import (
     TASK_FIELDS,
     AsanaConnector,
     Ref,
+    Scope,
+    Tree,
     account_from_asana,
+    departed,
+    merge_tasks,
+    since_param,
     task_from_asana,
 )
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, RetryableError, SourceError
-from raci_sync.model import FieldValue, State
+from raci_sync.model import FieldValue, State, Task
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "asana"
 TOKEN = "2/1201987650000012/1208999999999999:0123456789abcdef0123456789abcdef"
@@ -124,14 +129,25 @@ def source(**kw: Any) -> SourceConfig:
     return SourceConfig(**{**base, **kw})
 
 
-def connector(**kw: Any) -> AsanaConnector:
+def connector(*, max_workers: int = 4, **kw: Any) -> AsanaConnector:
+    """A connector over a client that records its waits instead of sleeping.
+
+    The client-side rate limiter is off: it is shared per token across the whole test run, and
+    Asana's 150 requests a minute would make the suite wait once the tests add up to more.
+    """
     src = source(**kw)
     sleeps: list[float] = []
-    http = make_http(src, sleep=sleeps.append)
-    conn = make_connector(src, http)
-    assert isinstance(conn, AsanaConnector)
+    http = make_http(src, sleep=sleeps.append, rate_limits=False)
+    conn = AsanaConnector(src, http, max_workers=max_workers)
     conn.sleeps = sleeps  # type: ignore[attr-defined]
     return conn
+
+
+def test_make_connector_builds_an_asana_connector_with_its_rate_limit() -> None:
+    src = source()
+    conn = make_connector(src, make_http(src))
+    assert isinstance(conn, AsanaConnector) and conn.max_workers == 4
+    assert conn.http.limiter is not None and conn.http.limiter.limit == 150
 
 
 @pytest.fixture
@@ -262,12 +278,87 @@ def test_malformed_user_and_non_object() -> None:
         task_from_asana([], "k")
 
 
+# -- incremental pieces (no network) -------------------------------------------------------------
+
+
+def test_since_param_is_utc_with_a_minute_of_overlap() -> None:
+    assert since_param(datetime(2026, 12, 7, 9, 0, 30, 123456, tzinfo=UTC)) == (
+        "2026-12-07T08:59:30.123Z"
+    )
+    cet = timezone(timedelta(hours=1))
+    assert since_param(datetime(2026, 12, 7, 10, 0, tzinfo=cet)) == "2026-12-07T08:59:00.000Z"
+    assert since_param(datetime(2026, 12, 7, 9, 0)) == "2026-12-07T08:59:00.000Z"  # naive = UTC
+
+
+def test_scope_survives_the_state_round_trip_and_only_for_its_config() -> None:
+    scope = Scope("cfg", Ref(WS, "Nordlys Kaffe"), (Ref(P1, "Kampagne Q1 2027"), Ref(P2, None)))
+    state = scope.to_state()
+    assert all(isinstance(v, str) for v in state.values())
+    assert Scope.from_state({**state, "last_full": "x"}, "cfg") == scope
+    assert Scope.from_state(state, "other config") is None
+    assert Scope.from_state({}, "cfg") is None
+    assert Scope.from_state({**state, "asana.projects": "[[1, 2]]"}, "cfg") is None
+    assert Scope.from_state({**state, "asana.workspace": "{"}, "cfg") is None
+
+
+def _task(gid: str, parent: str | None = None, title: str = "old") -> Task:
+    return Task(source="k", id=gid, title=title, parent_id=parent)
+
+
+def _tree(roots: list[dict[str, Any]], children: dict[str, list[Any]] | None = None) -> Tree:
+    tree = Tree("k", children or {})
+    for raw in roots:
+        tree.add(raw, KAMPAGNE)
+    return tree
+
+
+def _raw(gid: str, parent: str | None = None, project: str | None = P1) -> dict[str, Any]:
+    homes = [{"project": {"gid": project, "name": "P"}}] if project else []
+    return {"gid": gid, "name": "new", "memberships": homes, "parent": parent and {"gid": parent}}
+
+
+def test_merge_replaces_in_place_drops_old_subtasks_and_appends_new_tasks() -> None:
+    previous = [_task("1"), _task("2"), _task("21", "2"), _task("211", "21"), _task("3")]
+    fresh = _tree([_raw("2"), _raw("4")], {"2": [_raw("22", "2", None)]})
+    merged = merge_tasks(previous, fresh, gone=set())
+    assert [(t.id, t.title) for t in merged] == [
+        ("1", "old"),
+        ("2", "new"),
+        ("22", "new"),  # the re-read subtree replaces 21 and 211
+        ("3", "old"),
+        ("4", "new"),
+    ]
+
+
+def test_merge_drops_gone_tasks_with_their_subtasks_and_keeps_the_rest_identical() -> None:
+    previous = [_task("1"), _task("2"), _task("21", "2"), _task("3")]
+    assert merge_tasks(previous, _tree([]), gone=set()) == previous
+    assert [t.id for t in merge_tasks(previous, _tree([]), gone={"2"})] == ["1", "3"]
+
+
+def test_merge_moves_a_subtask_to_its_new_parent() -> None:
+    previous = [_task("1"), _task("11", "1"), _task("2")]
+    fresh = _tree([_raw("2")], {"2": [_raw("11", "2", None)]})
+    assert [(t.id, t.parent_id) for t in merge_tasks(previous, fresh, set())] == [
+        ("1", None),
+        ("2", None),
+        ("11", "2"),
+    ]
+
+
+def test_departed_tells_tasks_that_left_every_configured_project() -> None:
+    listed = [[_raw("1"), _raw("2", project="999")], [_raw("3", parent="1", project=None)]]
+    kept, gone = departed(listed, "k", {P1, P2})
+    assert [[r["gid"] for r in raws] for raws in kept] == [["1"], []]
+    assert gone == {"2"}  # the subtask "3" is in scope through its parent: neither
+
+
 # -- fetching -----------------------------------------------------------------------------------
 
 
 def test_full_fetch(stub: AsanaStub) -> None:
     full_workspace(stub)
-    conn = connector()
+    conn = connector(max_workers=1)
     snap = conn.fetch()
     assert stub.paths == [
         "/workspaces",
@@ -275,10 +366,10 @@ def test_full_fetch(stub: AsanaStub) -> None:
         "/users",
         "/users",
         f"/projects/{P1}/tasks",
-        f"/tasks/{T2}/subtasks",
-        f"/tasks/{S1}/subtasks",
         f"/projects/{P1}/tasks",
         f"/projects/{P2}/tasks",
+        f"/tasks/{T2}/subtasks",  # subtasks level by level, after the project lists
+        f"/tasks/{S1}/subtasks",
     ]
     assert snap.requests == 9
     assert (snap.source, snap.kind) == ("kampagner", "asana")

@@ -1,8 +1,10 @@
 """The Asana connector against Asana's OpenAPI spec (``shared/specs/asana/asana_oas.yaml``).
 
-Every request the connector makes in the scenarios below must name a path and method of the
-spec, send only query parameters that operation declares, and ask only for ``opt_fields`` in
-that operation's enum. Every recorded body (test fixtures and the demo recording) must have the
+Every request the connector makes in the scenarios below (full reads, incremental reads with
+changes, subtasks and a user directory re-read, checks, the demo's full and incremental replay)
+must name a path and method of the spec, send every required and only declared query parameters,
+with integers in range and date-times parseable, and ask only for ``opt_fields`` in that
+operation's enum. Every recorded body (test fixtures and the demo recording) must have the
 shape the spec gives: known field names, the declared types, nesting and enums.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,12 +22,25 @@ import pytest
 import requests
 import responses
 import yaml
+from pytest_httpserver import HTTPServer
 
 from raci_sync.config import Secret, SourceConfig
 from raci_sync.connectors.asana import DEFAULT_BASE_URL, PAGE_SIZE
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.demo.replay import Cassette, Replay, mount_handler, request_parts
-from tests.connectors.test_asana import FIXTURES, P1, WS, AsanaStub, connector, full_workspace
+from tests.connectors.test_asana import (
+    FIXTURES,
+    FREJA,
+    P1,
+    T2,
+    T6,
+    WS,
+    AsanaStub,
+    connector,
+    full_workspace,
+)
+from tests.connectors.test_asana_sync import SINCE, FakeAsana
+from tests.connectors.test_asana_sync import connector as server_connector
 from tests.specs import spec_path
 
 RECORDING = (
@@ -105,7 +120,16 @@ def request_problems(spec: Spec, method: str, path: str, query: dict[str, str]) 
                 problems.append(f"{where}: {name}={value} outside {lo}..{hi}")
         elif schema.get("type") == "boolean" and value not in ("true", "false"):
             problems.append(f"{where}: {name}={value} is not a boolean")
+        elif schema.get("format") == "date-time" and not is_moment(value):
+            problems.append(f"{where}: {name}={value} is not a date-time")
     return problems
+
+
+def is_moment(value: str) -> bool:
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def scenario_requests() -> Iterator[Request]:
@@ -120,6 +144,21 @@ def scenario_requests() -> Iterator[Request]:
             stub = full_workspace(AsanaStub(rsps))
             run()
         yield from (("GET", path, query) for path, query in stub.seen)
+
+
+def incremental_requests(server: HTTPServer) -> list[Request]:
+    """Every request of a full read and of incremental reads: unchanged, then with a changed
+    task that has subtasks, a new task and an assignee the directory has to be read for."""
+    fake = FakeAsana(server)
+    conn = server_connector(fake)
+    previous = conn.fetch(SINCE, conn.fetch())
+    fake.users.append({"gid": "1201987650000016", "name": "Mads Jensen", "email": "m@n.dk"})
+    fake.change(T2, assignee={"gid": "1201987650000016", "name": "Mads Jensen"})
+    fake.create("1208421907315507", like=T6, assignee={"gid": FREJA, "name": "Freja"})
+    conn.fetch(datetime(2026, 12, 5, tzinfo=UTC), previous)
+    paths = [p for p, _ in fake.seen]
+    assert {"/tasks", "/users", f"/tasks/{T2}/subtasks"} <= set(paths[paths.index("/tasks") :])
+    return [("GET", path, query) for path, query in fake.seen]
 
 
 def demo_requests() -> tuple[list[Request], Replay]:
@@ -142,12 +181,13 @@ def demo_requests() -> tuple[list[Request], Replay]:
     http = make_http(source, mount=mount_handler(handler, ["https://app.asana.com/"]))
     conn = make_connector(source, http)
     conn.check()
-    conn.fetch()
+    full = conn.fetch()
+    conn.fetch(full.fetched_at, full)
     return seen, replay
 
 
-def test_every_request_is_in_the_spec(spec: Spec) -> None:
-    seen = list(scenario_requests())
+def test_every_request_is_in_the_spec(spec: Spec, httpserver: HTTPServer) -> None:
+    seen = list(scenario_requests()) + incremental_requests(httpserver)
     demo, replay = demo_requests()
     assert not replay.misses
     problems = [p for m, path, q in seen + demo for p in request_problems(spec, m, path, q)]
@@ -159,12 +199,13 @@ def test_every_request_is_in_the_spec(spec: Spec) -> None:
         ("GET", "/projects"),
         ("GET", "/users"),
         ("GET", "/projects/{project_gid}/tasks"),
+        ("GET", "/tasks"),
         ("GET", "/tasks/{task_gid}/subtasks"),
     }
 
 
-def test_every_list_request_asks_for_full_pages(spec: Spec) -> None:
-    for method, path, query in scenario_requests():
+def test_every_list_request_asks_for_full_pages(spec: Spec, httpserver: HTTPServer) -> None:
+    for method, path, query in [*scenario_requests(), *incremental_requests(httpserver)]:
         _, item, op = spec.operation(method, path)
         if "limit" in spec.query_params(item, op):
             assert query.get("limit") == str(PAGE_SIZE), f"{path} without limit={PAGE_SIZE}"
@@ -180,6 +221,19 @@ def test_the_checker_catches_what_the_spec_forbids(spec: Spec) -> None:
     assert any("'project' is not in the spec" in p for p in bad)
     assert any("'assignee.email'" in p for p in bad)
     assert any("limit=500" in p for p in bad)
+    bad = request_problems(
+        spec,
+        "GET",
+        "/tasks",
+        {"project": P1, "modified_since": "yesterday", "opt_fields": "name"},
+    )
+    assert any("modified_since=yesterday is not a date-time" in p for p in bad)
+    assert (
+        request_problems(
+            spec, "GET", "/tasks", {"project": P1, "modified_since": "2026-12-05T11:59:00.000Z"}
+        )
+        == []
+    )
     with pytest.raises(AssertionError, match="no such path"):
         request_problems(spec, "GET", "/projects/1/cards", {})
 

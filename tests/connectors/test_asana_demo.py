@@ -76,6 +76,21 @@ def test_replay_answers_every_request(replayed: tuple[Snapshot, Replay, str]) ->
     assert snap.requests == 6  # workspaces, projects, users, 2 × project tasks, 1 × subtasks
 
 
+def test_an_incremental_sync_replays_with_one_request_per_project(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    cfg = demo_config(tmp_path_factory.mktemp("demo") / "raci.sqlite")
+    [source] = [s for s in cfg.sources if s.kind == "asana"]
+    replay = Replay([Cassette.load(RECORDING)])
+    http = make_http(source, mount=mount_handler(replay, ["https://app.asana.com/"]))
+    conn = make_connector(source, http)
+    full = conn.fetch()
+    again = conn.fetch(full.fetched_at, full)
+    assert replay.misses == []
+    assert (full.requests, again.requests) == (6, 2)  # unchanged: one request per project
+    assert again.tasks == full.tasks and again.accounts == full.accounts
+
+
 def test_tasks_and_people(snap: Snapshot) -> None:
     assert len(snap.tasks) == 16
     assert sum(t.state is State.OPEN for t in snap.tasks) == 13

@@ -86,11 +86,14 @@ class FakeMonday:
     def ops(self) -> list[str]:
         return [op for op, _ in self.sent]
 
-    def connector(self, src: SourceConfig | None = None, **attrs: Any) -> MondayConnector:
+    def connector(
+        self, src: SourceConfig | None = None, max_workers: int = 1, **attrs: Any
+    ) -> MondayConnector:
+        """A connector over this fake; one worker, so requests go in a fixed order."""
         http = HttpClient(
             describe="source 'kampagner' (monday)", secrets=(TOKEN,), sleep=self.waits.append
         )
-        c = MondayConnector(src or source(), http)
+        c = MondayConnector(src or source(), http, max_workers=max_workers)
         for k, v in attrs.items():
             setattr(c, k, v)
         return c

@@ -2,7 +2,9 @@
 the pinned GraphQL SDL (API-Version 2026-07), and every recorded body has the shape the SDL
 gives for its query.
 
-``assert_valid_request`` is also called by test_monday.py on every request its tests send.
+``assert_valid_request`` is also called by test_monday.py on every request its tests send, and
+the local fake server of test_monday_server.py / test_monday_incremental.py validates every
+query and its variables it receives (a test fails when one does not validate).
 """
 
 from __future__ import annotations
@@ -89,6 +91,11 @@ def _type_of(value: Any, info: Any, abstract: Any) -> str:
     return VALUE_TYPES.get(value.get("type"), "TextValue")
 
 
+def _by_response_key(source: Any, info: Any, **args: Any) -> Any:
+    """A recorded body is keyed by response key, so an aliased field reads its alias."""
+    return source.get(info.path.key) if isinstance(source, dict) else None
+
+
 def assert_conforms(query: str, variables: dict[str, Any], body: dict[str, Any]) -> None:
     """``body['data']`` is exactly what the SDL lets this query return: re-executing the query
     over the recorded data must reproduce it (field names, nesting, types, non-null)."""
@@ -98,6 +105,7 @@ def assert_conforms(query: str, variables: dict[str, Any], body: dict[str, Any])
         root_value=body["data"],
         variable_values=variables,
         type_resolver=_type_of,
+        field_resolver=_by_response_key,
     )
     assert result.errors is None, result.errors
     assert result.data == body["data"]
@@ -132,6 +140,22 @@ def test_the_item_query_reads_every_value_kind_it_converts() -> None:
         "subitems {",
     ):
         assert fragment in q
+
+
+@pytest.mark.parametrize("name", ["ChangedItems", "ChangedItemsAndSubitems"])
+def test_incremental_queries_read_newest_first_at_the_page_maximum(name: str) -> None:
+    q = QUERIES[name]
+    assert 'order_by: [{column_id: "__last_updated__", direction: desc}]' in q
+    assert q.count("items_page(limit: $limit, query_params:") == q.count("items_page(")
+    assert "...ItemFields" in q
+
+
+def test_items_page_cannot_list_archived_or_deleted_items() -> None:
+    """Why deletions need the periodic full read: no state filter on items_page."""
+    board_items_page = schema().type_map["Board"].fields["items_page"]  # type: ignore[union-attr]
+    assert "state" not in board_items_page.args
+    assert "state" not in schema().type_map["ItemsQuery"].fields  # type: ignore[union-attr]
+    assert "state" in schema().query_type.fields["boards"].args  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("fixture", sorted(FIXTURE_QUERIES))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -114,6 +114,15 @@ def test_other_scopes_replay_too(boards: tuple[str, ...] | None) -> None:
     connector, rep = replay(boards)
     assert len(connector.fetch().tasks) == 12
     assert rep.misses == []
+
+
+def test_an_incremental_read_replays_in_one_request(snap: Snapshot) -> None:
+    connector, rep = replay()
+    again = connector.fetch(since=datetime(2026, 12, 4, 11, 0, tzinfo=UTC), previous=snap)
+    assert rep.misses == []
+    assert again.requests == 1  # the board and its subitems board in one query
+    assert again.tasks == snap.tasks  # the recording did not change: the merge is exact
+    assert again.accounts == snap.accounts and again.state == snap.state
 
 
 def test_check_replays() -> None:

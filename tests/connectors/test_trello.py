@@ -57,7 +57,8 @@ def source(**kw: Any) -> SourceConfig:
 
 def connector(**kw: Any) -> TrelloConnector:
     src = source(**kw)
-    conn = make_connector(src, make_http(src, sleep=lambda s: None))
+    # no client-side budget: the suite's many requests with one token must never wait for it
+    conn = make_connector(src, make_http(src, sleep=lambda s: None, rate_limits=False))
     assert isinstance(conn, TrelloConnector)
     return conn
 
@@ -256,7 +257,7 @@ def test_full_fetch_by_name() -> None:
     assert snap.requests == 3 == len(responses.calls)
     assert snap.fetched_at is not None and snap.fetched_at.tzinfo is not None
     listing, board_call, cards_call = (query(c) for c in responses.calls)
-    assert listing["fields"] == "name,closed"
+    assert listing["fields"] == "name,closed,dateLastActivity"
     assert board_call["lists"] == "all" and board_call["customFields"] == "true"
     assert board_call["members"] == "all" and board_call["member_fields"] == "fullName,username"
     assert cards_call["filter"] == "all" and cards_call["limit"] == "1000"
@@ -352,7 +353,9 @@ def test_configured_board_id_that_does_not_exist() -> None:
     )
     with pytest.raises(NotFoundError) as err:
         connector(boards=(OTHER_ID,)).fetch()
-    assert f"board {OTHER_ID} (from `boards` in the config) does not exist" in str(err.value)
+    msg = str(err.value)
+    assert f"board {OTHER_ID} (in `boards` of the config, or found by name) does not exist" in msg
+    assert "Trello answered 404" in msg and "source 'indhold'" in msg
 
 
 @pytest.mark.parametrize(
@@ -392,7 +395,7 @@ def test_missing_credentials() -> None:
 def test_token_rate_limit_waits_the_10_second_window() -> None:
     waits: list[float] = []
     src = source(boards=(BOARD_ID,))
-    conn = make_connector(src, make_http(src, sleep=waits.append))
+    conn = make_connector(src, make_http(src, sleep=waits.append, rate_limits=False))
     responses.get(f"{URL}/boards/{BOARD_ID}", status=429, json=load("error_429_token_limit.json"))
     register_board(responses.mock)
     snap = conn.fetch()

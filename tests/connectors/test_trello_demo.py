@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -129,3 +129,16 @@ def test_the_checks_the_demo_is_built_for(snap: Snapshot, tmp_path: Path) -> Non
     suggestion = next(f.suggestion for f in result.findings if f.check == "no-accountable")
     assert suggestion and "Jonas Kristensen" in suggestion
     assert [u.account for u in result.unmatched] == ["kasperfoto"]
+
+
+def test_incremental_replay_of_the_unchanged_demo_board(snap: Snapshot) -> None:
+    """On the demo's Monday morning nothing changed since Sunday: only the listing is asked."""
+    replay = Replay([Cassette.load(RECORDING)])
+    src = SourceConfig(name="indhold", kind="trello", key=Secret("demo-key"),
+                       token=Secret("demo-token"), boards=("Indhold & SoMe",),
+                       done_lists=("Udgivet",))  # fmt: skip
+    http = make_http(src, mount=mount_handler(replay, ["https://api.trello.com/"]))
+    since = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    again = make_connector(src, http).fetch(since=since, previous=snap)
+    assert replay.misses == []
+    assert again.requests == 1 and again.tasks == snap.tasks and again.accounts == snap.accounts

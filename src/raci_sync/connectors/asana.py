@@ -1,12 +1,42 @@
 """Asana: one workspace, its projects, their tasks and subtasks, and one user directory.
 
-A full fetch makes these requests (all with ``limit=100``, paged by ``next_page.offset``):
+A full read (``fetch()``) makes these requests, all with ``limit=100`` (the API maximum) and
+paged by ``next_page.offset``:
 
     GET /workspaces                                  only when the workspace is a name or omitted
     GET /projects?workspace=W&opt_fields=name,archived   (+ archived=false when scope is omitted)
     GET /users?workspace=W&opt_fields=name,email     the people directory, once per workspace
     GET /projects/{P}/tasks?opt_fields=TASK_FIELDS   per project
     GET /tasks/{T}/subtasks?opt_fields=TASK_FIELDS   only for tasks with num_subtasks > 0
+
+so P projects of N tasks each, U users and S tasks that have subtasks cost
+``[1] + ceil(projects/100) + ceil(U/100) + P·ceil(N/100) + S`` requests (S counts a page per
+100 subtasks): the documented minimum of one page per 100 tasks per project, plus a constant
+per workspace and one listing per task that has subtasks.
+
+An incremental read (``fetch(since, previous)``) reuses the workspace and project gids that the
+previous snapshot keeps in ``state`` and asks each project only for what changed:
+
+    GET /tasks?project=P&modified_since=<since - 60 s>&limit=100&opt_fields=TASK_FIELDS
+
+An unchanged workspace therefore costs exactly one request per project (no /workspaces,
+/projects or /users). Changed tasks replace their previous version by gid (a completed one
+stays, as done); a changed task with ``num_subtasks > 0`` has its whole subtree re-read; the
+user directory is read again only when a changed task names a user the previous snapshot did
+not know. ``modified_since`` also counts association changes (a task added to a project), so a
+task moved between configured projects is seen. Without a cached scope, or when the configured
+scope changed since, the read is full. What only the periodic full read
+(``[sync] full_every_hours``) notices:
+
+- deleted tasks, which no listing returns any more;
+- subtask-only changes: Asana does not count a change to a subtask as a change to its parent
+  (spec, ``modified_since``), and subtasks are not in the project's list;
+- a task moved out of every configured project, which the project filter no longer returns (if
+  Asana still lists it, its ``memberships`` name no configured project and it is dropped);
+- renamed projects, and projects added to the workspace when ``projects`` is omitted.
+
+Projects (and each level of subtask listings) are read concurrently on up to ``max_workers``
+threads; the output keeps the configured project order whatever order the answers come in.
 
 ``completed_since`` is never sent: the spec says it restricts the list to tasks that are
 "incomplete or completed since" that time, so leaving it out returns completed tasks too, which
@@ -15,10 +45,12 @@ the report needs (they are done, not missing).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Executor, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar, TypeVar
 
 from raci_sync.config import SourceConfig
 from raci_sync.connectors.http import HttpClient
@@ -29,7 +61,7 @@ DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
 PAGE_SIZE = 100  # the API maximum
 PAT_URL = "https://app.asana.com/0/my-apps"
 
-# Every entry is in the opt_fields enum of getTasksForProject and getSubtasksForTask.
+# Every entry is in the opt_fields enum of getTasksForProject, getTasks and getSubtasksForTask.
 TASK_FIELDS = (
     "name",
     "completed",
@@ -60,6 +92,13 @@ TASK_FIELDS = (
 )
 USER_FIELDS = ("name", "email")
 PROJECT_FIELDS = ("name", "archived")
+OVERLAP = timedelta(seconds=60)  # subtracted from ``since`` against clock skew
+STATE_CONFIG = "asana.config"  # Snapshot.state keys: the scope cached for incremental reads
+STATE_WORKSPACE = "asana.workspace"
+STATE_PROJECTS = "asana.projects"
+
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
 
 
 @dataclass(frozen=True)
@@ -310,6 +349,170 @@ class _Shape:
         return value.date() if value else None
 
 
+# -- what a read keeps for the next one ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The resolved workspace and projects of a read, kept in ``Snapshot.state`` between syncs.
+
+    ``config`` fingerprints the configured scope: when the config changes, the cache is stale
+    and the next fetch is a full read.
+    """
+
+    config: str
+    workspace: Ref
+    projects: tuple[Ref, ...]
+
+    def to_state(self) -> dict[str, str]:
+        return {
+            STATE_CONFIG: self.config,
+            STATE_WORKSPACE: json.dumps([self.workspace.gid, self.workspace.name]),
+            STATE_PROJECTS: json.dumps(
+                [[p.gid, p.name] for p in self.projects], ensure_ascii=False
+            ),
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, str], config: str) -> Scope | None:
+        """The cached scope, or None when it is missing, unreadable or for another config."""
+        if state.get(STATE_CONFIG) != config:
+            return None
+        try:
+            workspace = _ref_of(json.loads(state[STATE_WORKSPACE]))
+            projects = tuple(_ref_of(p) for p in json.loads(state[STATE_PROJECTS]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        return cls(config, workspace, projects)
+
+
+def _ref_of(pair: Any) -> Ref:
+    gid, name = pair
+    if not isinstance(gid, str) or not (name is None or isinstance(name, str)):
+        raise ValueError(f"not a (gid, name) pair: {pair!r}")
+    return Ref(gid, name)
+
+
+# -- assembling tasks ---------------------------------------------------------------------------
+
+
+@dataclass
+class Tree:
+    """Listed tasks converted in order, each followed by its subtasks (depth first).
+
+    ``children`` holds the raw subtask lists by parent gid. A task met twice (two projects, or
+    a subtask that is also in a project) is kept where it was met first. ``groups`` maps every
+    top-level task to the gids of itself and its subtasks, in output order.
+    """
+
+    source_name: str
+    children: Mapping[str, list[Any]]
+    tasks: dict[str, Task] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    mentioned: dict[str, str | None] = field(default_factory=dict)
+
+    def add(self, raw: Any, project: Ref) -> None:
+        group: list[str] = []
+        self._add(raw, project, None, group)
+        if group:
+            self.groups[group[0]] = group
+
+    def _add(self, raw: Any, project: Ref | None, parent: Task | None, group: list[str]) -> None:
+        task = task_from_asana(raw, self.source_name, project=project, parent=parent)
+        if task.id in self.tasks:
+            return
+        self.tasks[task.id] = task
+        group.append(task.id)
+        for gid, name in users_in_task(raw):
+            self.mentioned.setdefault(gid, name)
+        for sub in self.children.get(task.id, ()):
+            self._add(sub, None, task, group)
+
+
+def merge_tasks(previous: Sequence[Task], fresh: Tree, gone: set[str]) -> list[Task]:
+    """The previous tasks updated with what changed, in a stable order.
+
+    A changed task replaces its previous version in place, followed by its re-read subtasks
+    (its old subtasks are dropped: the re-read is the whole subtree); new tasks come last;
+    ``gone`` tasks (no longer in any configured project) and their subtasks are dropped.
+    """
+    stale = gone | _descendants(previous, set(fresh.groups) | gone)
+    out: list[Task] = []
+    emitted: set[str] = set()
+
+    def emit(gids: Iterable[str]) -> None:
+        for gid in gids:
+            if gid not in emitted:
+                emitted.add(gid)
+                out.append(fresh.tasks[gid])
+
+    for task in previous:
+        if task.id in fresh.groups:
+            emit(fresh.groups[task.id])
+        elif task.id not in stale and task.id not in fresh.tasks and task.id not in emitted:
+            emitted.add(task.id)
+            out.append(task)
+    for group in fresh.groups.values():
+        emit(group)
+    return out
+
+
+def _descendants(tasks: Sequence[Task], roots: set[str]) -> set[str]:
+    """Gids of every task below ``roots`` by ``parent_id``, at any depth."""
+    children: dict[str, list[str]] = {}
+    for t in tasks:
+        if t.parent_id:
+            children.setdefault(t.parent_id, []).append(t.id)
+    found: set[str] = set()
+    todo = [c for r in roots for c in children.get(r, ())]
+    while todo:
+        gid = todo.pop()
+        if gid not in found:
+            found.add(gid)
+            todo.extend(children.get(gid, ()))
+    return found
+
+
+def departed(
+    listed: Sequence[list[Any]], source_name: str, projects: set[str]
+) -> tuple[list[list[Any]], set[str]]:
+    """The listed tasks whose ``memberships`` still name one of ``projects``, and the gids of
+    those that name none (moved out of every configured project).
+
+    A subtask in no configured project is in scope through its parent: it is neither kept as a
+    top-level task nor gone; its parent's next change or the next full read refreshes it.
+    """
+    kept: list[list[Any]] = []
+    gone: set[str] = set()
+    for raws in listed:
+        kept.append([])
+        for raw in raws:
+            task = _Shape(source_name, "a task").obj(raw)
+            shape = _Shape(source_name, f"task {task.get('gid')!r}")
+            homes = {
+                r.gid for m in shape.objs(task, "memberships") if (r := shape.ref(m, "project"))
+            }
+            if homes & projects:
+                kept[-1].append(raw)
+            elif shape.ref(task, "parent") is None:
+                gone.add(shape.gid(task))
+    return kept, gone
+
+
+def referenced_accounts(tasks: Iterable[Task]) -> Iterator[str]:
+    """Every account id the tasks' people fields name."""
+    for task in tasks:
+        for fv in task.fields:
+            yield from fv.accounts
+
+
+def since_param(since: datetime) -> str:
+    """``modified_since`` for a read that started at ``since``: UTC, minus the safety overlap."""
+    moment = since if since.tzinfo else since.replace(tzinfo=UTC)
+    start = (moment - OVERLAP).astimezone(UTC)
+    return start.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 # -- the connector ------------------------------------------------------------------------------
 
 
@@ -318,9 +521,10 @@ class AsanaConnector:
 
     kind: ClassVar[str] = "asana"
 
-    def __init__(self, source: SourceConfig, http: HttpClient) -> None:
+    def __init__(self, source: SourceConfig, http: HttpClient, *, max_workers: int = 4) -> None:
         self.source = source
         self.http = http
+        self.max_workers = max(1, max_workers)
         self.base_url = (source.base_url or DEFAULT_BASE_URL).rstrip("/")
         token = source.token.reveal() if source.token is not None else ""
         http.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -341,35 +545,63 @@ class AsanaConnector:
     def fetch(self, since: datetime | None = None, previous: Snapshot | None = None) -> Snapshot:
         """Every task (open and completed, with subtasks) of the configured projects.
 
-        ``since`` is accepted for the incremental sync to come; every fetch is full for now.
+        With ``since`` and a ``previous`` snapshot whose ``state`` holds this config's resolved
+        scope, only tasks modified since then are read and merged into ``previous`` (see the
+        module docstring for what that cannot see); otherwise everything is read.
         """
         started = datetime.now(UTC)
         requests_before = self.http.requests_made  # a check() on the same client is not counted
-        workspace = self.resolve_workspace()
-        projects = self.resolve_projects(workspace)
-        accounts = {a.id: a for a in self.fetch_users(workspace)}
-        tasks: dict[str, Task] = {}
-        mentioned: dict[str, str | None] = {}
-        expanded: set[str] = set()
-        for project in projects:
-            for raw in self.paged(
-                f"/projects/{project.gid}/tasks",
-                _task_params(),
-                what=f"list tasks of project {project.label}",
-            ):
-                self.add_task(raw, tasks, mentioned, expanded, project=project)
-        for gid, name in mentioned.items():
-            if gid not in accounts:  # e.g. a user removed from the workspace, still assigned
-                accounts[gid] = Account(source=self.source.name, id=gid, name=name)
+        scope = self.cached_scope(previous) if since is not None else None
+        with ThreadPoolExecutor(self.max_workers, thread_name_prefix="asana") as pool:
+            if scope is None or since is None or previous is None:
+                scope, tasks, accounts = self.read_all(pool)
+            else:
+                tasks, accounts = self.read_changes(pool, scope, since, previous)
         return Snapshot(
             source=self.source.name,
             kind=self.kind,
-            tasks=tuple(tasks.values()),
+            tasks=tuple(tasks),
             accounts=tuple(accounts.values()),
-            containers=tuple(p.name or p.gid for p in projects),
+            containers=tuple(p.name or p.gid for p in scope.projects),
             fetched_at=started,
             requests=self.http.requests_made - requests_before,
+            state=scope.to_state(),
         )
+
+    def read_all(self, pool: Executor) -> tuple[Scope, list[Task], dict[str, Account]]:
+        """The full read: scope, directory, every project's tasks and their subtasks."""
+        workspace = self.resolve_workspace()
+        scope = Scope(self.config_key(), workspace, tuple(self.resolve_projects(workspace)))
+        accounts = {a.id: a for a in self.fetch_users(workspace)}
+        listed = self.parallel(pool, self.list_tasks, scope.projects)
+        tree = self.gather(pool, scope.projects, listed)
+        tasks = list(tree.tasks.values())
+        self.add_missing_accounts(accounts, tasks, tree.mentioned, {})
+        return scope, tasks, accounts
+
+    def read_changes(
+        self, pool: Executor, scope: Scope, since: datetime, previous: Snapshot
+    ) -> tuple[list[Task], dict[str, Account]]:
+        """The incremental read: what changed since ``since``, merged into ``previous``."""
+        after = since_param(since)
+        listed = self.parallel(pool, lambda p: self.list_changed(p, after), scope.projects)
+        kept, gone = departed(listed, self.source.name, {p.gid for p in scope.projects})
+        tree = self.gather(pool, scope.projects, kept)
+        tasks = merge_tasks(previous.tasks, tree, gone)
+        accounts = self.refresh_accounts(scope.workspace, previous.accounts, tasks, tree.mentioned)
+        return tasks, accounts
+
+    def cached_scope(self, previous: Snapshot | None) -> Scope | None:
+        return Scope.from_state(previous.state, self.config_key()) if previous else None
+
+    def config_key(self) -> str:
+        """What the cached scope depends on: the server and the configured scope."""
+        scope = {
+            "base_url": self.base_url,
+            "workspace": self.source.workspace,
+            "projects": list(self.source.projects or ()),
+        }
+        return json.dumps(scope, ensure_ascii=False, sort_keys=True)
 
     # -- scope -------------------------------------------------------------------------------
 
@@ -462,32 +694,104 @@ class AsanaConnector:
             for u in self.paged("/users", params, what=f"list users of workspace {workspace.label}")
         ]
 
-    def add_task(
+    def refresh_accounts(
         self,
-        raw: Any,
-        tasks: dict[str, Task],
-        mentioned: dict[str, str | None],
-        expanded: set[str],
-        *,
-        project: Ref | None = None,
-        parent: Task | None = None,
+        workspace: Ref,
+        previous: Sequence[Account],
+        tasks: Sequence[Task],
+        mentioned: Mapping[str, str | None],
+    ) -> dict[str, Account]:
+        """The previous accounts, or the directory read again if a changed task names a stranger."""
+        known = {a.id: a for a in previous}
+        if all(gid in known for gid in mentioned):
+            return known
+        accounts = {a.id: a for a in self.fetch_users(workspace)}
+        self.add_missing_accounts(accounts, tasks, mentioned, known)
+        return accounts
+
+    def add_missing_accounts(
+        self,
+        accounts: dict[str, Account],
+        tasks: Iterable[Task],
+        mentioned: Mapping[str, str | None],
+        known: Mapping[str, Account],
     ) -> None:
-        """Convert one task (once, however many projects hold it) and then its subtasks."""
-        task = task_from_asana(raw, self.source.name, project=project, parent=parent)
-        if task.id not in tasks:
-            tasks[task.id] = task
-            for gid, name in users_in_task(raw):
-                mentioned.setdefault(gid, name)
-        count = _Shape(self.source.name, f"task {task.id!r}").number(raw, "num_subtasks")
-        if count and count > 0 and task.id not in expanded:
-            expanded.add(task.id)
-            holder = tasks[task.id]
-            for sub in self.paged(
-                f"/tasks/{task.id}/subtasks",
+        """Every account a task names, even one the directory lacks (a user who left the
+        workspace but is still assigned): then with what the task or an earlier read told."""
+        for gid in referenced_accounts(tasks):
+            if gid not in accounts:
+                accounts[gid] = known.get(gid) or Account(
+                    source=self.source.name, id=gid, name=mentioned.get(gid)
+                )
+
+    def list_tasks(self, project: Ref) -> list[Any]:
+        """Every task of a project (raw)."""
+        return list(
+            self.paged(
+                f"/projects/{project.gid}/tasks",
                 _task_params(),
-                what=f"list subtasks of task {task.id} ({task.title!r})",
-            ):
-                self.add_task(sub, tasks, mentioned, expanded, parent=holder)
+                what=f"list tasks of project {project.label}",
+            )
+        )
+
+    def list_changed(self, project: Ref, after: str) -> list[Any]:
+        """The tasks of a project modified since ``after`` (raw)."""
+        params = {"project": project.gid, "modified_since": after, **_task_params()}
+        return list(
+            self.paged(
+                "/tasks",
+                params,
+                what=f"list tasks of project {project.label} changed since {after}",
+            )
+        )
+
+    def list_subtasks(self, parent: tuple[str, str | None]) -> list[Any]:
+        """The direct subtasks of one task (raw)."""
+        gid, name = parent
+        return list(
+            self.paged(
+                f"/tasks/{gid}/subtasks",
+                _task_params(),
+                what=f"list subtasks of task {gid} ({name!r})",
+            )
+        )
+
+    def gather(self, pool: Executor, projects: Sequence[Ref], listed: Sequence[list[Any]]) -> Tree:
+        """Convert listed tasks project by project (first project wins), with their subtasks."""
+        tree = Tree(
+            self.source.name, self.read_subtasks(pool, [r for raws in listed for r in raws])
+        )
+        for project, raws in zip(projects, listed, strict=True):
+            for raw in raws:
+                tree.add(raw, project)
+        return tree
+
+    def read_subtasks(self, pool: Executor, raws: list[Any]) -> dict[str, list[Any]]:
+        """Raw subtasks by parent gid, all levels down: one listing per task that has some.
+
+        Each level's listings run concurrently; tasks with ``num_subtasks`` 0 cost nothing.
+        """
+        children: dict[str, list[Any]] = {}
+        level = self.parents(raws, children)
+        while level:
+            lists = self.parallel(pool, self.list_subtasks, level)
+            children.update((gid, subs) for (gid, _), subs in zip(level, lists, strict=True))
+            level = self.parents([s for subs in lists for s in subs], children)
+        return children
+
+    def parents(
+        self, raws: Iterable[Any], listed: Mapping[str, Any]
+    ) -> list[tuple[str, str | None]]:
+        """(gid, name) of each task among ``raws`` with subtasks not listed yet, once each."""
+        out: dict[str, str | None] = {}
+        for raw in raws:
+            task = _Shape(self.source.name, "a task").obj(raw)
+            shape = _Shape(self.source.name, f"task {task.get('gid')!r}")
+            gid = shape.gid(task)
+            count = shape.number(task, "num_subtasks")
+            if count and count > 0 and gid not in listed:
+                out.setdefault(gid, shape.text(task, "name"))
+        return list(out.items())
 
     # -- HTTP ----------------------------------------------------------------------------------
 
@@ -518,8 +822,9 @@ class AsanaConnector:
         """One GET; a 401 becomes an AuthError that says which token and where to get one."""
         try:
             return self.http.request_json("GET", self.base_url + path, params=params, what=what)
-        except AuthError as exc:
-            if "answered 401" not in str(exc):
+        except SourceError as exc:
+            exc.source = exc.source or self.source.name
+            if not (isinstance(exc, AuthError) and "answered 401" in str(exc)):
                 raise
             raise AuthError(
                 f"{self.describe}: Asana answered 401 Not Authorized to {what}: the token of "
@@ -528,6 +833,25 @@ class AsanaConnector:
                 "source's token refers to",
                 source=self.source.name,
             ) from None
+
+    def parallel(
+        self, pool: Executor, work: Callable[[_In], _Out], items: Sequence[_In]
+    ) -> list[_Out]:
+        """``work`` on every item, up to ``max_workers`` at once; results in item order.
+
+        The first failure (in item order, among those finished) is raised once it happens, and
+        work not started yet is cancelled: a failed project fails the read, never shrinks it.
+        """
+        if self.max_workers <= 1 or len(items) <= 1:
+            return [work(i) for i in items]
+        futures = [pool.submit(work, i) for i in items]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        errors = [e for f in futures if f.done() and (e := f.exception()) is not None]
+        if errors:
+            for f in futures:
+                f.cancel()
+            raise errors[0]
+        return [f.result() for f in futures]
 
 
 def _matching(wanted: str, seen: list[Ref]) -> list[Ref]:

@@ -26,7 +26,7 @@ class Connector(Protocol):
 
     kind: ClassVar[str]
 
-    def __init__(self, source: SourceConfig, http: HttpClient) -> None: ...
+    def __init__(self, source: SourceConfig, http: HttpClient, *, max_workers: int = 4) -> None: ...
 
     def check(self) -> str:
         """One cheap authenticated call; returns who the token belongs to."""
@@ -92,6 +92,11 @@ def default_limiter(source: SourceConfig) -> RateLimiter | None:
     return None
 
 
-def make_connector(source: SourceConfig, http: HttpClient | None = None) -> Connector:
-    """Build the connector for a configured source over its HTTP client."""
-    return connector_class(source.kind)(source, http or make_http(source))
+def make_connector(
+    source: SourceConfig, http: HttpClient | None = None, *, max_workers: int = 4
+) -> Connector:
+    """Build the connector for a configured source over its HTTP client.
+
+    ``max_workers`` bounds how many boards/projects the connector reads at once.
+    """
+    return connector_class(source.kind)(source, http or make_http(source), max_workers=max_workers)

@@ -164,7 +164,7 @@ class HttpClient:
             )
         except requests.Timeout:
             raise RetryableError(f"no answer within {self.timeout:.0f} s to {label}") from None
-        except requests.ConnectionError as exc:
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             raise RetryableError(
                 f"connection failed for {label}: {self.scrub(type(exc).__name__)}"
             ) from None

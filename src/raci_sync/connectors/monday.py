@@ -1,281 +1,162 @@
 """monday.com: boards, items, subitems and users over the GraphQL API (API-Version pinned).
 
-One POST per query to ``https://api.monday.com/v2`` with ``{"query", "variables"}``; values
-always travel as variables. A full fetch costs: one board listing (only when the config names
-boards by name, or names none), one directory query (users + teams), and per board one
-``boards(ids:) { items_page(limit: 500) }`` query plus one root ``next_items_page`` per further
-500 items. Subitems come inline with their parents.
+One POST per query to ``https://api.monday.com/v2`` with ``{"query", "variables"}``; the query
+texts live in :mod:`monday_queries`, the pure conversion in :mod:`monday_convert`, the error
+mapping in :mod:`monday_errors` and the incremental cache and merge in
+:mod:`monday_incremental`.
 
-monday answers application errors with HTTP 200 and an ``errors`` list (possibly next to partial
-``data``); :func:`check_body` maps them to the error tree, and partial data is never taken as a
-complete answer.
+What a sync costs (B boards, N_b items on board b, U users):
+
+- Full read: one board listing (only when the config names boards by name, or names none),
+  ceil(U/1000) directory queries (users + teams), and per board ceil(N_b/500) queries (one
+  ``boards(ids:) { items_page(limit: 500) }``, then root ``next_items_page``; at least one for an
+  empty board). Subitems come inline with their parents. An expired cursor restarts that
+  board's listing (items are kept by id: no duplicates, no gaps).
+- Incremental read (``since`` and ``previous`` given): one query per board, with the items
+  ordered by ``__last_updated__`` newest first, paging on only while items are newer than
+  ``since`` minus a 60 s overlap. A board with subitems has its subitems board read in the same
+  query (an alias), so a changed subitem whose parent did not change is seen too. Board ids and
+  team members come from ``previous.state``; the directory is read again only when a changed
+  item names a user or team the previous snapshot does not know. An unchanged workspace costs
+  B requests.
+- Deletions: ``items_page`` has no ``state`` argument and ``ItemsQuery`` no state field in the
+  2026-07 SDL, so archived and deleted items are simply not listed. An incremental read cannot
+  see them go; the periodic full read (``[sync] full_every_hours``, default 24) drops them, and
+  refreshes team membership and the board list (new boards, when no boards are configured).
+
+Boards are read concurrently (``max_workers`` threads, default 4); tasks come out in the
+configured board order. Every query asks for ``complexity``: the connector keeps the last budget
+monday reported and sleeps ``reset_in_x_seconds`` before a query whose last known cost exceeds
+what is left. A ``ComplexityException`` or another rate-limit error is retried after its
+``retry_in_seconds`` by the HTTP layer.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, ClassVar, TypeVar
 
-from raci_sync.config import FieldsConfig, SourceConfig
+from raci_sync.config import SourceConfig
 from raci_sync.connectors.http import HttpClient
-from raci_sync.errors import (
-    AuthError,
-    NotFoundError,
-    ResponseError,
-    RetryableError,
-    SourceError,
+from raci_sync.connectors.monday_convert import (
+    account_from_monday,
+    as_list_of_objects,
+    complete_accounts,
+    id_of,
+    opt_str,
+    parse_time,
+    people_named,
+    task_from_monday,
+    tasks_from_monday,
+    teams_from_monday,
 )
-from raci_sync.model import Account, FieldValue, Snapshot, State, Task
+from raci_sync.connectors.monday_errors import CursorExpiredError, check_body, error_from_graphql
+from raci_sync.connectors.monday_incremental import (
+    BoardRef,
+    Cache,
+    cache_from_state,
+    cache_to_state,
+    merge_items,
+    merge_subitems,
+    rename_container,
+    scope_key,
+    subitems_board_of,
+)
+from raci_sync.connectors.monday_queries import QUERIES
+from raci_sync.errors import NotFoundError, ResponseError, SourceError
+from raci_sync.model import Account, Snapshot, Task
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "QUERIES",
+    "ComplexityBudget",
+    "CursorExpiredError",
+    "MondayConnector",
+    "account_from_monday",
+    "check_body",
+    "error_from_graphql",
+    "task_from_monday",
+    "tasks_from_monday",
+]
 
 log = logging.getLogger("raci_sync.monday")
 
 DEFAULT_BASE_URL = "https://api.monday.com/v2"
+OVERLAP = timedelta(seconds=60)  # against clock skew between monday and us
+ITEM_PAGE_KINDS = frozenset(
+    {"BoardItems", "NextItems", "ChangedItems", "ChangedItemsAndSubitems", "NextSubitems"}
+)
+T = TypeVar("T")
 
-# -- the queries (validated against the 2026-07 SDL by tests/connectors/test_monday_contract.py) --
 
-ME_QUERY = """
-query Me {
-  complexity { query before after reset_in_x_seconds }
-  me { id name email }
-}
-"""
+class ComplexityBudget:
+    """The complexity budget monday last reported, shared by all threads of one connector.
 
-LIST_BOARDS_QUERY = """
-query ListBoards($limit: Int!, $page: Int!) {
-  complexity { query before after reset_in_x_seconds }
-  boards(limit: $limit, page: $page, state: active) { id name type }
-}
-"""
-
-DIRECTORY_QUERY = """
-query Directory($limit: Int!, $page: Int!) {
-  complexity { query before after reset_in_x_seconds }
-  users(limit: $limit, page: $page) { id name email }
-  teams { id name users { id } }
-}
-"""
-
-USERS_QUERY = """
-query Users($limit: Int!, $page: Int!) {
-  complexity { query before after reset_in_x_seconds }
-  users(limit: $limit, page: $page) { id name email }
-}
-"""
-
-# Subitems live on their own board, whose columns the parent board's ``columns`` do not list,
-# so their values carry ``column { title }``.
-ITEM_FRAGMENTS = """
-fragment ItemFields on Item {
-  id name state created_at updated_at url
-  group { id title }
-  subscribers { id }
-  column_values { ...ValueFields }
-  subitems {
-    id name state created_at updated_at url
-    subscribers { id }
-    column_values { column { title } ...ValueFields }
-  }
-}
-
-fragment ValueFields on ColumnValue {
-  id type text value
-  ... on PeopleValue { persons_and_teams { id kind } }
-  ... on StatusValue { label is_done index }
-  ... on DateValue { date time }
-  ... on TimelineValue { from to }
-  ... on NumbersValue { number }
-}
-"""
-
-BOARD_ITEMS_QUERY = (
+    Before a query, :meth:`reserve` says how long to sleep first: a query kind's last cost is
+    its expected cost (a kind of items page not sent yet is expected to cost like the dearest
+    items page seen), and when that exceeds what is left (the last reported ``after`` minus
+    what queries in flight have reserved), the wait is the reported ``reset_in_x_seconds``.
     """
-query BoardItems($boardId: ID!, $limit: Int!) {
-  complexity { query before after reset_in_x_seconds }
-  boards(ids: [$boardId]) {
-    id name url
-    columns { id title type }
-    items_page(limit: $limit) {
-      cursor
-      items { ...ItemFields }
-    }
-  }
-}
-"""
-    + ITEM_FRAGMENTS
-)
 
-NEXT_ITEMS_QUERY = (
-    """
-query NextItems($cursor: String!, $limit: Int!) {
-  complexity { query before after reset_in_x_seconds }
-  next_items_page(cursor: $cursor, limit: $limit) {
-    cursor
-    items { ...ItemFields }
-  }
-}
-"""
-    + ITEM_FRAGMENTS
-)
+    def __init__(self) -> None:
+        self.costs: dict[str, int] = {}  # last cost per query kind
+        self.after: int | None = None  # points left as last reported; None = unknown
+        self.reset_in: float = 0.0
+        self.in_flight = 0  # points reserved by queries sent but not answered
+        self._lock = threading.Lock()
 
-QUERIES = {
-    "Me": ME_QUERY,
-    "ListBoards": LIST_BOARDS_QUERY,
-    "Directory": DIRECTORY_QUERY,
-    "Users": USERS_QUERY,
-    "BoardItems": BOARD_ITEMS_QUERY,
-    "NextItems": NEXT_ITEMS_QUERY,
-}
+    def reserve(self, kind: str) -> tuple[float, int]:
+        """(seconds to wait before sending, points reserved for the query)."""
+        with self._lock:
+            cost = self._expected(kind)
+            if cost is None:
+                return 0.0, 0
+            if self.after is not None and cost > self.after - self.in_flight:
+                return max(self.reset_in, 0.0), 0
+            self.in_flight += cost
+            return 0.0, cost
 
-# -- error codes (https://developer.monday.com/api-reference/docs/error-handling) ---------------
+    def waited(self) -> None:
+        """A wait for the reset is over: what is left is unknown until the next answer."""
+        with self._lock:
+            self.after = None
 
-RETRY_CODES = frozenset(
-    {
-        "ComplexityException",
-        "COMPLEXITY_BUDGET_EXHAUSTED",
-        "RATE_LIMIT_EXCEEDED",
-        "RateLimitExceeded",
-        "IP_RATE_LIMIT_EXCEEDED",
-        "maxConcurrencyExceeded",
-        "CONCURRENCY_LIMIT_EXCEEDED",
-    }
-)
-AUTH_CODES = frozenset(
-    {
-        "UserUnauthorizedException",
-        "USER_UNAUTHORIZED",
-        "Unauthorized",
-        "UNAUTHORIZED",
-        "UNAUTHENTICATED",
-        "NotPermittedException",
-    }
-)
-NOT_FOUND_CODES = frozenset(
-    {
-        "InvalidBoardIdException",
-        "InvalidItemIdException",
-        "ResourceNotFoundException",
-        "NOT_FOUND",
-        "RESOURCE_NOT_FOUND",
-    }
-)
-CURSOR_CODES = frozenset({"CursorExpiredError", "CURSOR_EXPIRED", "CursorExpired"})
-DEFAULT_RETRY_WAIT = 10.0
-_RESET_IN = re.compile(r"reset in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
+    def release(self, reserved: int) -> None:
+        with self._lock:
+            self.in_flight -= reserved
 
-PEOPLE_TYPES = frozenset({"people", "person"})
-_FIELD_KINDS = {"numbers": "number", "dropdown": "enum", "long_text": "text"}
-_SKIPPED_TYPES = frozenset({"name", "subtasks", "button"})
+    def _expected(self, kind: str) -> int | None:
+        if kind in self.costs or kind not in ITEM_PAGE_KINDS:
+            return self.costs.get(kind)
+        return max((c for k, c in self.costs.items() if k in ITEM_PAGE_KINDS), default=None)
+
+    def record(self, kind: str, complexity: Any) -> bool:
+        """Take a ``complexity`` answer; False when it is not the documented shape."""
+        if not isinstance(complexity, dict):
+            return False
+        values = [complexity.get(k) for k in ("query", "after", "reset_in_x_seconds")]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return False
+        with self._lock:
+            self.costs[kind], self.after, self.reset_in = values[0], values[1], float(values[2])
+        return True
 
 
-class CursorExpiredError(SourceError):
-    """An ``items_page`` cursor outlived its 60 minutes; the board's listing must restart."""
+@dataclass
+class BoardRead:
+    """What one board's read brought: raw items (all, or the changed ones) and subitems."""
 
-
-# -- errors in 200 bodies -----------------------------------------------------------------------
-
-
-def check_body(body: Any, where: str) -> None:
-    """Raise the matching SourceError when a 200 body carries errors or lacks ``data``.
-
-    ``where`` names the source and the request ("source 'x' (monday): list boards").
-    """
-    if not isinstance(body, dict):
-        raise ResponseError(
-            f"{where}: monday answered JSON that is not an object ({type(body).__name__})"
-        )
-    errors = body.get("errors")
-    if not errors and ("error_code" in body or "error_message" in body):  # pre-2025-01 shape
-        errors = [
-            {
-                "message": body.get("error_message"),
-                "extensions": {
-                    "code": body.get("error_code"),
-                    "status_code": body.get("status_code"),
-                    "error_data": body.get("error_data"),
-                },
-            }
-        ]
-    if errors:
-        raise error_from_graphql(
-            errors if isinstance(errors, list) else [errors],
-            where,
-            partial=isinstance(body.get("data"), dict) and bool(body["data"]),
-        )
-    if not isinstance(body.get("data"), dict):
-        raise ResponseError(
-            f"{where}: monday answered without a 'data' object (keys: "
-            f"{', '.join(sorted(body)) or 'none'})"
-        )
-
-
-def error_from_graphql(errors: list[Any], where: str, *, partial: bool = False) -> SourceError:
-    """The most actionable error for a list of GraphQL ``errors`` entries."""
-    parsed = [_parse_error(e) for e in errors]
-    for code, status, msg, ext in parsed:
-        if code == "DAILY_LIMIT_EXCEEDED":
-            return SourceError(
-                f"{where}: monday's daily call limit is used up ({msg}); it "
-                "resets at midnight UTC, try again then or raise the plan's cap"
-            )
-        if code in RETRY_CODES or status == 429 or "rate limit" in msg.lower():
-            if "exceeds max complexity" in msg.lower():
-                return SourceError(
-                    f"{where}: the query is too complex for monday ({msg}); "
-                    "please report this as a raci-sync bug"
-                )
-            wait = _retry_wait(msg, ext)
-            return RetryableError(
-                f"{where}: monday is rate limiting ({code or status}: {msg}); "
-                f"retry in {wait:.0f} s",
-                wait=wait,
-            )
-    for code, status, msg, _ in parsed:
-        if code in AUTH_CODES or status in (401, 403):
-            return AuthError(
-                f"{where}: monday refused access ({code or status}: {msg}); the "
-                "token is invalid, or its user may not see this board (a personal "
-                "token has exactly its user's permissions)"
-            )
-    for code, status, msg, _ in parsed:
-        if code in NOT_FOUND_CODES or status == 404:
-            return NotFoundError(
-                f"{where}: monday does not know this object ({code or status}: "
-                f"{msg}); check the board ids in the config"
-            )
-    for code, _, msg, _ in parsed:
-        low = msg.lower()
-        if code in CURSOR_CODES or ("cursor" in low and "expired" in low):
-            return CursorExpiredError(f"{where}: the items cursor expired ({msg})")
-    text = "; ".join(f"{m} ({c or s or 'no code'})" for c, s, m, _ in parsed)
-    extra = " (the partial data that came with it was not used)" if partial else ""
-    return SourceError(f"{where}: monday answered with errors: {text}{extra}")
-
-
-def _parse_error(e: Any) -> tuple[str | None, int | None, str, dict[str, Any]]:
-    if not isinstance(e, dict):
-        return None, None, str(e), {}
-    ext = e.get("extensions") if isinstance(e.get("extensions"), dict) else {}
-    code = ext.get("code") or e.get("code") or e.get("error_code")
-    status = ext.get("status_code")
-    msg = e.get("message") or ""
-    return (str(code) if code else None, status if isinstance(status, int) else None, str(msg), ext)
-
-
-def _retry_wait(msg: str, ext: Mapping[str, Any]) -> float:
-    data = ext.get("error_data") if isinstance(ext.get("error_data"), dict) else {}
-    for v in (ext.get("retry_in_seconds"), data.get("retry_in_seconds")):
-        if isinstance(v, int | float) and not isinstance(v, bool):
-            return float(v)
-    m = _RESET_IN.search(msg)
-    return float(m.group(1)) if m else DEFAULT_RETRY_WAIT
-
-
-# -- the connector ------------------------------------------------------------------------------
+    ref: BoardRef
+    columns: dict[str, str]
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subitems: dict[str, dict[str, Any]] = field(default_factory=dict)  # incremental only
 
 
 class MondayConnector:
@@ -285,11 +166,16 @@ class MondayConnector:
     board_page_size: int = 500  # boards() page size
     user_page_size: int = 1000  # users() maximum
     item_page_size: int = 500  # items_page / next_items_page maximum
+    # First page of an incremental read. The API maximum keeps a busy board to one request;
+    # monday prices a page by its limit, so a smaller first page makes an unchanged board's
+    # check cheaper in complexity (later pages are item_page_size).
+    changed_page_size: int = 500
     max_cursor_restarts: int = 3
 
-    def __init__(self, source: SourceConfig, http: HttpClient) -> None:
+    def __init__(self, source: SourceConfig, http: HttpClient, *, max_workers: int = 4) -> None:
         self.source = source
         self.http = http
+        self.max_workers = max(1, max_workers)
         self.base_url = (source.base_url or DEFAULT_BASE_URL).rstrip("/")
         token = source.token.reveal() if source.token is not None else ""
         http.headers = {
@@ -299,38 +185,45 @@ class MondayConnector:
         }
         if token and token not in http.secrets:
             http.secrets = (*http.secrets, token)
-        self.complexity: list[dict[str, Any]] = []  # one entry per query, for budget tracking
+        self.budget = ComplexityBudget()
+        self.complexity: list[dict[str, Any]] = []  # every query's answer, for logs and tests
 
     # -- HTTP -----------------------------------------------------------------------------------
 
-    def query(self, text: str, variables: Mapping[str, Any], what: str) -> dict[str, Any]:
-        """POST one GraphQL query; return its ``data`` (errors raised, complexity recorded)."""
-        where = f"{self.http.describe}: {what}"
-        body = self.http.request_json(
-            "POST",
-            self.base_url,
-            json_body={"query": text, "variables": dict(variables)},
-            check=lambda b: check_body(b, self.http.scrub(where)),
-            what=what,
-        )
-        data: dict[str, Any] = body["data"]
-        c = data.get("complexity")
-        if isinstance(c, dict):
-            self.complexity.append(c)
-            log.debug(
-                "%s: %s cost %s, %s left, reset in %s s",
+    def query(self, name: str, variables: Mapping[str, Any], what: str) -> dict[str, Any]:
+        """POST the query ``QUERIES[name]``; return its ``data`` (errors raised, budget kept)."""
+        wait, reserved = self.budget.reserve(name)
+        if wait > 0:
+            log.info(
+                "%s: complexity budget low before %s; waiting %.0f s for its reset",
                 self.http.describe,
                 what,
-                c.get("query"),
-                c.get("after"),
-                c.get("reset_in_x_seconds"),
+                wait,
             )
+            self.http.sleep(wait)
+            self.budget.waited()
+        where = f"{self.http.describe}: {what}"
+        try:
+            body = self.http.request_json(
+                "POST",
+                self.base_url,
+                json_body={"query": QUERIES[name], "variables": dict(variables)},
+                check=lambda b: check_body(b, self.http.scrub(where)),
+                what=what,
+            )
+        finally:
+            self.budget.release(reserved)
+        data: dict[str, Any] = body["data"]
+        c = data.get("complexity")
+        if self.budget.record(name, c):
+            self.complexity.append(c)
+            log.debug("%s: %s cost %s, %s left", self.http.describe, what, c["query"], c["after"])
         return data
 
     def check(self) -> str:
         """Who the token belongs to: ``Name <email>``."""
         with self._naming_source():
-            me = self.query(ME_QUERY, {}, "who am I").get("me")
+            me = self.query("Me", {}, "who am I").get("me")
             if not isinstance(me, dict):
                 raise ResponseError(f"{self.http.describe}: monday answered 'me' with no user")
         return f"{me.get('name') or me.get('id')} <{me.get('email') or 'no email'}>"
@@ -338,10 +231,18 @@ class MondayConnector:
     def fetch(self, since: datetime | None = None, previous: Snapshot | None = None) -> Snapshot:
         """All items and subitems of the configured boards, and the account's users.
 
-        ``since`` is ignored for now: every fetch is full.
+        With ``since`` and ``previous`` (whose state this connector filled for the same boards
+        and fields), only items changed since then are read and merged into ``previous``;
+        otherwise, or when that state is missing, everything is read.
         """
+        started = datetime.now(UTC)
+        scope = scope_key(self.source.boards, self.source.fields)
         with self._naming_source():
-            return self._fetch_all()
+            cache = cache_from_state(previous.state, scope) if previous else None
+            if since is not None and previous is not None and cache is not None:
+                since = since if since.tzinfo else since.replace(tzinfo=UTC)
+                return self._fetch_changes(since - OVERLAP, previous, cache, scope, started)
+            return self._fetch_all(scope, started)
 
     @contextmanager
     def _naming_source(self) -> Iterator[None]:
@@ -353,60 +254,44 @@ class MondayConnector:
                 exc.source = self.source.name
             raise
 
-    def _fetch_all(self) -> Snapshot:
+    # -- full read ------------------------------------------------------------------------------
+
+    def _fetch_all(self, scope: str, started: datetime) -> Snapshot:
         board_ids = self.resolve_boards()
-        users, teams = self.fetch_directory()
-        tasks: list[Task] = []
-        containers: list[str] = []
-        for board_id in board_ids:
-            board, columns, items = self.fetch_board_items(board_id)
-            containers.append(board["name"])
-            for raw in items:
-                tasks.extend(
-                    tasks_from_monday(
-                        raw,
-                        source=self.source.name,
-                        board_id=board["id"],
-                        board_name=board["name"],
-                        columns=columns,
-                        teams=teams,
-                        fields=self.source.fields,
-                        where=self.http.describe,
-                    )
-                )
-        accounts = complete_accounts(users, tasks, self.source.name)
-        return Snapshot(
-            source=self.source.name,
-            kind=self.kind,
-            tasks=tuple(tasks),
-            accounts=tuple(accounts),
-            containers=tuple(containers),
-            fetched_at=datetime.now(UTC),
-            requests=self.http.requests_made,
+        calls = [partial(self.read_board, b) for b in board_ids]
+        directory, *reads = self._gather([self.fetch_directory, *calls])
+        users, teams = directory
+        tasks = [
+            t
+            for r in reads
+            for group in self._convert(r.ref, r.columns, r.items, teams)
+            for t in group
+        ]
+        cache = Cache(tuple(r.ref for r in reads), teams)
+        return self._snapshot(
+            tasks, complete_accounts(users, tasks, self.source.name), cache, scope, started
         )
 
     def resolve_boards(self) -> list[str]:
         """Board ids of the configured scope (ids as given; names and no scope need a listing)."""
         wanted = self.source.boards
         if wanted and all(w.strip().isdigit() for w in wanted):
-            return _unique(w.strip() for w in wanted)
+            return list(dict.fromkeys(w.strip() for w in wanted))
         listed = self.fetch_board_list()
         if not wanted:
             return [b["id"] for b in listed if b.get("type") in (None, "board")]
-        return _unique(self._match_board(w, listed) for w in wanted)
+        return list(dict.fromkeys(self._match_board(w, listed) for w in wanted))
 
     def _match_board(self, wanted: str, listed: list[dict[str, Any]]) -> str:
         key = wanted.strip()
-        for b in listed:
-            if b["id"] == key:
-                return key
+        if any(b["id"] == key for b in listed):
+            return key
         hits = [b for b in listed if str(b.get("name", "")).casefold() == key.casefold()]
         if len(hits) > 1:
             ids = ", ".join(b["id"] for b in hits)
             raise SourceError(
                 f"{self.http.describe}: {len(hits)} boards are named {wanted!r} "
                 f"(ids {ids}); put the id of the one you mean in boards = [...]",
-                source=self.source.name,
             )
         if hits:
             return str(hits[0]["id"])
@@ -418,7 +303,6 @@ class MondayConnector:
             f"{self.http.describe}: no board named {wanted!r} among the "
             f"{len(names)} boards the token's user can see ({shown or 'none'}); "
             "fix the name in boards = [...] or share the board with that user",
-            source=self.source.name,
         )
 
     def fetch_board_list(self) -> list[dict[str, Any]]:
@@ -427,18 +311,13 @@ class MondayConnector:
         page = 1
         while True:
             what = f"list boards (page {page})"
-            data = self.query(
-                LIST_BOARDS_QUERY, {"limit": self.board_page_size, "page": page}, what
+            data = self.query("ListBoards", {"limit": self.board_page_size, "page": page}, what)
+            where = f"{self.http.describe}: {what}"
+            boards = as_list_of_objects(data.get("boards"), f"{where}: boards")
+            out.extend(
+                {"id": id_of(b, f"{where}: a board"), "name": b.get("name"), "type": b.get("type")}
+                for b in boards
             )
-            boards = _list_of_objects(data.get("boards"), f"{self.http.describe}: {what}: boards")
-            for b in boards:
-                out.append(
-                    {
-                        "id": _id(b, f"{self.http.describe}: {what}: a board"),
-                        "name": b.get("name"),
-                        "type": b.get("type"),
-                    }
-                )
             if len(boards) < self.board_page_size:
                 return out
             page += 1
@@ -450,34 +329,160 @@ class MondayConnector:
         page = 1
         while True:
             what = f"list users (page {page})"
-            text = DIRECTORY_QUERY if page == 1 else USERS_QUERY
-            data = self.query(text, {"limit": self.user_page_size, "page": page}, what)
-            raw_users = _list_of_objects(data.get("users"), f"{self.http.describe}: {what}: users")
+            name = "Directory" if page == 1 else "Users"
+            data = self.query(name, {"limit": self.user_page_size, "page": page}, what)
+            where = f"{self.http.describe}: {what}"
+            raw_users = as_list_of_objects(data.get("users"), f"{where}: users")
             users.extend(account_from_monday(u, self.source.name) for u in raw_users)
             if page == 1:
-                teams = teams_from_monday(data.get("teams"), f"{self.http.describe}: {what}")
+                teams = teams_from_monday(data.get("teams"), where)
             if len(raw_users) < self.user_page_size:
                 return users, teams
             page += 1
 
-    def fetch_board_items(
-        self, board_id: str
-    ) -> tuple[dict[str, str], dict[str, str], list[dict[str, Any]]]:
-        """(board id/name, column id → title, raw items) of one board, restarting on an
-        expired cursor and keeping each item once."""
+    def read_board(self, board_id: str) -> BoardRead:
+        """Every item of one board, restarting on an expired cursor, each item once."""
         items: dict[str, dict[str, Any]] = {}
+        return self._with_restarts(board_id, lambda: self._read_board(board_id, items))
+
+    def _read_board(self, board_id: str, items: dict[str, dict[str, Any]]) -> BoardRead:
+        what = f"read board {board_id}"
+        variables = {"boardId": board_id, "limit": self.item_page_size}
+        raw = self._board(self.query("BoardItems", variables, what).get("boards"), board_id, what)
+        ref, columns = self._board_head(raw, board_id, what)
+        self._page_through(raw.get("items_page"), items, what, "NextItems", None)
+        ref = BoardRef(ref.id, ref.name, subitems_board_of(items.values()))
+        return BoardRead(ref, columns, items)
+
+    # -- incremental read -----------------------------------------------------------------------
+
+    def _fetch_changes(
+        self, watermark: datetime, previous: Snapshot, cache: Cache, scope: str, started: datetime
+    ) -> Snapshot:
+        reads = self._map(lambda ref: self.read_changes(ref, watermark), cache.boards)
+        accounts, teams = self._directory_for(reads, previous.accounts, cache.teams)
+        changed = {r.ref.id: self._convert(r.ref, r.columns, r.items, teams) for r in reads}
+        tasks = merge_items(previous.tasks, [r.ref.id for r in reads], changed)
+        tasks = merge_subitems(tasks, self._changed_subitems(reads, tasks, changed, teams))
+        refs = tuple(self._updated_ref(r) for r in reads)
+        for ref in refs:
+            tasks = rename_container(tasks, ref)
+        log.info(
+            "%s: incremental read: %d items changed since %s",
+            self.http.describe,
+            sum(len(r.items) + len(r.subitems) for r in reads),
+            watermark.isoformat(),
+        )
+        accounts = complete_accounts(accounts, tasks, self.source.name)
+        return self._snapshot(tasks, accounts, Cache(refs, teams), scope, started)
+
+    def read_changes(self, ref: BoardRef, watermark: datetime) -> BoardRead:
+        """Items (and subitems) of one board updated after ``watermark``, newest first."""
+        read = BoardRead(ref, {})
+
+        def attempt() -> BoardRead:
+            return self._read_changes(read, watermark)
+
+        return self._with_restarts(ref.id, attempt)
+
+    def _read_changes(self, read: BoardRead, watermark: datetime) -> BoardRead:
+        ref = read.ref
+        what = f"read changes of board {ref.id}"
+        variables: dict[str, Any] = {"boardId": ref.id, "limit": self.changed_page_size}
+        name = "ChangedItems"
+        if ref.subitems_board:
+            name, variables["subitemsBoardId"] = "ChangedItemsAndSubitems", ref.subitems_board
+        data = self.query(name, variables, what)
+        raw = self._board(data.get("boards"), ref.id, what)
+        head, read.columns = self._board_head(raw, ref.id, what)
+        read.ref = BoardRef(head.id, head.name, ref.subitems_board)
+        self._page_through(raw.get("items_page"), read.items, what, "NextItems", watermark)
+        if ref.subitems_board:
+            self._read_changed_subitems(data, read, watermark, what)
+        return read
+
+    def _read_changed_subitems(
+        self, data: dict[str, Any], read: BoardRead, watermark: datetime, what: str
+    ) -> None:
+        where = f"{self.http.describe}: {what}: subitems board"
+        boards = as_list_of_objects(data.get("subitems_board") or [], where)
+        if not boards:
+            log.info("%s: the subitems board did not come back; skipped", where)
+            return
+        what = f"{what}: subitems"
+        self._page_through(
+            boards[0].get("items_page"), read.subitems, what, "NextSubitems", watermark
+        )
+
+    def _directory_for(
+        self,
+        reads: Sequence[BoardRead],
+        known: Iterable[Account],
+        teams: dict[str, tuple[str, ...]],
+    ) -> tuple[list[Account], dict[str, tuple[str, ...]]]:
+        """The previous accounts and teams, or a fresh directory when changed items name a
+        user or team that these do not know."""
+        raw = [i for r in reads for i in (*r.items.values(), *r.subitems.values())]
+        users, team_ids = people_named(raw)
+        accounts = list(known)
+        unknown = (users - {a.id for a in accounts}) | (team_ids - set(teams))
+        if not unknown:
+            return accounts, teams
+        log.info(
+            "%s: changed items name %d unknown people or teams; reading the directory",
+            self.http.describe,
+            len(unknown),
+        )
+        return self.fetch_directory()
+
+    def _changed_subitems(
+        self,
+        reads: Sequence[BoardRead],
+        tasks: Sequence[Task],
+        changed: Mapping[str, list[list[Task]]],
+        teams: dict[str, tuple[str, ...]],
+    ) -> list[Task]:
+        """Subitems that changed on their own board, converted under their (unchanged) parent."""
+        parents = {t.id: t for t in tasks if t.parent_id is None}
+        reread = {g[0].id for groups in changed.values() for g in groups}
+        out: list[Task] = []
+        for r in reads:
+            for raw in r.subitems.values():
+                pid = _parent_id(raw)
+                if pid in reread:
+                    continue  # it came inline with its re-read parent
+                if pid not in parents:
+                    log.info(
+                        "%s: subitem %s has no known parent; left to the next full read",
+                        self.http.describe,
+                        raw.get("id"),
+                    )
+                    continue
+                kwargs = self._convert_kwargs(r.ref, {}, teams)
+                out.append(task_from_monday(raw, **kwargs, parent=parents[pid]))
+        return out
+
+    @staticmethod
+    def _updated_ref(read: BoardRead) -> BoardRef:
+        """The board as this read saw it (a new name; a subitems board first seen now)."""
+        found = read.ref.subitems_board or subitems_board_of(read.items.values())
+        return BoardRef(read.ref.id, read.ref.name, found)
+
+    # -- shared ---------------------------------------------------------------------------------
+
+    def _with_restarts(self, board_id: str, attempt: Callable[[], BoardRead]) -> BoardRead:
+        """Run a board's listing again from its first page when its cursor expires (what was
+        read is kept by id, so nothing is doubled and nothing missed)."""
         restarts = 0
         while True:
             try:
-                board, columns = self._read_board(board_id, items)
-                return board, columns, list(items.values())
+                return attempt()
             except CursorExpiredError as exc:
                 restarts += 1
                 if restarts > self.max_cursor_restarts:
                     raise SourceError(
                         f"{exc} — gave up after {self.max_cursor_restarts} "
                         "restarts of this board's listing; try again later",
-                        source=self.source.name,
                     ) from None
                 log.info(
                     "%s: board %s: cursor expired, restarting its listing (%d of %d)",
@@ -487,361 +492,132 @@ class MondayConnector:
                     self.max_cursor_restarts,
                 )
 
-    def _read_board(
-        self, board_id: str, items: dict[str, dict[str, Any]]
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        what = f"read board {board_id}"
-        where = f"{self.http.describe}: {what}"
-        data = self.query(
-            BOARD_ITEMS_QUERY, {"boardId": board_id, "limit": self.item_page_size}, what
-        )
-        boards = _list_of_objects(data.get("boards"), f"{where}: boards")
-        if not boards:
+    def _board(self, boards: Any, board_id: str, what: str) -> dict[str, Any]:
+        """The one board a ``boards(ids: [id])`` answer holds; monday leaves out a board the
+        token cannot see instead of failing, so a missing board is NotFoundError."""
+        listed = as_list_of_objects(boards, f"{self.http.describe}: {what}: boards")
+        if not listed:
             raise NotFoundError(
                 f"{self.http.describe}: board {board_id} did not come back: it does not exist, "
                 "is archived or deleted, or the token's user cannot see it (monday leaves such "
                 "boards out without an error); check boards = [...] and the board's sharing",
-                source=self.source.name,
             )
-        raw = boards[0]
-        board = {
-            "id": _id(raw, f"{where}: the board"),
-            "name": _opt_str(raw, "name", f"{where}: the board") or board_id,
-        }
+        return listed[0]
+
+    def _board_head(
+        self, raw: dict[str, Any], board_id: str, what: str
+    ) -> tuple[BoardRef, dict[str, str]]:
+        """(the board's id and name, column id → title) of a board answer."""
+        where = f"{self.http.describe}: {what}"
         columns = {
-            _id(c, f"{where}: a column"): _opt_str(c, "title", f"{where}: a column") or ""
-            for c in _list_of_objects(raw.get("columns"), f"{where}: columns")
+            id_of(c, f"{where}: a column"): opt_str(c, "title", f"{where}: a column") or ""
+            for c in as_list_of_objects(raw.get("columns"), f"{where}: columns")
         }
-        page = raw.get("items_page")
+        name = opt_str(raw, "name", f"{where}: the board") or board_id
+        return BoardRef(id_of(raw, f"{where}: the board"), name), columns
+
+    def _page_through(
+        self,
+        page: Any,
+        sink: dict[str, dict[str, Any]],
+        what: str,
+        next_query: str,
+        watermark: datetime | None,
+    ) -> None:
+        """Take this page and the following ones into ``sink`` (by id); with a watermark, stop
+        at the first item not updated after it (pages are newest first)."""
         n = 1
         while True:
-            cursor = self._take_page(page, items, f"{where} (page {n})")
-            if cursor is None:
-                return board, columns
+            where = f"{self.http.describe}: {what} (page {n})"
+            cursor, reached = self._take_page(page, sink, watermark, where)
+            if cursor is None or reached:
+                return
             n += 1
-            what = f"read board {board_id} (page {n})"
-            data = self.query(
-                NEXT_ITEMS_QUERY, {"cursor": cursor, "limit": self.item_page_size}, what
-            )
-            page = data.get("next_items_page")
+            variables = {"cursor": cursor, "limit": self.item_page_size}
+            page = self.query(next_query, variables, f"{what} (page {n})").get("next_items_page")
 
     @staticmethod
-    def _take_page(page: Any, items: dict[str, dict[str, Any]], where: str) -> str | None:
+    def _take_page(
+        page: Any, sink: dict[str, dict[str, Any]], watermark: datetime | None, where: str
+    ) -> tuple[str | None, bool]:
+        """(next cursor, whether the watermark was reached)."""
         if not isinstance(page, dict):
             raise ResponseError(f"{where}: the items page is missing or not an object")
-        for it in _list_of_objects(page.get("items"), f"{where}: items"):
-            items[_id(it, f"{where}: an item")] = it
+        for it in as_list_of_objects(page.get("items"), f"{where}: items"):
+            item_id = id_of(it, f"{where}: an item")
+            updated = parse_time(it.get("updated_at"), f"{where}: item {item_id}: updated_at")
+            if watermark is not None and updated is not None and updated <= watermark:
+                return None, True
+            sink[item_id] = it
         cursor = page.get("cursor")
         if cursor is not None and not isinstance(cursor, str):
             raise ResponseError(f"{where}: the cursor is not a string")
-        return cursor or None
+        return cursor or None, False
 
+    def _convert(
+        self,
+        ref: BoardRef,
+        columns: dict[str, str],
+        items: Mapping[str, dict[str, Any]],
+        teams: dict[str, tuple[str, ...]],
+    ) -> list[list[Task]]:
+        """Each raw item as ``[item, *its subitems]``, in read order."""
+        kwargs = self._convert_kwargs(ref, columns, teams)
+        return [tasks_from_monday(raw, **kwargs) for raw in items.values()]
 
-# -- pure conversions ---------------------------------------------------------------------------
+    def _convert_kwargs(
+        self, ref: BoardRef, columns: dict[str, str], teams: dict[str, tuple[str, ...]]
+    ) -> dict[str, Any]:
+        return {
+            "source": self.source.name,
+            "board_id": ref.id,
+            "board_name": ref.name,
+            "columns": columns,
+            "teams": teams,
+            "fields": self.source.fields,
+            "where": self.http.describe,
+        }
 
+    def _map(self, fn: Callable[[T], Any], values: Sequence[T]) -> list[Any]:
+        """``fn`` over ``values`` as :meth:`_gather` runs calls."""
+        return self._gather([partial(fn, v) for v in values])
 
-def account_from_monday(raw_user: Any, source_name: str) -> Account:
-    """A monday user ``{id, name, email}`` as an Account."""
-    where = f"source {source_name!r} (monday): a user"
-    user = _object(raw_user, where)
-    return Account(
-        source=source_name,
-        id=_id(user, where),
-        name=_opt_str(user, "name", where),
-        email=_opt_str(user, "email", where) or None,
-    )
+    def _gather(self, calls: Sequence[Callable[[], Any]]) -> list[Any]:
+        """Run the calls on up to ``max_workers`` threads; results in call order. When one
+        fails, calls not started yet are dropped and the first failed call's error is raised."""
+        if len(calls) <= 1 or self.max_workers == 1:
+            return [call() for call in calls]
+        with ThreadPoolExecutor(self.max_workers, thread_name_prefix="monday") as pool:
+            futures = [pool.submit(call) for call in calls]
+            wait(futures, return_when=FIRST_EXCEPTION)
+            errors = [f.exception() for f in futures if f.done() and not f.cancelled()]
+            first = next((e for e in errors if e is not None), None)
+            if first is not None:
+                for f in futures:
+                    f.cancel()
+                raise first
+            return [f.result() for f in futures]
 
-
-def teams_from_monday(raw_teams: Any, where: str) -> dict[str, tuple[str, ...]]:
-    """Team id → member user ids."""
-    out: dict[str, tuple[str, ...]] = {}
-    for t in _list_of_objects(raw_teams if raw_teams is not None else [], f"{where}: teams"):
-        tid = _id(t, f"{where}: a team")
-        members = _list_of_objects(t.get("users") or [], f"{where}: team {tid} users")
-        out[tid] = tuple(_id(u, f"{where}: team {tid} member") for u in members)
-    return out
-
-
-def tasks_from_monday(raw_item: Any, **kwargs: Any) -> list[Task]:
-    """An item and its subitems (each with ``parent_id``), in that order; ``kwargs`` as for
-    :func:`task_from_monday`."""
-    parent = task_from_monday(raw_item, **kwargs)
-    where = kwargs.get("where") or f"source {kwargs['source']!r} (monday)"
-    subitems = _list_of_objects(
-        raw_item.get("subitems") or [], f"{where}: item {parent.id}: subitems"
-    )
-    sub_kwargs = {**kwargs, "columns": None, "parent": parent}
-    return [parent, *(task_from_monday(s, **sub_kwargs) for s in subitems)]
-
-
-def task_from_monday(
-    raw_item: Any,
-    *,
-    source: str,
-    board_id: str,
-    board_name: str,
-    columns: Mapping[str, str] | None = None,
-    teams: Mapping[str, tuple[str, ...]] | None = None,
-    fields: FieldsConfig | None = None,
-    parent: Task | None = None,
-    where: str | None = None,
-) -> Task:
-    """One monday item (or subitem, when ``parent`` is given) as a Task.
-
-    ``columns`` maps column ids to titles (the parent board's; subitems bring their own
-    ``column.title``); ``teams`` maps team ids to member ids, so a team in a people column
-    stands for its members. A subitem takes its parent's board and group.
-    """
-    base = where or f"source {source!r} (monday)"
-    item = _object(raw_item, f"{base}: an item")
-    item_id = _id(item, f"{base}: an item")
-    w = f"{base}: {'subitem' if parent else 'item'} {item_id}"
-    try:
-        return _task(
-            item,
-            item_id,
-            w,
-            source=source,
-            board_id=board_id,
-            board_name=board_name,
-            columns=columns or {},
-            teams=teams or {},
-            fields=fields or FieldsConfig(),
-            parent=parent,
+    def _snapshot(
+        self,
+        tasks: list[Task],
+        accounts: list[Account],
+        cache: Cache,
+        scope: str,
+        started: datetime,
+    ) -> Snapshot:
+        return Snapshot(
+            source=self.source.name,
+            kind=self.kind,
+            tasks=tuple(tasks),
+            accounts=tuple(accounts),
+            containers=tuple(b.name for b in cache.boards),
+            fetched_at=started,
+            requests=self.http.requests_made,
+            state=cache_to_state(scope, cache),
         )
-    except ResponseError:
-        raise
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise ResponseError(f"{w}: unexpected shape ({type(exc).__name__}: {exc})") from None
 
 
-def _task(
-    item: dict[str, Any],
-    item_id: str,
-    w: str,
-    *,
-    source: str,
-    board_id: str,
-    board_name: str,
-    columns: Mapping[str, str],
-    teams: Mapping[str, tuple[str, ...]],
-    fields: FieldsConfig,
-    parent: Task | None,
-) -> Task:
-    values = [
-        {**v, "_title": _column_title(v, columns)}
-        for v in _list_of_objects(item.get("column_values") or [], f"{w}: column_values")
-    ]
-    status = _pick(values, fields.status, ("status",))
-    due_col = _pick(values, fields.due, ("date", "timeline"))
-    due, start = _due(due_col, w)
-    group = item.get("group")
-    state_raw = item.get("state")
-    if state_raw in ("archived", "deleted"):
-        state = State.ARCHIVED
-    elif status is not None and status.get("is_done") is True:
-        state = State.DONE
-    else:
-        state = State.OPEN
-    subscribers = _list_of_objects(item.get("subscribers") or [], f"{w}: subscribers")
-    field_values = [
-        FieldValue(
-            key="subscribers",
-            kind="people",
-            accounts=tuple(_id(s, f"{w}: a subscriber") for s in subscribers),
-        )
-    ]
-    labels: list[str] = []
-    for v in values:
-        fv = _field_value(v, teams, w)
-        if fv is not None:
-            field_values.append(fv)
-            if v.get("type") == "tags" and fv.text:
-                labels.extend(t.strip() for t in fv.text.split(",") if t.strip())
-    return Task(
-        source=source,
-        id=item_id,
-        title=_opt_str(item, "name", w) or "",
-        url=_opt_str(item, "url", w) or None,
-        container=parent.container if parent else board_name,
-        container_id=parent.container_id if parent else board_id,
-        group=parent.group
-        if parent
-        else (_opt_str(group, "title", f"{w}: group") if isinstance(group, dict) else None),
-        state=state,
-        due=due,
-        start=start,
-        updated=_datetime(item.get("updated_at"), f"{w}: updated_at"),
-        parent_id=parent.id if parent else None,
-        labels=tuple(labels),
-        fields=tuple(field_values),
-    )
-
-
-def _column_title(v: dict[str, Any], columns: Mapping[str, str]) -> str | None:
-    col = v.get("column") if isinstance(v.get("column"), dict) else {}
-    return columns.get(str(v.get("id"))) or col.get("title") or None
-
-
-def _pick(
-    values: list[dict[str, Any]], ref: str | None, types: tuple[str, ...]
-) -> dict[str, Any] | None:
-    """The configured column (by title or id, any case), else the first one of ``types``."""
-    candidates = [v for v in values if v.get("type") in types]
-    if ref:
-        key = ref.strip().casefold()
-        return next(
-            (
-                v
-                for v in candidates
-                if str(v.get("id")).casefold() == key
-                or str(v.get("_title") or "").casefold() == key
-            ),
-            None,
-        )
-    return candidates[0] if candidates else None
-
-
-def _due(col: dict[str, Any] | None, w: str) -> tuple[date | None, date | None]:
-    if col is None:
-        return None, None
-    if col.get("type") == "timeline":
-        return (
-            _date(col.get("to"), f"{w}: timeline 'to'"),
-            _date(col.get("from"), f"{w}: timeline 'from'"),
-        )
-    return _date(col.get("date"), f"{w}: date"), None
-
-
-def _field_value(
-    v: dict[str, Any], teams: Mapping[str, tuple[str, ...]], w: str
-) -> FieldValue | None:
-    ctype = str(v.get("type") or "")
-    cid = str(v.get("id")) if v.get("id") is not None else None
-    title = v.get("_title")
-    text = v.get("text") if isinstance(v.get("text"), str) and v.get("text") else None
-    if ctype in PEOPLE_TYPES:  # always present, so "the first people column" stays the first
-        return FieldValue(
-            key="field",
-            id=cid,
-            title=title,
-            kind="people",
-            accounts=_people(v, teams, f"{w}: column {cid}"),
-            text=text,
-        )
-    if ctype == "numbers":
-        number = v.get("number")
-        if number is None and text is not None:
-            number = text
-        if number is None:
-            return None
-        return FieldValue(
-            key="field", id=cid, title=title, kind="number", number=float(number), text=text
-        )
-    if ctype == "status":
-        label = v.get("label") if isinstance(v.get("label"), str) else text
-        return (
-            FieldValue(key="field", id=cid, title=title, kind="status", text=label)
-            if label
-            else None
-        )
-    if ctype == "date":
-        d = v.get("date") or None
-        return FieldValue(key="field", id=cid, title=title, kind="date", text=d) if d else None
-    if ctype in _SKIPPED_TYPES or text is None:
-        return None
-    return FieldValue(
-        key="field", id=cid, title=title, kind=_FIELD_KINDS.get(ctype, ctype), text=text
-    )
-
-
-def _people(v: dict[str, Any], teams: Mapping[str, tuple[str, ...]], w: str) -> tuple[str, ...]:
-    entries = v.get("persons_and_teams")
-    if entries is None:  # fall back on the raw value JSON
-        raw = v.get("value")
-        parsed = json.loads(raw) if isinstance(raw, str) and raw else {}
-        entries = (parsed.get("personsAndTeams") or []) if isinstance(parsed, dict) else []
-    out: list[str] = []
-    for e in _list_of_objects(entries, f"{w}: persons_and_teams"):
-        eid = _id(e, f"{w}: a person or team")
-        kind = e.get("kind") or "person"
-        if kind == "team":
-            if eid not in teams:
-                log.warning(
-                    "%s: team %s is not in the team list; its members are not counted", w, eid
-                )
-            out.extend(teams.get(eid, ()))
-        elif kind == "person":
-            out.append(eid)
-        # kind "agent" (an AI agent) is not a person and holds no letter
-    return tuple(dict.fromkeys(out))
-
-
-def complete_accounts(users: list[Account], tasks: Iterable[Task], source: str) -> list[Account]:
-    """The directory, deduplicated, plus an id-only Account for every id a task names but the
-    directory lacks (a deactivated user, say)."""
-    out = {a.id: a for a in users}
-    for t in tasks:
-        for f in t.fields:
-            for a in f.accounts:
-                if a not in out:
-                    out[a] = Account(source=source, id=a)
-    return list(out.values())
-
-
-# -- shape checks -------------------------------------------------------------------------------
-
-
-def _object(v: Any, where: str) -> dict[str, Any]:
-    if not isinstance(v, dict):
-        raise ResponseError(f"{where}: expected an object, got {_tname(v)}")
-    return v
-
-
-def _list_of_objects(v: Any, where: str) -> list[dict[str, Any]]:
-    if not isinstance(v, list):
-        raise ResponseError(f"{where}: expected a list, got {_tname(v)}")
-    for x in v:
-        _object(x, where)
-    return v
-
-
-def _id(obj: Mapping[str, Any], where: str) -> str:
-    v = obj.get("id")
-    if isinstance(v, bool) or not isinstance(v, str | int) or str(v) == "":
-        raise ResponseError(f"{where}: missing or invalid 'id' ({v!r})")
-    return str(v)
-
-
-def _opt_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
-    v = obj.get(key)
-    if v is not None and not isinstance(v, str):
-        raise ResponseError(f"{where}: '{key}' should be a string, got {_tname(v)}")
-    return v
-
-
-def _date(v: Any, where: str) -> date | None:
-    if v in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(v)[:10])
-    except ValueError:
-        raise ResponseError(f"{where}: {v!r} is not a date") from None
-
-
-def _datetime(v: Any, where: str) -> datetime | None:
-    if v in (None, ""):
-        return None
-    try:
-        d = datetime.fromisoformat(str(v))
-    except ValueError:
-        raise ResponseError(f"{where}: {v!r} is not an ISO 8601 time") from None
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
-
-
-def _tname(v: Any) -> str:
-    return "null" if v is None else type(v).__name__
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))
+def _parent_id(raw_subitem: dict[str, Any]) -> str | None:
+    parent = raw_subitem.get("parent_item")
+    return str(parent["id"]) if isinstance(parent, dict) and parent.get("id") else None

@@ -1,38 +1,70 @@
 """Trello: boards → cards with members, labels and custom fields, normalized (PRODUCT §2, §3).
 
-A full read costs, per board, ``1 + ceil(cards / 1000)`` requests, plus one board listing when
-the config names boards (or omits them) instead of giving their 24-hex ids::
+Requests of a **full read** of B boards holding N_b cards each::
 
-    GET /members/me/boards?fields=name,closed                          (names → ids)
+    GET /members/me/boards?fields=name,closed,dateLastActivity    once, unless every board is
+                                                                    given by its 24-hex id
     GET /boards/{id}?fields=name,closed&lists=all&list_fields=name,closed
         &members=all&member_fields=fullName,username&customFields=true
-        &labels=all&label_fields=name,color&labels_limit=1000          (definitions, people)
+        &labels=all&label_fields=name,color&labels_limit=1000       per board: definitions, people
     GET /boards/{id}/cards?filter=all&fields=…&customFieldItems=true&limit=1000[&before=…]
+                                                                    per board: ceil(N_b / 1000)
+
+that is ``[1] + Σ (1 + ceil(N_b / 1000))``, the documented minimum (plus one confirming page
+for a board whose card count is an exact multiple of 1000). Boards are read ``max_workers`` at
+a time; the HTTP client's limiter keeps the token inside Trello's 100 requests per 10 s.
+
+An **incremental read** (``fetch(since, previous)``) makes the one listing call, whose
+``dateLastActivity`` per board says which boards saw any action (card created, changed, moved,
+archived or deleted; list, label or custom field edited; member added) since ``since`` less
+OVERLAP. Only those boards are read again, in full: so a deleted card disappears with the next
+incremental read of its board, not only with the periodic full read. Every other board keeps
+its tasks and accounts from ``previous`` (the board ids, names and account ids are kept in
+``Snapshot.state["boards"]``; a change of ``done_lists`` in the config re-reads every board,
+since it changes task states). An unchanged workspace costs **one request**, plus one
+``GET /boards/{id}?fields=name,closed,dateLastActivity`` per configured board the token's user
+is not a member of (the listing only shows the user's own boards). The listing counts against
+Trello's ``/1/members/`` limit of 100 requests per 900 s: one per sync. That board activity
+covers every card change is Trello's documented meaning of the field, not verified against the
+live API; the periodic full read (``[sync] full_every_hours``) is the backstop. Card-level
+``since``/``before`` filter by creation, not change, so they cannot serve as a change feed.
 
 Auth is the ``key`` and ``token`` query parameters on every request (the spec's security
 schemes); the HTTP layer replaces both by ``***`` in every log line and message.
 
 Fetching (``TrelloConnector``) is apart from converting (``board_from_trello``,
-``task_from_trello``, ``account_from_trello``): the converters are pure and raise
+``task_from_trello``, ``account_from_trello``, ``board_summary_from_trello``, and the
+incremental helpers ``board_changed``/``kept_board``): the converters are pure and raise
 ResponseError, never KeyError/TypeError, on a body of the wrong shape.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
+import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
-from typing import Any, ClassVar
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, ClassVar, TypeVar
 
 from raci_sync.config import SourceConfig
 from raci_sync.connectors.http import HttpClient
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, SourceError
 from raci_sync.model import Account, FieldValue, Snapshot, State, Task
 
+log = logging.getLogger("raci_sync.trello")
+_T = TypeVar("_T")
+
 DEFAULT_BASE_URL = "https://api.trello.com/1"
 CARD_PAGE_SIZE = 1000  # the API's maximum for /boards/{id}/cards
+MAX_CARD_PAGES = 2000  # 2 million cards: far beyond any board; a guard against endless paging
+OVERLAP = timedelta(seconds=60)  # taken off `since`: clock skew between us and Trello
+STATE_KEY = "boards"  # Snapshot.state key: board id → name and account ids (JSON)
+SETTINGS_KEY = "done_lists"  # Snapshot.state key: the done lists the kept tasks were made with
+LISTING_PARAMS = {"fields": "name,closed,dateLastActivity"}
 CARD_FIELDS = (
     "name",
     "idList",
@@ -351,17 +383,110 @@ def oldest_first_second(card_ids: Iterable[str]) -> str:
     return f"{int(oldest[:8], 16) + 1:08x}" + "0" * 16
 
 
+# -- board listing and incremental state (pure) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardSummary:
+    """A board as the listing (or a probe) tells it: enough to resolve names and spot changes."""
+
+    id: str
+    name: str
+    closed: bool = False
+    last_activity: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BoardRead:
+    """What one board contributes to a snapshot: read now, or kept from the previous one."""
+
+    id: str
+    name: str
+    tasks: tuple[Task, ...]
+    accounts: tuple[Account, ...]
+
+
+def board_summary_from_trello(raw: Any, source_name: str) -> BoardSummary:
+    """A board of ``/members/me/boards`` (or ``/boards/{id}?fields=…``) as a BoardSummary.
+
+    A date-only ``dateLastActivity`` (the spec types it ``format: date``; the live API sends a
+    date-time) counts as the end of that day, so a change later that day is never missed.
+    """
+    b = _Shape(raw, source_name, "a board in the list of boards")
+    activity = b.moment("dateLastActivity")
+    if activity is not None and len((b.get("dateLastActivity", str) or "").strip()) == 10:
+        activity += timedelta(days=1)
+    return BoardSummary(b.id(), b.get("name", str) or "", bool(b.get("closed", bool)), activity)
+
+
+def state_from_reads(reads: Iterable[BoardRead]) -> dict[str, str]:
+    """The connector's part of ``Snapshot.state``: each board's name and account ids."""
+    boards = {r.id: {"name": r.name, "accounts": [a.id for a in r.accounts]} for r in reads}
+    return {STATE_KEY: json.dumps(boards, ensure_ascii=False, separators=(",", ":"))}
+
+
+def cached_boards(state: Mapping[str, str]) -> dict[str, tuple[str, frozenset[str]]]:
+    """Board id → (name, account ids) from a previous snapshot's state; {} when unreadable
+    (an older snapshot, or a damaged store: every board is then read again)."""
+    try:
+        raw = json.loads(state.get(STATE_KEY) or "{}")
+        return {
+            str(i): (str(b["name"]), frozenset(str(a) for a in b["accounts"]))
+            for i, b in raw.items()
+        }
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def board_changed(
+    summary: BoardSummary | None, cached: tuple[str, frozenset[str]] | None, cutoff: datetime
+) -> bool:
+    """Whether a board must be read again: new to the snapshot, renamed, active after
+    ``cutoff``, or of unknown activity."""
+    if cached is None or summary is None or summary.last_activity is None:
+        return True
+    return summary.name != cached[0] or summary.last_activity > cutoff
+
+
+def kept_board(
+    board_id: str,
+    cached: tuple[str, frozenset[str]],
+    previous: Snapshot,
+    moved: Collection[str] = (),
+) -> BoardRead:
+    """An unchanged board as the previous snapshot had it (less cards now read elsewhere)."""
+    name, account_ids = cached
+    wanted = board_id.lower()
+    tasks = tuple(
+        t for t in previous.tasks if (t.container_id or "").lower() == wanted and t.id not in moved
+    )
+    accounts = tuple(a for a in previous.accounts if a.id in account_ids)
+    return BoardRead(board_id, name, tasks, accounts)
+
+
+def merge_accounts(reads: Iterable[BoardRead]) -> tuple[Account, ...]:
+    """Every board's accounts once; a named account wins over an id-only one."""
+    accounts: dict[str, Account] = {}
+    for read in reads:
+        for account in read.accounts:
+            if account.id not in accounts or accounts[account.id].name is None:
+                accounts[account.id] = account
+    return tuple(accounts.values())
+
+
 # -- fetching -------------------------------------------------------------------------------
 
 
 class TrelloConnector:
-    """Reads the configured boards (ids or names; omitted: every open board of the token)."""
+    """Reads the configured boards (ids or names; omitted: every open board of the token),
+    ``max_workers`` boards at a time."""
 
     kind: ClassVar[str] = "trello"
 
-    def __init__(self, source: SourceConfig, http: HttpClient) -> None:
+    def __init__(self, source: SourceConfig, http: HttpClient, *, max_workers: int = 4) -> None:
         self.source = source
         self.http = http
+        self.max_workers = max(1, max_workers)
         self.base_url = (source.base_url or DEFAULT_BASE_URL).rstrip("/")
         secrets = tuple(s.reveal() for s in (source.key, source.token) if s is not None)
         http.secrets = tuple(dict.fromkeys((*http.secrets, *secrets)))
@@ -384,29 +509,62 @@ class TrelloConnector:
     def fetch(self, since: datetime | None = None, previous: Snapshot | None = None) -> Snapshot:
         """Every card of every configured board, archived ones included.
 
-        ``since`` is ignored: Trello's card ``since`` filters by creation, not by change, so
-        every fetch is a full read (incremental sync will poll board actions instead).
+        Without ``since`` and ``previous``: a full read. With both: one board listing tells
+        each board's ``dateLastActivity``; a board active after ``since`` (less OVERLAP, for
+        clock skew) is read again in full, so its new, changed, moved *and deleted* cards are
+        all seen; any other board keeps its previous tasks and accounts untouched.
         """
         started, before = datetime.now(UTC), self.http.requests_made
-        tasks: list[Task] = []
-        accounts: dict[str, Account] = {}
-        containers: list[str] = []
-        for board_id in self.resolve_boards():
-            board, board_tasks = self.fetch_board(board_id)
-            containers.append(board.name)
-            tasks.extend(board_tasks)
-            for account in _board_accounts(board, board_tasks, self.source.name):
-                if account.id not in accounts or accounts[account.id].name is None:
-                    accounts[account.id] = account
+        if since is None or previous is None:
+            reads = self._read_all()
+        else:
+            cutoff = (since if since.tzinfo else since.replace(tzinfo=UTC)) - OVERLAP
+            reads = self._read_changed(cutoff, previous)
         return Snapshot(
             source=self.source.name,
             kind=self.kind,
-            tasks=tuple(tasks),
-            accounts=tuple(accounts.values()),
-            containers=tuple(containers),
+            tasks=tuple(t for r in reads for t in r.tasks),
+            accounts=merge_accounts(reads),
+            containers=tuple(r.name for r in reads),
             fetched_at=started,
             requests=self.http.requests_made - before,
+            state={**state_from_reads(reads), SETTINGS_KEY: self._settings()},
         )
+
+    def _read_all(self) -> list[BoardRead]:
+        listing = self.list_boards() if self._needs_listing() else None
+        return self.read_boards(self.scope(listing))
+
+    def _read_changed(self, cutoff: datetime, previous: Snapshot) -> list[BoardRead]:
+        same_settings = previous.state.get(SETTINGS_KEY) == self._settings()
+        cached = cached_boards(previous.state) if same_settings else {}
+        listing = self.list_boards()
+        ids = self.scope(listing)
+        summaries: dict[str, BoardSummary | None] = {b.id: b for b in listing}
+        unknown = [i for i in ids if i in cached and _activity(summaries.get(i)) is None]
+        summaries.update(zip(unknown, self.probe_boards(unknown), strict=True))
+        changed = [i for i in ids if board_changed(summaries.get(i), cached.get(i), cutoff)]
+        fresh = dict(zip(changed, self.read_boards(changed), strict=True))
+        moved = {t.id for r in fresh.values() for t in r.tasks}
+        return [fresh.get(i) or kept_board(i, cached[i], previous, moved) for i in ids]
+
+    def _settings(self) -> str:
+        """The config that shapes converted tasks: when it changes, every board is read again."""
+        return json.dumps(sorted({d.strip().casefold() for d in self.source.done_lists}))
+
+    def resolve_boards(self) -> list[str]:
+        """Board ids of the configured scope: ids as given, names looked up once."""
+        return self.scope(self.list_boards() if self._needs_listing() else None)
+
+    def read_boards(self, board_ids: list[str]) -> list[BoardRead]:
+        """Every board in full, concurrently; results in the order of ``board_ids``."""
+        return self._parallel(self.read_board, board_ids)
+
+    def read_board(self, board_id: str) -> BoardRead:
+        """One board in full: definitions and members, then all cards."""
+        board, tasks = self.fetch_board(board_id)
+        accounts = _board_accounts(board, tasks, self.source.name)
+        return BoardRead(board_id, board.name, tuple(tasks), tuple(accounts))
 
     def fetch_board(self, board_id: str) -> tuple[Board, list[Task]]:
         """One board: its definitions and members, then all its cards as tasks."""
@@ -419,24 +577,26 @@ class TrelloConnector:
 
     def fetch_board_meta(self, board_id: str) -> Board:
         """``GET /boards/{id}`` with lists, members, custom fields and labels nested."""
-        try:
-            raw = self._get(
-                f"/boards/{board_id}",
-                BOARD_PARAMS,
-                what=f"board {board_id}",
-                obj=f"board {board_id}",
-            )
-        except NotFoundError:
-            raise NotFoundError(
-                f"{self._who}: board {board_id} (from `boards` in the config) does not exist or "
-                "is not visible to the token's user (Trello answered 404); check the id, or put "
-                "the board's name in `boards` instead",
-                source=self.source.name,
-            ) from None
+        raw = self._board_get(board_id, f"/boards/{board_id}", BOARD_PARAMS, f"board {board_id}")
         return board_from_trello(raw, self.source.name)
 
+    def probe_boards(self, board_ids: list[str]) -> list[BoardSummary]:
+        """Name and last activity of boards the listing does not show (not the user's own)."""
+        return self._parallel(self.probe_board, board_ids)
+
+    def probe_board(self, board_id: str) -> BoardSummary:
+        """``GET /boards/{id}?fields=name,closed,dateLastActivity``: one small request."""
+        what = f"the last activity of board {board_id}"
+        raw = self._board_get(board_id, f"/boards/{board_id}", LISTING_PARAMS, what)
+        return board_summary_from_trello(raw, self.source.name)
+
     def fetch_cards(self, board: Board) -> list[Any]:
-        """All cards of a board (open and archived), 1000 per request, newest first."""
+        """All cards of a board (open and archived), 1000 per request, newest first.
+
+        Each page must bring a card not seen before, so a server that ignores ``limit`` or
+        ``before`` (or answers the same page twice) ends the listing instead of looping, and
+        no card is listed twice.
+        """
         params = {
             "filter": "all",
             "fields": ",".join(CARD_FIELDS),
@@ -444,42 +604,65 @@ class TrelloConnector:
             "limit": str(CARD_PAGE_SIZE),
         }
         cards: dict[str, Any] = {}
-        while True:
-            page = self._get(
-                f"/boards/{board.id}/cards",
-                params,
-                what=f"cards of board {board.name!r}",
-                obj=f"board {board.name!r}",
+        for _ in range(MAX_CARD_PAGES):
+            page = self._card_page(board, params)
+            new = {i: c for i, c in page if i not in cards}
+            cards.update(new)
+            before = self._next_before(board, [i for i, _ in page], bool(new), params)
+            if before is None:
+                return list(cards.values())
+            params = {**params, "before": before}
+        raise SourceError(
+            f"{self._who}: board {board.name!r} still had cards after {MAX_CARD_PAGES} pages "
+            f"of {CARD_PAGE_SIZE}; Trello's paging is not ending, the read was stopped",
+            source=self.source.name,
+        )
+
+    def _card_page(self, board: Board, params: Mapping[str, str]) -> list[tuple[str, Any]]:
+        what = f"cards of board {board.name!r}"
+        page = self._board_get(board.id, f"/boards/{board.id}/cards", params, what)
+        if not isinstance(page, list):
+            raise shape_error(
+                self.source.name, what, f"expected a JSON array of cards, got {_jtype(page)}"
             )
-            if not isinstance(page, list):
+        card = f"a card of board {board.name!r}"
+        return [(_Shape(c, self.source.name, card).id(), c) for c in page]
+
+    def _next_before(
+        self, board: Board, ids: list[str], progressed: bool, params: Mapping[str, str]
+    ) -> str | None:
+        """The ``before`` of the next card page, or None when this page was the last."""
+        if len(ids) != CARD_PAGE_SIZE:
+            return None  # a short page ends the list; a longer one means `limit` was ignored
+        if progressed:
+            if not all(is_trello_id(i) for i in ids):
                 raise shape_error(
                     self.source.name,
                     f"cards of board {board.name!r}",
-                    f"expected a JSON array of cards, got {_jtype(page)}",
+                    "a card id is not a 24-hex Trello id, so the next page cannot be asked for",
                 )
-            ids = [
-                _Shape(c, self.source.name, f"a card of board {board.name!r}").id() for c in page
-            ]
-            new = [i for i in ids if i not in cards]
-            cards.update((i, c) for i, c in zip(ids, page, strict=True) if i not in cards)
-            if len(page) < CARD_PAGE_SIZE:
-                return list(cards.values())
-            if not new:
-                raise SourceError(
-                    f"{self._who}: board {board.name!r} has more than {CARD_PAGE_SIZE} cards "
-                    "created within one second; Trello's paging cannot get past them",
-                    source=self.source.name,
-                )
-            params = {**params, "before": oldest_first_second(ids)}
+            return oldest_first_second(ids)
+        before = params.get("before", "")
+        if all(i.lower() < before for i in ids):
+            raise SourceError(
+                f"{self._who}: board {board.name!r} has more than {CARD_PAGE_SIZE} cards "
+                "created within one second; Trello's paging cannot get past them",
+                source=self.source.name,
+            )
+        log.warning(
+            "%s: board %r: the card listing ignored `before` and repeated a page; "
+            "taking the %d cards read as all of them",
+            self._who,
+            board.name,
+            len(ids),
+        )
+        return None
 
-    def resolve_boards(self) -> list[str]:
-        """Board ids of the configured scope: ids as given, names looked up once."""
-        refs = self.source.boards or None  # an empty list is as good as none: every board
-        if refs is not None and all(is_trello_id(r) for r in refs):
-            return list(dict.fromkeys(r.strip().lower() for r in refs))
+    def list_boards(self) -> list[BoardSummary]:
+        """``GET /members/me/boards``: id, name, closed and last activity of the user's boards."""
         raw = self._get(
             "/members/me/boards",
-            {"fields": "name,closed"},
+            LISTING_PARAMS,
             what="the list of boards",
             obj="the list of the user's boards",
         )
@@ -487,9 +670,17 @@ class TrelloConnector:
             raise shape_error(
                 self.source.name, "the list of boards", f"expected a JSON array, got {_jtype(raw)}"
             )
-        visible = [_board_summary(b, self.source.name) for b in raw]
+        return [board_summary_from_trello(b, self.source.name) for b in raw]
+
+    def _needs_listing(self) -> bool:
+        refs = self.source.boards or ()
+        return not refs or not all(is_trello_id(r) for r in refs)
+
+    def scope(self, listing: list[BoardSummary] | None) -> list[str]:
+        """Board ids of the configured scope, in config order (the listing's when omitted)."""
+        refs = self.source.boards or None  # an empty list is as good as none: every board
         if refs is None:
-            ids = [i for i, _, closed in visible if not closed]
+            ids = [b.id for b in listing or () if not b.closed]
             if not ids:
                 raise NotFoundError(
                     f"{self._who}: the token's user sees no open boards; check that the token "
@@ -497,35 +688,62 @@ class TrelloConnector:
                     source=self.source.name,
                 )
             return ids
-        return list(dict.fromkeys(self._match_board(r, visible) for r in refs))
+        return list(dict.fromkeys(self._match_board(r, listing or []) for r in refs))
 
-    def _match_board(self, ref: str, visible: list[tuple[str, str, bool]]) -> str:
+    def _match_board(self, ref: str, visible: list[BoardSummary]) -> str:
         if is_trello_id(ref):
             return ref.strip().lower()
         wanted = ref.strip().casefold()
-        hits = [(i, n) for i, n, closed in visible if n.strip().casefold() == wanted and not closed]
+        named = [b for b in visible if b.name.strip().casefold() == wanted]
+        hits = [b.id for b in named if not b.closed]
         if len(hits) == 1:
-            return hits[0][0]
+            return hits[0]
         if hits:
             raise SourceError(
                 f"{self._who}: {len(hits)} open boards are named {ref!r} (ids "
-                f"{', '.join(i for i, _ in hits)}); put the id of the one you mean in `boards`",
+                f"{', '.join(hits)}); put the id of the one you mean in `boards`",
                 source=self.source.name,
             )
-        archived = [n for _, n, closed in visible if closed and n.strip().casefold() == wanted]
-        if archived:
+        if named:
             raise NotFoundError(
-                f"{self._who}: board {archived[0]!r} is archived (closed) in Trello; reopen it or "
-                "remove it from `boards`",
+                f"{self._who}: board {named[0].name!r} is archived (closed) in Trello; reopen it "
+                "or remove it from `boards`",
                 source=self.source.name,
             )
-        names = sorted(n for _, n, closed in visible if not closed)
+        names = sorted(b.name for b in visible if not b.closed)
         raise NotFoundError(
             f"{self._who}: no open board named {ref!r} is visible to the token's user"
             f"{_suggest(ref, names)}; boards it sees: {_short_list(names)}. Fix `boards` in the "
             "config, or add the token's user to the board",
             source=self.source.name,
         )
+
+    def _parallel(self, work: Callable[[str], _T], ids: list[str]) -> list[_T]:
+        """``work(id)`` for every id, ``max_workers`` at a time; results in the order of ids.
+        The first failure (in that order) is raised; work not yet started is dropped."""
+        if len(ids) <= 1:
+            return [work(i) for i in ids]
+        workers = min(self.max_workers, len(ids))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="trello") as pool:
+            futures = [pool.submit(work, i) for i in ids]
+            try:
+                return [f.result() for f in futures]
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+
+    def _board_get(self, board_id: str, path: str, params: Mapping[str, str], what: str) -> Any:
+        """A GET about one board; a 404 says the board is gone or hidden from the user."""
+        try:
+            return self._get(path, params, what=what, obj=f"board {board_id}")
+        except NotFoundError:
+            raise NotFoundError(
+                f"{self._who}: board {board_id} (in `boards` of the config, or found by name) "
+                f"does not exist or is not visible to the token's user: Trello answered 404 to "
+                f"{what}. It may have been deleted, or the user removed from it; fix `boards` "
+                "(an id or the board's name), or add the token's user to the board",
+                source=self.source.name,
+            ) from None
 
     def _get(self, path: str, params: Mapping[str, str], *, what: str, obj: str) -> Any:
         """One authenticated GET; a 401/403 becomes a message about the key and token."""
@@ -550,6 +768,10 @@ class TrelloConnector:
             ) from None
 
 
+def _activity(summary: BoardSummary | None) -> datetime | None:
+    return summary.last_activity if summary is not None else None
+
+
 def _board_accounts(board: Board, tasks: list[Task], source_name: str) -> list[Account]:
     """Board members, plus an id-only Account for card members who left the board."""
     known = {a.id for a in board.members}
@@ -562,11 +784,6 @@ def _board_accounts(board: Board, tasks: list[Task], source_name: str) -> list[A
         if a not in known
     )
     return [*board.members, *(Account(source=source_name, id=a) for a in gone)]
-
-
-def _board_summary(raw: Any, source_name: str) -> tuple[str, str, bool]:
-    b = _Shape(raw, source_name, "a board in the list of boards")
-    return b.id(), b.get("name", str) or "", bool(b.get("closed", bool))
 
 
 def _suggest(word: str, names: list[str]) -> str:

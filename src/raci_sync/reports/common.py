@@ -8,24 +8,14 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from raci_sync.config import CHECK_IDS
 from raci_sync.model import LETTERS, Assignment, Finding, Severity, Task, WorkloadLine
 from raci_sync.reports.data import ReportData
 
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 
 # The order of PRODUCT §4: ownership first, then load, then people.
-CHECK_ORDER = (
-    "no-owner",
-    "no-accountable",
-    "multiple-accountable",
-    "no-responsible",
-    "too-many-responsible",
-    "too-many-consulted",
-    "overloaded",
-    "unmatched-person",
-    "accountability-bottleneck",
-    "person-without-role",
-)
+CHECK_ORDER = CHECK_IDS
 
 EMPTY_FINDINGS = "No findings: every open task has an owner, and no check found anything to report."
 
