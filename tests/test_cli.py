@@ -188,3 +188,87 @@ def test_demo_prints_the_report_and_writes_files(
     assert (out_dir / "report.md").read_text(encoding="utf-8").startswith("#")
     code, out, _ = run(["demo", "--output-dir", str(out_dir), "--format", "json"], capsys)
     assert code == 0 and json.loads(out)["sources"][0]["status"] == "ok"
+
+
+def test_run_syncs_then_reports_and_logs_to_a_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, httpserver: Any, demo_env: None
+) -> None:
+    _serve_recordings(httpserver)
+    cfg = _local_config(tmp_path, httpserver)
+    log_file = tmp_path / "raci.log"
+    code, out, _ = run(
+        ["--config", str(cfg), "--log-file", str(log_file), "run", "-q", "--full", "-f", "json"],
+        capsys,
+    )
+    assert code == 0
+    assert len(json.loads(out)["sources"]) == 3
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    assert any("sync: indhold: ok, 14 tasks" in line for line in lines)
+    assert all(line[:4].isdigit() for line in lines)  # one timestamped record per line
+    ours = [line for line in lines if " werkzeug: " not in line]  # not the test server's log
+    assert not any("cli-demo-token" in line or "cli-demo-key" in line for line in ours)
+    code, _, _ = run(
+        [
+            "--config",
+            str(cfg),
+            "run",
+            "-q",
+            "--full",
+            "--fail-on",
+            "warning",
+            "-o",
+            str(tmp_path / "r.md"),
+            "-f",
+            "markdown",
+        ],
+        capsys,
+    )
+    assert code == 1 and (tmp_path / "r.md").read_text(encoding="utf-8").startswith("#")
+
+
+def test_run_with_a_failed_source_still_reports_and_exits_3(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, httpserver: Any, demo_env: None
+) -> None:
+    _serve_recordings(httpserver, fail_prefix="/v2")
+    cfg = _local_config(tmp_path, httpserver)
+    code, out, err = run(
+        ["--config", str(cfg), "run", "-q", "-f", "json", "--fail-on", "error"], capsys
+    )
+    assert code == 3  # a failed source outranks findings
+    sources = {s["name"]: s["status"] for s in json.loads(out)["sources"]}
+    assert sources == {"indhold": "ok", "kampagner": "ok", "events": "failed"}
+    assert "events: FAILED" in err
+
+
+def test_a_second_run_exits_4_at_once_while_the_lock_is_held(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    store = tmp_path / "s.sqlite"
+    cfg = tmp_path / "raci.toml"
+    cfg.write_text(f'store = "{store.as_posix()}"\n', encoding="utf-8")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from raci_sync.lock import run_lock\n"
+            f"with run_lock({str(store)!r}):\n    print('held', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        code, _, err = run(["--config", str(cfg), "run", "-q"], capsys)
+        assert code == 4 and "another raci run" in err
+        code, _, _ = run(["--config", str(cfg), "sync", "-q"], capsys)
+        assert code == 4
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    code, _, _ = run(["--config", str(cfg), "run", "-q"], capsys)  # free again
+    assert code == 0

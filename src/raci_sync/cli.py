@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import click
 from raci_sync import __version__
 from raci_sync.config import Config, find_config, load_config
 from raci_sync.errors import ConfigError, LockedError, RaciError, SourceError, StoreError
-from raci_sync.model import Severity, SourceRun
+from raci_sync.model import Severity
 
 EXIT_FINDINGS, EXIT_CONFIG, EXIT_SOURCES, EXIT_LOCKED = 1, 2, 3, 4
 FORMATS = ("table", "json", "markdown")
@@ -65,16 +64,6 @@ def run_cli(argv: list[str] | None = None) -> int:
         return 70
 
 
-def _setup_logging(verbose: int, debug: bool) -> None:
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-        force=True,
-    )
-
-
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="raci")
 @click.option(
@@ -86,8 +75,15 @@ def _setup_logging(verbose: int, debug: bool) -> None:
 )
 @click.option("-v", "--verbose", count=True, help="Log each source and request (to stderr).")
 @click.option("--debug", is_flag=True, help="Log everything, with tracebacks of internal errors.")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    help="Also write log records (one line each) to this file.",
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, verbose: int, debug: bool) -> None:
+def cli(
+    ctx: click.Context, config_path: str | None, verbose: int, debug: bool, log_file: str | None
+) -> None:
     """raci-sync: RACI roles across Trello, Asana and monday.com.
 
     Pulls tasks from every configured board and project, attaches Responsible, Accountable,
@@ -100,7 +96,9 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int, debug: bool) 
       raci check-config               validate ./raci.toml (see config.example.toml)
       raci sync && raci report        pull everything, then show the findings
     """
-    _setup_logging(verbose, debug)
+    from raci_sync.progress import setup_logging
+
+    setup_logging(verbose=verbose, debug=debug, log_file=log_file)
     ctx.obj = {"config_path": config_path}
 
 
@@ -127,22 +125,6 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
         raise click.BadParameter(f"{value!r} is not a date like 2026-12-07") from None
 
 
-def _progress(enabled: bool) -> Callable[[str, SourceRun | None], None]:
-    def report(name: str, result: SourceRun | None) -> None:
-        if not enabled:
-            return
-        if result is None:
-            click.echo(f"sync: {name} …", err=True)
-        elif result.status == "ok":
-            click.echo(
-                f"sync: {name}: ok, {result.tasks} tasks in {result.requests} requests", err=True
-            )
-        else:
-            click.echo(f"sync: {name}: FAILED — {result.error}", err=True)
-
-    return report
-
-
 @cli.command()
 @click.option(
     "--source",
@@ -166,15 +148,28 @@ def sync(ctx: click.Context, sources: tuple[str, ...], full: bool, quiet: bool) 
       raci sync                       all sources
       raci sync --source indhold      one source
     """
+    cfg = _config(ctx)
+    run = _locked_sync(cfg, sources, full, quiet)
+    return EXIT_SOURCES if run.failed else 0
+
+
+def _locked_sync(cfg: Config, sources: tuple[str, ...], full: bool, quiet: bool) -> Any:
+    """Sync under the store's lock (exit 4 at once if another run holds it)."""
+    from raci_sync.lock import run_lock
+    from raci_sync.progress import SyncProgress
+    from raci_sync.store import default_store_path
     from raci_sync.sync import SyncOptions
     from raci_sync.sync import sync as do_sync
 
-    cfg = _config(ctx)
-    with _open_store(cfg) as store:
-        run = do_sync(
-            cfg, store, SyncOptions(only=sources, full=full, progress=_progress(not quiet))
-        )
-    return EXIT_SOURCES if run.failed else 0
+    names = sources or tuple(s.name for s in cfg.sources)
+    for name in names:
+        cfg.source(name)  # an unknown --source is a usage error before anything starts
+    with run_lock(cfg.store or default_store_path()), _open_store(cfg) as store:
+        progress = SyncProgress(len(names), quiet=quiet)
+        try:
+            return do_sync(cfg, store, SyncOptions(only=sources, full=full, progress=progress))
+        finally:
+            progress.close()
 
 
 def _render(data: Any, fmt: str, color: bool) -> str:
@@ -280,6 +275,75 @@ def check_config(ctx: click.Context, online: bool) -> int:
     return EXIT_SOURCES if failed else 0
 
 
+@cli.command("run")
+@click.option(
+    "--source",
+    "-s",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Sync only this source (repeatable). Default: every source.",
+)
+@click.option("--full", is_flag=True, help="Re-read everything instead of only what changed.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Write the report to a file instead of printing it.",
+)
+@click.option("--no-report", is_flag=True, help="Sync only; print no report.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    help="Exit 1 when findings at or above this severity exist.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def run_command(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    full: bool,
+    fmt: str,
+    output: str | None,
+    no_report: bool,
+    fail_on: str | None,
+    quiet: bool,
+) -> int:
+    """Sync, then report: the one command a crontab line calls.
+
+    Holds a lock on the store: a second `raci run` while one is running exits 4 at once.
+    Exit codes: 0 ok, 1 findings at/above --fail-on, 2 config error, 3 a source failed (the
+    others were synced and the report still shows everything, the failed source as stale),
+    4 another run holds the lock.
+
+    \b
+    Example:
+      raci run -q -f markdown -o /srv/raci/report.md
+      raci --log-file /var/log/raci.log run --fail-on error
+    """
+    from raci_sync.sync import build_report
+
+    cfg = _config(ctx)
+    run = _locked_sync(cfg, sources, full, quiet)
+    code = 0
+    if not no_report:
+        with _open_store(cfg) as store:
+            data = build_report(cfg, store)
+        color = output is None and fmt == "table" and sys.stdout.isatty()
+        _emit(_render(data, fmt, color), output)
+        code = _fail_code(data, fail_on)
+    return EXIT_SOURCES if run.failed else code
+
+
 @cli.command()
 @click.option(
     "--format",
@@ -318,6 +382,7 @@ def demo(fmt: str, output_dir: str, as_of: date | None) -> int:
       raci demo --format json
     """
     from raci_sync.demo import DEMO_TODAY, demo_config, demo_mount, demo_replay
+    from raci_sync.progress import SyncProgress
     from raci_sync.store import Store
     from raci_sync.sync import SyncOptions, build_report
     from raci_sync.sync import sync as do_sync
@@ -325,15 +390,18 @@ def demo(fmt: str, output_dir: str, as_of: date | None) -> int:
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     store_path = out / "raci-demo.sqlite"
-    store_path.unlink(missing_ok=True)
+    for stale in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
+        stale.unlink(missing_ok=True)
     cfg = demo_config(store_path)
     replay = demo_replay()
+    progress = SyncProgress(len(cfg.sources))
     with Store(store_path) as store:
         run = do_sync(
             cfg,
             store,
-            SyncOptions(mount=demo_mount(replay), rate_limits=False, progress=_progress(True)),
+            SyncOptions(mount=demo_mount(replay), rate_limits=False, progress=progress),
         )
+        progress.close()
         data = build_report(cfg, store, as_of or DEMO_TODAY)
     if replay.misses:
         raise RaciError(

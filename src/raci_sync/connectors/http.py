@@ -172,7 +172,7 @@ class HttpClient:
             raise SourceError(
                 f"{self.describe}: request failed for {label}: {type(exc).__name__}"
             ) from None
-        log.info("%s: %s %s -> %s", self.describe, method, safe, resp.status_code)
+        log.debug("%s: %s %s -> %s", self.describe, method, safe, resp.status_code)
         self.raise_for_status(resp, label)
         try:
             return resp.json()

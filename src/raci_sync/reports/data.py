@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from raci_sync.model import Assignment, Finding, Person, Task, WorkloadLine
@@ -32,6 +33,28 @@ class UnmatchedAccount:
 
 
 @dataclass(frozen=True)
+class WeekPoint:
+    """One ISO week of history: the last evaluation stored in that week."""
+
+    week: str  # ISO week, e.g. "2026-W49"
+    as_of: date  # the evaluation's window start
+    open_without_owner: int  # open tasks with a no-owner finding
+    findings: Mapping[str, int]  # check id → number of findings
+    utilisation: Mapping[str, float | None]  # person name → utilisation (None: unmonitored)
+
+
+@dataclass(frozen=True)
+class Trends:
+    """Week-over-week history, oldest first; the report's own week is not in it."""
+
+    weeks: tuple[WeekPoint, ...] = ()
+
+    def last(self, n: int) -> tuple[WeekPoint, ...]:
+        """The latest ``n`` weeks, oldest first."""
+        return self.weeks[-n:] if n > 0 else ()
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything a report shows."""
 
@@ -45,3 +68,4 @@ class ReportData:
     workload: tuple[WorkloadLine, ...]
     unmatched: tuple[UnmatchedAccount, ...]
     people: tuple[Person, ...] = ()
+    trends: Trends = field(default_factory=Trends)  # the weeks before this report

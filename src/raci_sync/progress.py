@@ -1,0 +1,75 @@
+"""Progress of a sync: a bar on a terminal, plain one-line log records otherwise (cron)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, TextIO
+
+from raci_sync.model import SourceRun
+
+log = logging.getLogger("raci_sync.progress")
+
+
+def setup_logging(
+    *, verbose: int, debug: bool, log_file: str | None, stream: TextIO | None = None
+) -> None:
+    """stderr gets warnings (a terminal) or one line per event (no terminal: cron); a log file
+    gets every INFO record; --debug adds every request and tracebacks."""
+    err = stream or sys.stderr
+    tty = err.isatty()
+    fmt = logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z"
+    )
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(fmt)
+    handler.setLevel(
+        logging.DEBUG if debug else logging.INFO if verbose or not tty else logging.WARNING
+    )
+    handlers: list[logging.Handler] = [handler]
+    if log_file:
+        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler.setFormatter(fmt)
+        file_handler.setLevel(logging.DEBUG if debug else logging.INFO)
+        handlers.append(file_handler)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+        old.close()
+    for h in handlers:
+        root.addHandler(h)
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    for noisy in ("urllib3", "matplotlib", "PIL", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+class SyncProgress:
+    """Callback for ``SyncOptions.progress``: a tqdm bar on a terminal, log lines always."""
+
+    def __init__(self, sources: int, *, quiet: bool = False, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.bar: Any = None
+        if not quiet and self.stream.isatty() and sources:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=sources, desc="sync", unit="source", file=self.stream, leave=False
+            )
+
+    def __call__(self, name: str, result: SourceRun | None) -> None:
+        if result is None:
+            log.info("sync: %s started", name)
+            return
+        if result.status == "ok":
+            line = f"sync: {name}: ok, {result.tasks} tasks in {result.requests} requests"
+            log.info("%s", line)
+            if self.bar is not None:
+                self.bar.write(line, file=self.stream)
+        else:  # an error record reaches stderr on a terminal too
+            log.error("sync: %s: FAILED — %s", name, result.error)
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
