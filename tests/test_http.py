@@ -141,6 +141,7 @@ def test_log_lines_never_carry_tokens(
 ) -> None:
     httpserver.expect_request("/a").respond_with_json({})
     http, _ = client()
+    caplog.set_level("DEBUG", logger="urllib3")
     with caplog.at_level("DEBUG"):
         http.request_json("GET", httpserver.url_for("/a"), params={"token": TOKEN, "key": TOKEN})
     ours = [r.getMessage() for r in caplog.records if not r.name.startswith("werkzeug")]
