@@ -169,7 +169,7 @@ class MondayConnector:
     # First page of an incremental read. The API maximum keeps a busy board to one request;
     # monday prices a page by its limit, so a smaller first page makes an unchanged board's
     # check cheaper in complexity (later pages are item_page_size).
-    changed_page_size: int = 500
+    changed_page_size: int = 100
     max_cursor_restarts: int = 3
 
     def __init__(self, source: SourceConfig, http: HttpClient, *, max_workers: int = 4) -> None:
