@@ -163,6 +163,20 @@ BAD = [
     ('[email]\nsecurity="tls"', "email.security", "starttls"),
     ('[email]\nto=["a@b.dk\\r\\nBcc: evil@x"]', "email.to[0]", "not an email"),
     ('timezone="Mars/Olympus"', "timezone", "IANA"),
+    ("[history]\nkeep_daily_weeks=-1", "history.keep_daily_weeks", "at least 0"),
+    ("[history]\nkeep_all_days=1.5", "history.keep_all_days", "whole number"),
+    ('[history]\nkeep_weekly_weeks="forever"', "history.keep_weekly_weeks", "whole number"),
+    (
+        "[history]\nkeep_weekly_weeks=4",
+        "history.keep_weekly_weeks",
+        "at least keep_daily_weeks (8)",
+    ),
+    (
+        "[history]\nkeep_dayly_weeks=8",
+        "history.keep_dayly_weeks",
+        "did you mean 'keep_daily_weeks'",
+    ),
+    ('history="forever"', "history", "must be a table"),
     ('stor="x.sqlite"', "stor", "did you mean 'store'"),
 ]
 
@@ -265,5 +279,8 @@ def test_example_config_documents_every_key_and_parses() -> None:
         "from",
         "to",
         "skip_empty",
+        "keep_all_days",
+        "keep_daily_weeks",
+        "keep_weekly_weeks",
     ):
         assert f"{key} =" in text or f"{key}=" in text, f"config.example.toml lacks {key}"

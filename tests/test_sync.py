@@ -133,3 +133,21 @@ def test_replay_prefers_the_most_specific_match() -> None:
     replay = Replay([c])
     assert replay.answer("GET", "/v1/t", {"limit": "100"}, None)[2] == "first page"
     assert replay.answer("GET", "/v1/t", {"limit": "100", "offset": "2"}, None)[2] == "second page"
+
+
+def test_an_identical_read_refreshes_the_snapshot_instead_of_copying_it(
+    store: Store, tmp_path: Path
+) -> None:
+    demo_sync(store, tmp_path)
+    first = store.current_snapshot("indhold")
+    counts = store.counts()
+    _, run, _ = demo_sync(store, tmp_path)
+    again = store.current_snapshot("indhold")
+    assert first is not None and again is not None
+    assert again.id == first.id and again.tasks == first.tasks
+    assert again.taken_at >= first.taken_at  # the next incremental read starts from here
+    assert store.counts()["snapshots"] == counts["snapshots"]
+    assert store.counts()["tasks"] == counts["tasks"]
+    assert store.counts()["source_runs"] == counts["source_runs"] + 3
+    assert all(s.status == "ok" for s in run.sources)
+    assert store.history("indhold").last_status == "ok"

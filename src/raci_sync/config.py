@@ -175,6 +175,15 @@ class SyncConfig:
 
 
 @dataclass(frozen=True)
+class HistoryConfig:
+    """How long the store keeps old snapshots and evaluations (thinned after every sync)."""
+
+    keep_all_days: int = 2  # every run of the last days
+    keep_daily_weeks: int = 8  # then the last run of each day
+    keep_weekly_weeks: int = 0  # then the last run of each ISO week, this long; 0 = forever
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
@@ -188,6 +197,7 @@ class Config:
     workload: WorkloadConfig = field(default_factory=WorkloadConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
+    history: HistoryConfig = field(default_factory=HistoryConfig)
     warnings: tuple[str, ...] = ()
 
     def source(self, name: str) -> SourceConfig:
@@ -389,6 +399,7 @@ class _Reader:
                 "workload",
                 "email",
                 "sync",
+                "history",
             ),
         )
         tz = self.string(top, "timezone", "", "UTC")
@@ -419,6 +430,7 @@ class _Reader:
             workload=self.workload(raw.get("workload", {})),
             email=self.email(raw.get("email", {})),
             sync=self.sync(raw.get("sync", {})),
+            history=self.history(raw.get("history", {})),
             warnings=tuple(self.warnings),
         )
 
@@ -695,6 +707,25 @@ class _Reader:
         return SyncConfig(
             max_workers=self.number(t, "max_workers", w, d.max_workers, minimum=1, integer=True),
             full_every_hours=self.number(t, "full_every_hours", w, d.full_every_hours),
+        )
+
+    def history(self, v: Any) -> HistoryConfig:
+        w = "history"
+        t = self.keys(v, w, ("keep_all_days", "keep_daily_weeks", "keep_weekly_weeks"))
+        d = HistoryConfig()
+        daily = self.number(t, "keep_daily_weeks", w, d.keep_daily_weeks, integer=True)
+        weekly = self.number(t, "keep_weekly_weeks", w, d.keep_weekly_weeks, integer=True)
+        if weekly and weekly < daily:
+            self.problem(
+                "history.keep_weekly_weeks",
+                f"must be 0 (keep a weekly point forever) or at least keep_daily_weeks "
+                f"({daily}), got {weekly}",
+            )
+            weekly = d.keep_weekly_weeks
+        return HistoryConfig(
+            keep_all_days=self.number(t, "keep_all_days", w, d.keep_all_days, integer=True),
+            keep_daily_weeks=daily,
+            keep_weekly_weeks=weekly,
         )
 
     def email(self, v: Any) -> EmailConfig:

@@ -48,6 +48,7 @@ class _Plan:
     since: datetime | None
     previous: Snapshot | None
     last_full: str | None
+    previous_id: int | None = None
 
 
 def now_in(config: Config) -> datetime:
@@ -90,6 +91,8 @@ def sync(config: Config, store: Store, options: SyncOptions | None = None) -> Ru
     store.finish_run(run_id, finished, status)
     evaluation = evaluate_current(config, store, finished.date())
     store.save_evaluation(run_id, finished.date(), finished, evaluation)
+    keep = config.history
+    store.thin(finished, keep.keep_daily_weeks, keep.keep_weekly_weeks, keep.keep_all_days)
     return Run(started=started, finished=finished, sources=ordered, id=run_id)
 
 
@@ -103,6 +106,7 @@ def _plan(config: Config, store: Store, source: SourceConfig, full: bool, now: d
         kind=stored.kind,
         tasks=stored.tasks,
         accounts=stored.accounts,
+        containers=stored.containers,
         fetched_at=stored.taken_at,
         state=stored.state,
     )
@@ -111,8 +115,8 @@ def _plan(config: Config, store: Store, source: SourceConfig, full: bool, now: d
         hours=config.sync.full_every_hours
     )
     if full or due:
-        return _Plan(source, None, previous, last_full)
-    return _Plan(source, stored.taken_at, previous, last_full)
+        return _Plan(source, None, previous, last_full, stored.id)
+    return _Plan(source, stored.taken_at, previous, last_full, stored.id)
 
 
 def _fetch(plan: _Plan, http: HttpClient, max_workers: int) -> Snapshot | str:
@@ -160,7 +164,10 @@ def _record(
     snap = replace(
         outcome, state={**outcome.state, "last_full": last_full or ""}, requests=http.requests_made
     )
-    store.save_snapshot(run_id, snap, finished)
+    if plan.previous_id is not None and _same_content(snap, plan.previous):
+        store.refresh_snapshot(run_id, plan.previous_id, snap, finished)
+    else:
+        store.save_snapshot(run_id, snap, finished)
     mode = "full" if plan.since is None else "incremental"
     log.info(
         "source %s: %s read, %d tasks, %d requests",
@@ -176,6 +183,16 @@ def _record(
         tasks=len(snap.tasks),
         requests=snap.requests,
         synced_at=snap.fetched_at or finished,
+    )
+
+
+def _same_content(snap: Snapshot, previous: Snapshot | None) -> bool:
+    """True when a read found exactly what the current snapshot holds."""
+    return (
+        previous is not None
+        and snap.tasks == previous.tasks
+        and snap.accounts == previous.accounts
+        and tuple(snap.containers) == tuple(previous.containers)
     )
 
 
@@ -216,6 +233,7 @@ def build_report(
         workload=ev.workload,
         unmatched=ev.unmatched,
         people=ev.people,
+        trends=store.trends(start, 4),
     )
 
 

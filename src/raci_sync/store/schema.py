@@ -104,6 +104,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0002_history",
+        """
+        -- Trends pick the last evaluation per ISO week of as_of; retention walks them in order.
+        CREATE INDEX evaluations_by_as_of ON evaluations(as_of, generated_at, id);
+        -- Deleting an evaluation cascades to these: without an index each cascade scans the table.
+        CREATE INDEX assignments_by_evaluation ON assignments(evaluation_id);
+        CREATE INDEX findings_by_evaluation ON findings(evaluation_id, check_id);
+        CREATE INDEX workload_by_evaluation ON workload(evaluation_id);
+        -- Thinning clears source_runs.snapshot_id of a removed snapshot before deleting it.
+        CREATE INDEX source_runs_by_snapshot ON source_runs(snapshot_id);
+        -- Store.history(): the latest run of one source.
+        CREATE INDEX source_runs_by_source ON source_runs(source, run_id);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

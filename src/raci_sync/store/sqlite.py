@@ -11,13 +11,16 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from raci_sync.errors import StoreError
 from raci_sync.model import Account, FieldValue, Snapshot, State, Task
+from raci_sync.reports.data import Trends
+from raci_sync.store.history import Retention, Thinned, read_trends
+from raci_sync.store.history import thin as thin_history
 from raci_sync.store.schema import MIGRATIONS
 
 
@@ -39,6 +42,7 @@ class StoredSnapshot:
     tasks: tuple[Task, ...]
     accounts: tuple[Account, ...]
     state: dict[str, str]
+    containers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,44 @@ class Store:
             )
         return sid
 
+    def refresh_snapshot(
+        self, run_id: int, snapshot_id: int, snap: Snapshot, finished: datetime
+    ) -> int:
+        """Mark an unchanged snapshot as read again by this run (one transaction).
+
+        When a read returns exactly the tasks and accounts of the current snapshot, copying
+        thousands of identical rows would only grow the store: the snapshot row gets the new
+        read time and state instead, and the run record points at it.
+        """
+        taken = (snap.fetched_at or finished).isoformat()
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE snapshots SET run_id = ?, taken_at = ?, containers = ?, state = ? "
+                "WHERE id = ?",
+                (
+                    run_id,
+                    taken,
+                    json.dumps(list(snap.containers), ensure_ascii=False),
+                    json.dumps(snap.state),
+                    snapshot_id,
+                ),
+            )
+            db.execute(
+                "INSERT INTO source_runs VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    run_id,
+                    snap.source,
+                    snap.kind,
+                    "ok",
+                    None,
+                    len(snap.tasks),
+                    snap.requests,
+                    snapshot_id,
+                    finished.isoformat(),
+                ),
+            )
+        return snapshot_id
+
     def record_failure(
         self,
         run_id: int,
@@ -206,13 +248,13 @@ class Store:
     def current_snapshot(self, source: str) -> StoredSnapshot | None:
         """The newest complete snapshot of a source, or None if it never synced."""
         row = self.db.execute(
-            "SELECT id, kind, taken_at, state FROM snapshots WHERE source = ? "
+            "SELECT id, kind, taken_at, state, containers FROM snapshots WHERE source = ? "
             "ORDER BY id DESC LIMIT 1",
             (source,),
         ).fetchone()
         if row is None:
             return None
-        sid, kind, taken_at, state = row
+        sid, kind, taken_at, state, containers = row
         tasks = tuple(
             _task_from_row(source, r)
             for r in self.db.execute(
@@ -230,7 +272,14 @@ class Store:
             )
         )
         return StoredSnapshot(
-            sid, source, kind, datetime.fromisoformat(taken_at), tasks, accounts, json.loads(state)
+            sid,
+            source,
+            kind,
+            datetime.fromisoformat(taken_at),
+            tasks,
+            accounts,
+            json.loads(state),
+            tuple(json.loads(containers)),
         )
 
     def history(self, source: str) -> SourceHistory:
@@ -307,6 +356,35 @@ class Store:
             )
         return eid
 
+    # -- history ------------------------------------------------------------------------------
+
+    def trends(self, before: date, weeks: int = 4) -> Trends:
+        """The last evaluation of each of the ``weeks`` ISO weeks before the week of ``before``.
+
+        Oldest first; a week without an evaluation is absent. A check with no finding that
+        week is absent from ``findings`` (read it with ``.get(check, 0)``).
+        """
+        return read_trends(self.db, before, weeks)
+
+    def thin(
+        self,
+        now: datetime,
+        keep_daily_weeks: int = 8,
+        keep_weekly_weeks: int = 0,
+        keep_all_days: int = 2,
+    ) -> Thinned:
+        """Remove old snapshots and evaluations in one transaction; returns what went.
+
+        Kept: everything younger than ``keep_all_days`` days; the last per day up to
+        ``keep_daily_weeks`` weeks; after that the last per ISO week (snapshots: per source)
+        for ``keep_weekly_weeks`` weeks from ``now`` (0 = forever). The current snapshot of
+        every source is never removed.
+        """
+        keep = Retention(keep_all_days, keep_daily_weeks, keep_weekly_weeks)
+        self.db.execute("PRAGMA foreign_keys = ON")  # a no-op if on; cascades need it
+        with self.transaction() as db:
+            return thin_history(db, now, keep)
+
     def counts(self) -> dict[str, int]:
         """Row counts per table (for tests and diagnostics)."""
         tables = (
@@ -355,8 +433,18 @@ def _task_row(sid: int, t: Task) -> tuple[Any, ...]:
     )
 
 
+_FIELD_KEYS = ("key", "id", "title", "kind", "accounts", "names", "number", "text")
+
+
 def _field_dict(f: FieldValue) -> dict[str, Any]:
-    return {k: v for k, v in asdict(f).items() if v not in (None, (), [])}
+    # Hand-written rather than dataclasses.asdict: asdict deep-copies and was most of the cost
+    # of writing a 10k-task snapshot (bench/sync_bench.py profile).
+    out: dict[str, Any] = {}
+    for k in _FIELD_KEYS:
+        v = getattr(f, k)
+        if v is not None and v != ():
+            out[k] = list(v) if isinstance(v, tuple) else v
+    return out
 
 
 def _task_from_row(source: str, r: Sequence[Any]) -> Task:
