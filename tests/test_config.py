@@ -149,6 +149,11 @@ BAD = [
         "person[0].away[0]",
         "ends",
     ),
+    (
+        '[[person]]\nname="P"\naway=[{from=2026-12-01T08:00:00, to=2026-12-24}]',
+        "person[0].away[0].from",
+        "must be a date",
+    ),
     ('[[person]]\nname="P"\ncapacity="ten"', "person[0].capacity", "must be a number"),
     ('[[person]]\nname="P"\nemails=["nobody"]', "person[0].emails[0]", "not an email"),
     ('[[person]]\nname="P"\naccounts=["jira:bob"]', "person[0].accounts[0]", "trello:username"),

@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -607,14 +607,15 @@ class _Reader:
             self.problem(_join(w, k), "is required (a date like 2026-12-21)")
             return None
         v = t[k]
-        if isinstance(v, date):
+        if isinstance(v, date) and not isinstance(v, datetime):  # a TOML date-time is no date
             return v
         if isinstance(v, str):
             try:
                 return date.fromisoformat(v)
             except ValueError:
                 pass
-        self.problem(_join(w, k), f"must be a date like 2026-12-21, got {v!r}")
+        shown = v.isoformat() if isinstance(v, date) else repr(v)
+        self.problem(_join(w, k), f"must be a date like 2026-12-21, got {shown}")
         return None
 
     def rule(self, w: str, t: dict[str, Any]) -> RuleConfig:
