@@ -20,7 +20,9 @@ from raci_sync.errors import ConfigError, LockedError, RaciError, SourceError, S
 from raci_sync.model import Severity
 
 EXIT_FINDINGS, EXIT_CONFIG, EXIT_SOURCES, EXIT_LOCKED = 1, 2, 3, 4
-FORMATS = ("table", "json", "markdown")
+FORMATS = ("table", "json", "markdown", "html", "csv", "xlsx")
+MATRIX_FORMATS = ("table", "csv", "xlsx", "html")
+BINARY = ("xlsx",)
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -172,25 +174,61 @@ def _locked_sync(cfg: Config, sources: tuple[str, ...], full: bool, quiet: bool)
             progress.close()
 
 
-def _render(data: Any, fmt: str, color: bool) -> str:
-    if fmt == "json":
-        from raci_sync.reports.jsonreport import render_json
+def _render(data: Any, fmt: str, color: bool) -> str | bytes:
+    """The report in one format (text, or bytes for xlsx)."""
+    from raci_sync.reports import html, jsonreport, markdown, table, tabular
 
-        return render_json(data)
-    if fmt == "markdown":
-        from raci_sync.reports.markdown import render_markdown
+    renderers: dict[str, Any] = {
+        "json": jsonreport.render_json,
+        "markdown": markdown.render_markdown,
+        "html": html.render_html,
+        "csv": tabular.report_csv,
+        "xlsx": tabular.report_xlsx,
+    }
+    if fmt == "table":
+        return table.render_table(data, color=color)
+    return renderers[fmt](data)
 
-        return render_markdown(data)
-    from raci_sync.reports.table import render_table
 
-    return render_table(data, color=color)
+def _render_matrix(data: Any, fmt: str, include_closed: bool) -> str | bytes:
+    """The RACI matrix in one format."""
+    from raci_sync.reports import matrix
+
+    if fmt == "csv":
+        return matrix.matrix_csv(data, include_closed)
+    if fmt == "xlsx":
+        return matrix.matrix_xlsx(data, include_closed)
+    if fmt == "html":
+        return matrix.matrix_html(data, include_closed)
+    frame = matrix.build_matrix(data, include_closed)
+    return frame.to_string(index=False) if len(frame) else "No open tasks."
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(content: str | bytes, output: str | None) -> None:
+    """Write to a file, or to stdout (binary formats only when stdout is not a terminal)."""
     if output:
-        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    else:
-        click.echo(text)
+        path = Path(output)
+        try:
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(
+                    content if content.endswith("\n") else content + "\n", encoding="utf-8"
+                )
+        except OSError as exc:
+            raise RaciError(f"cannot write {path}: {exc.strerror}") from None
+        return
+    if isinstance(content, bytes):
+        if sys.stdout.isatty():
+            raise click.UsageError("xlsx is binary: give --output FILE (or redirect stdout)")
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+        return
+    click.echo(content)
+
+
+def _is_tty_table(fmt: str, output: str | None) -> bool:
+    return output is None and fmt == "table" and sys.stdout.isatty()
 
 
 def _fail_code(data: Any, fail_on: str | None) -> int:
@@ -239,8 +277,7 @@ def report(
     cfg = _config(ctx)
     with _open_store(cfg) as store:
         data = build_report(cfg, store, as_of)
-    color = output is None and fmt == "table" and sys.stdout.isatty()
-    _emit(_render(data, fmt, color), output)
+    _emit(_render(data, fmt, _is_tty_table(fmt, output)), output)
     return _fail_code(data, fail_on)
 
 
@@ -306,6 +343,15 @@ def check_config(ctx: click.Context, online: bool) -> int:
     type=click.Choice(["error", "warning"]),
     help="Exit 1 when findings at or above this severity exist.",
 )
+@click.option("--email", "send_mail", is_flag=True, help="Also send the weekly email ([email]).")
+@click.option("--dry-run", is_flag=True, help="Write the email to --eml instead of sending it.")
+@click.option(
+    "--eml",
+    type=click.Path(dir_okay=False),
+    default="raci-report.eml",
+    show_default=True,
+    help="Where --dry-run writes the email.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
 def run_command(
@@ -316,9 +362,12 @@ def run_command(
     output: str | None,
     no_report: bool,
     fail_on: str | None,
+    send_mail: bool,
+    dry_run: bool,
+    eml: str,
     quiet: bool,
 ) -> int:
-    """Sync, then report: the one command a crontab line calls.
+    """Sync, then report and/or email: the one command a crontab line calls.
 
     Holds a lock on the store: a second `raci run` while one is running exits 4 at once.
     Exit codes: 0 ok, 1 findings at/above --fail-on, 2 config error, 3 a source failed (the
@@ -328,20 +377,111 @@ def run_command(
     \b
     Example:
       raci run -q -f markdown -o /srv/raci/report.md
-      raci --log-file /var/log/raci.log run --fail-on error
+      raci --log-file /var/log/raci.log run -q --no-report --email
+      raci run --dry-run --eml week.eml
     """
     from raci_sync.sync import build_report
 
     cfg = _config(ctx)
     run = _locked_sync(cfg, sources, full, quiet)
     code = 0
+    with _open_store(cfg) as store:
+        data = build_report(cfg, store)
     if not no_report:
-        with _open_store(cfg) as store:
-            data = build_report(cfg, store)
-        color = output is None and fmt == "table" and sys.stdout.isatty()
-        _emit(_render(data, fmt, color), output)
+        _emit(_render(data, fmt, _is_tty_table(fmt, output)), output)
         code = _fail_code(data, fail_on)
+    if send_mail or dry_run:
+        _send_email(cfg, data, dry_run, eml)
     return EXIT_SOURCES if run.failed else code
+
+
+def _send_email(cfg: Config, data: Any, dry_run: bool, eml: str) -> None:
+    """Build the weekly email; send it, or write it to ``eml`` with --dry-run."""
+    from raci_sync.reports.email import build_email, write_eml
+
+    msg = build_email(data, cfg.email)
+    if msg is None:
+        click.echo("email: all clear and [email] skip_empty = true: nothing sent", err=True)
+        return
+    if dry_run:
+        path = write_eml(msg, eml)
+        click.echo(f"email: written to {path} (not sent): {msg['Subject']}", err=True)
+        return
+    from raci_sync.reports.smtp import send
+
+    refused = send(msg, cfg.email)
+    for address, reply in refused.items():
+        click.echo(f"email: {address} was refused: {reply}", err=True)
+    click.echo(f"email: sent to {', '.join(cfg.email.to)}: {msg['Subject']}", err=True)
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Write the email to --output instead of sending.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default="raci-report.eml",
+    show_default=True,
+    help="Where --dry-run writes the .eml file.",
+)
+@click.option(
+    "--as-of",
+    callback=_parse_date,
+    metavar="DATE",
+    help="Start the window on DATE instead of today (YYYY-MM-DD).",
+)
+@click.pass_context
+def email(ctx: click.Context, dry_run: bool, output: str, as_of: date | None) -> int:
+    """Render the weekly report email from the store and send it over SMTP ([email]).
+
+    Plain text and HTML, the workload chart inline, the RACI matrix attached as XLSX; the
+    subject carries the ISO week and the red/amber/green status.
+
+    \b
+    Example:
+      raci email --dry-run -o week.eml     look at it first (opens in any mail client)
+      raci email                           send it to [email] to
+    """
+    from raci_sync.sync import build_report
+
+    cfg = _config(ctx)
+    with _open_store(cfg) as store:
+        data = build_report(cfg, store, as_of)
+    _send_email(cfg, data, dry_run, output)
+    return 0
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(MATRIX_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file.")
+@click.option("--all", "include_closed", is_flag=True, help="Include done and archived tasks.")
+@click.pass_context
+def matrix(ctx: click.Context, fmt: str, output: str | None, include_closed: bool) -> int:
+    """The RACI matrix: tasks × people, the letters in the cells.
+
+    Tasks are grouped by source and board/project; people are columns, with their hats.
+
+    \b
+    Example:
+      raci matrix                                  on the terminal
+      raci matrix -f xlsx -o raci-matrix.xlsx      for a spreadsheet
+    """
+    from raci_sync.sync import build_report
+
+    cfg = _config(ctx)
+    with _open_store(cfg) as store:
+        data = build_report(cfg, store)
+    _emit(_render_matrix(data, fmt, include_closed), output)
+    return 0
 
 
 @cli.command()
@@ -373,8 +513,9 @@ def demo(fmt: str, output_dir: str, as_of: date | None) -> int:
 
     A Danish marketing team works across one Trello board, two Asana projects and one
     monday.com board. Their recorded API answers go through the real connectors, roles are
-    attached, the checks run, and the report is printed and written to --output-dir
-    (report.json, report.md, and the demo's store raci-demo.sqlite).
+    attached, the checks run, and the report is printed and written to --output-dir:
+    report.json, report.md, report.html, the matrix (raci-matrix.xlsx, raci-matrix.html) and
+    the demo's store raci-demo.sqlite.
 
     \b
     Example:
@@ -399,7 +540,12 @@ def demo(fmt: str, output_dir: str, as_of: date | None) -> int:
         run = do_sync(
             cfg,
             store,
-            SyncOptions(mount=demo_mount(replay), rate_limits=False, progress=progress),
+            SyncOptions(
+                mount=demo_mount(replay),
+                rate_limits=False,
+                progress=progress,
+                as_of=as_of or DEMO_TODAY,
+            ),
         )
         progress.close()
         data = build_report(cfg, store, as_of or DEMO_TODAY)
@@ -409,7 +555,16 @@ def demo(fmt: str, output_dir: str, as_of: date | None) -> int:
             + "; ".join(replay.misses[:3])
         )
     _emit(_render(data, fmt, fmt == "table" and sys.stdout.isatty()), None)
-    for name, fmt_name in (("report.json", "json"), ("report.md", "markdown")):
-        (out / name).write_text(_render(data, fmt_name, False), encoding="utf-8")
-    click.echo(f"\nwrote {out / 'report.json'}, {out / 'report.md'} and {store_path}", err=True)
+    written = []
+    for name, fmt_name in (
+        ("report.json", "json"),
+        ("report.md", "markdown"),
+        ("report.html", "html"),
+    ):
+        _emit(_render(data, fmt_name, False), str(out / name))
+        written.append(out / name)
+    for name, matrix_fmt in (("raci-matrix.xlsx", "xlsx"), ("raci-matrix.html", "html")):
+        _emit(_render_matrix(data, matrix_fmt, False), str(out / name))
+        written.append(out / name)
+    click.echo(f"\nwrote {', '.join(str(p) for p in written)} and the store {store_path}", err=True)
     return EXIT_SOURCES if run.failed else 0

@@ -4,6 +4,7 @@
     ├── ConfigError                the config file is wrong: fix it (exit 2); carries every problem
     ├── StoreError                 the store cannot be opened or written
     ├── LockedError                another run holds the lock (exit 4)
+    ├── EmailError                 the weekly email could not be sent: fix the [email] settings
     └── SourceError                one source failed; the others go on (exit 3)
         ├── AuthError              401/403: the token is wrong or lacks access: stop, fix the token
         ├── NotFoundError          404, or a configured board/project is missing: fix the scope
@@ -37,6 +38,10 @@ class StoreError(RaciError):
 
 class LockedError(RaciError):
     """Another raci run holds the lock."""
+
+
+class EmailError(RaciError):
+    """The SMTP server could not be reached, refused the login or refused the message."""
 
 
 class SourceError(RaciError):

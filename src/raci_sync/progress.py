@@ -58,7 +58,7 @@ class SyncProgress:
 
     def __call__(self, name: str, result: SourceRun | None) -> None:
         if result is None:
-            log.info("sync: %s started", name)
+            log.debug("sync: %s started", name)
             return
         if result.status == "ok":
             line = f"sync: {name}: ok, {result.tasks} tasks in {result.requests} requests"

@@ -37,6 +37,7 @@ class SyncOptions:
     mount: Mount | None = None  # a transport hook (the demo's replay, or a test's)
     sleep: Callable[[float], None] | None = None
     rate_limits: bool = True  # False for recorded or local fake APIs
+    as_of: date | None = None  # the day the stored evaluation is for; default today
     progress: Callable[[str, SourceRun | None], None] | None = None  # (source, None) = started
 
 
@@ -89,8 +90,9 @@ def sync(config: Config, store: Store, options: SyncOptions | None = None) -> Ru
     failed = sum(r.status == "failed" for r in ordered)
     status = "ok" if not failed else ("failed" if failed == len(ordered) else "partial")
     store.finish_run(run_id, finished, status)
-    evaluation = evaluate_current(config, store, finished.date())
-    store.save_evaluation(run_id, finished.date(), finished, evaluation)
+    as_of = opts.as_of or finished.date()
+    evaluation = evaluate_current(config, store, as_of)
+    store.save_evaluation(run_id, as_of, finished, evaluation)
     keep = config.history
     store.thin(finished, keep.keep_daily_weeks, keep.keep_weekly_weeks, keep.keep_all_days)
     return Run(started=started, finished=finished, sources=ordered, id=run_id)
@@ -169,7 +171,7 @@ def _record(
     else:
         store.save_snapshot(run_id, snap, finished)
     mode = "full" if plan.since is None else "incremental"
-    log.info(
+    log.debug(
         "source %s: %s read, %d tasks, %d requests",
         source.name,
         mode,

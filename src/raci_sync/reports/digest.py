@@ -1,0 +1,402 @@
+"""What the weekly email says (PRODUCT §5), worked out once from the report data.
+
+A ``Digest`` holds the email's sections as plain, one-line texts: a three-line summary with the
+red/amber/green status, ownership errors (task, tool, link, suggestion), overloaded people with
+their trend over the last weeks, due and overdue tasks by owner, unmatched accounts and the
+workload lines. ``email.py`` renders it as text and HTML and wraps it in a MIME message. Every
+list holds the top ``CAP`` items and how many more there were.
+
+Text from the tools goes through ``sanitize.clean_line`` (no control or bidi characters, one
+line); escaping for HTML is the template's job (jinja2 autoescape).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Generic, TypeVar
+from urllib.parse import urlsplit
+
+from raci_sync.model import Finding, Severity, Task
+from raci_sync.reports.common import (
+    assignments_by_task,
+    display_person,
+    format_units,
+    human_datetime,
+    person_names,
+    plural,
+    round_half_up,
+    sorted_findings,
+    sorted_workload,
+    task_index,
+)
+from raci_sync.reports.data import ReportData, WeekPoint
+from raci_sync.reports.sanitize import clean_line
+from raci_sync.reports.summary import (
+    iso_week,
+    rag_status,
+    source_problem,
+    summary_lines,
+    utilisation_trend,
+)
+
+CAP = 10
+OWNERSHIP_CHECKS = (
+    "no-owner",
+    "no-accountable",
+    "multiple-accountable",
+    "no-responsible",
+    "too-many-responsible",
+    "too-many-consulted",
+)
+TOOLS = {"trello": "Trello", "asana": "Asana", "monday": "monday.com"}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Capped(Generic[T]):
+    """The first ``CAP`` items of a list and how many were left out."""
+
+    items: tuple[T, ...]
+    more: int = 0
+
+
+def cap(items: Sequence[T], limit: int = CAP) -> Capped[T]:
+    """``items`` cut to ``limit``, remembering how many more there were."""
+    return Capped(tuple(items[:limit]), max(len(items) - limit, 0))
+
+
+@dataclass(frozen=True)
+class Link:
+    """A task title with its URL in the tool (None unless http/https)."""
+
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class OwnershipItem:
+    """One ownership finding about one task."""
+
+    task: Link
+    severity: str
+    tool: str
+    where: str
+    problem: str
+    suggestion: str | None
+
+
+@dataclass(frozen=True)
+class OverloadItem:
+    """A person over capacity, with the weeks before."""
+
+    name: str
+    percent: str
+    load: str
+    capacity: str
+    status: str  # over | critical
+    trend: str  # "↑ from 95 % last week"
+    history: tuple[str, ...]  # "W48 95 %", oldest first
+    streak: int  # weeks over capacity in a row, this one included
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """An open task due by the window's end, as one of its owners sees it."""
+
+    task: Link
+    tool: str
+    due: date
+    letters: str  # "R", "A" or "R/A"
+    days_late: int  # 0 when not overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_late > 0
+
+
+@dataclass(frozen=True)
+class OwnerDue:
+    """One person's due and overdue tasks."""
+
+    name: str
+    tasks: Capped[DueItem]
+    overdue: int
+
+
+@dataclass(frozen=True)
+class UnmatchedItem:
+    """An account nobody on the roster matched."""
+
+    name: str
+    account: str
+    tool: str
+    source: str
+    tasks: int
+    suggestion: str | None
+
+
+@dataclass(frozen=True)
+class LoadItem:
+    """One workload line for the plain-text chart substitute."""
+
+    name: str
+    percent: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What the weekly email says, computed once and rendered as text and as HTML."""
+
+    week: str  # ISO week of the window's start, "2026-W50"
+    status: str  # red | amber | green
+    subject: str
+    summary: tuple[str, ...]  # three lines (four when a source is not up to date)
+    window: str
+    window_end: str
+    all_clear: bool
+    due_in_window: int
+    ownership: Capped[OwnershipItem]  # errors first, then warnings
+    ownership_counts: tuple[int, int]  # (errors, warnings)
+    overloaded: Capped[OverloadItem]
+    due: Capped[OwnerDue]
+    unmatched: Capped[UnmatchedItem]
+    workload: Capped[LoadItem]
+    generated: str
+    matrix_name: str | None  # None: no matrix attached
+
+
+def percent(utilisation: float | None) -> str:
+    """``1.45`` → ``145 %``; None → ``—``."""
+    if utilisation is None:
+        return "—"
+    return f"{round_half_up(utilisation * 100, 0):.0f} %"
+
+
+def build_digest(data: ReportData) -> Digest:
+    """Everything the email shows, from the report data (pure: no I/O)."""
+    week = iso_week(data.window_start)
+    status = rag_status(data)
+    ownership = _ownership(data)
+    overloaded = _overloaded(data)
+    due = _due_tasks(data)
+    overdue = sum(task.due is not None and task.due < data.window_start for task, _ in due)
+    errors = sum(item.severity == Severity.ERROR for item in ownership)
+    warnings = len(ownership) - errors
+    counts = [
+        (errors, "ownership error"),
+        (len(overloaded), "overloaded"),
+        (overdue, "overdue task"),
+        (warnings, "ownership warning"),
+        (len(data.unmatched), "unmatched account"),
+        (sum(source_problem(s) for s in data.sources), "stale source"),
+    ]
+    parts = [_count(n, word) for n, word in counts if n]
+    headline = ", ".join(parts[:3]) if parts else "all clear"
+    return Digest(
+        week=week,
+        status=status,
+        subject=clean_line(f"RACI {week}: {status.upper()} — {headline}"),
+        summary=tuple(summary_lines(data)),
+        window=f"{data.window_start.isoformat()} – {data.window_end.isoformat()}",
+        window_end=data.window_end.isoformat(),
+        all_clear=status == "green" and overdue == 0,
+        due_in_window=len(due),
+        ownership=cap(ownership),
+        ownership_counts=(errors, warnings),
+        overloaded=cap(overloaded),
+        due=cap(_due_by_owner(data, due)),
+        unmatched=cap(_unmatched(data)),
+        workload=cap(_workload(data)),
+        generated=human_datetime(data.generated_at),
+        matrix_name=f"raci-matrix-{week}.xlsx",
+    )
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if word == "overloaded" else plural(n, word)
+
+
+# -- the sections ----------------------------------------------------------------------------------
+
+
+def _link(task: Task | None, fallback: str | None) -> Link:
+    title = clean_line(task.title if task else fallback) or "—"
+    url = clean_line(task.url) if task and task.url else None
+    if url and urlsplit(url).scheme.lower() not in ("http", "https"):
+        url = None
+    return Link(title, url or None)
+
+
+def _tools(data: ReportData) -> dict[str, str]:
+    return {s.name: TOOLS.get(s.kind, s.kind) for s in data.sources}
+
+
+def _ownership(data: ReportData) -> list[OwnershipItem]:
+    tasks = task_index(data)
+    tools = _tools(data)
+    items = []
+    for finding in sorted_findings(data.findings):
+        if finding.check not in OWNERSHIP_CHECKS:
+            continue
+        task = tasks.get((finding.source or "", finding.task_id or ""))
+        where = [task.container, task.group] if task else [finding.source]
+        items.append(
+            OwnershipItem(
+                task=_link(task, finding.task),
+                severity=Severity(finding.severity),
+                tool=tools.get(finding.source or "", clean_line(finding.source)),
+                where=" › ".join(clean_line(w) for w in where if w),
+                problem=_problem(finding),
+                suggestion=clean_line(finding.suggestion) or None,
+            )
+        )
+    return items
+
+
+def _problem(finding: Finding) -> str:
+    """The finding's message without the "'<title>' (<source>) " it starts with, if it does."""
+    message = clean_line(finding.message)
+    prefix = clean_line(f"'{finding.task}' ({finding.source}) ") + " "
+    if finding.task and message.startswith(prefix):
+        rest = message[len(prefix) :]
+        return rest[:1].upper() + rest[1:]
+    return message
+
+
+def _overloaded(data: ReportData) -> list[OverloadItem]:
+    names = person_names(data)
+    last = data.trends.last(1)
+    latest = last[0] if last else None
+    previous = iso_week(data.window_start - timedelta(days=7))
+    items = []
+    for line in sorted_workload(data.workload, names):
+        if line.status not in ("over", "critical"):
+            continue
+        name = clean_line(display_person(line.person, names))
+        history = utilisation_trend(data, name)
+        items.append(
+            OverloadItem(
+                name=name,
+                percent=percent(line.utilisation),
+                load=format_units(line.load),
+                capacity=format_units(line.capacity),
+                status=line.status,
+                trend=trend_text(line.utilisation, latest, name, previous),
+                history=tuple(
+                    f"{_short_week(point.week)} {percent(point.value)}" for point in history
+                ),
+                streak=_streak([*(point.value for point in history), line.utilisation]),
+            )
+        )
+    return items
+
+
+def trend_text(now: float | None, point: WeekPoint | None, name: str, previous_week: str) -> str:
+    """``↑ from 95 % last week`` (or ↓, or unchanged): ``name``'s utilisation ``now`` against
+    ``point``, the latest stored week ("last week" when it is ``previous_week``)."""
+    if point is None:
+        return "no earlier week stored"
+    when = "last week" if point.week == previous_week else f"in {point.week}"
+    before = point.utilisation.get(name)
+    if before is None or now is None:
+        return f"not measured {when}"
+    was, is_ = round_half_up(before * 100, 0), round_half_up(now * 100, 0)
+    if is_ > was:
+        return f"↑ from {percent(before)} {when}"
+    if is_ < was:
+        return f"↓ from {percent(before)} {when}"
+    return f"→ unchanged from {when}"
+
+
+def _short_week(week: str) -> str:
+    """``2026-W49`` → ``W49``: the year is clear from the subject."""
+    return week.rpartition("-")[2] or week
+
+
+def _streak(values: Sequence[float | None]) -> int:
+    """Weeks over capacity in a row, counting back from the last value."""
+    streak = 0
+    for value in reversed(values):
+        if value is None or value <= 1.0:
+            break
+        streak += 1
+    return streak
+
+
+def _due_tasks(data: ReportData) -> list[tuple[Task, dict[str, str]]]:
+    """Open tasks due by the window's end, each with who holds R or A on it (person → letters)."""
+    letters_of = assignments_by_task(data)
+    due = []
+    for task in data.tasks:
+        if not task.is_open or task.due is None or task.due > data.window_end:
+            continue
+        held: dict[str, list[str]] = {}
+        for assignment in letters_of.get(task.key, []):  # R before A
+            if assignment.letter in ("R", "A"):
+                letters = held.setdefault(assignment.person, [])
+                if assignment.letter not in letters:
+                    letters.append(assignment.letter)
+        if held:
+            due.append((task, {person: "/".join(letters) for person, letters in held.items()}))
+    return due
+
+
+def _due_by_owner(data: ReportData, due: Sequence[tuple[Task, dict[str, str]]]) -> list[OwnerDue]:
+    """The due tasks per person holding R or A on them; people by name, tasks by due date."""
+    names = person_names(data)
+    tools = _tools(data)
+    per_person: dict[str, list[DueItem]] = {}
+    for task, held in due:
+        assert task.due is not None
+        for person, letters in held.items():
+            item = DueItem(
+                task=_link(task, None),
+                tool=tools.get(task.source, clean_line(task.source)),
+                due=task.due,
+                letters=letters,
+                days_late=max((data.window_start - task.due).days, 0),
+            )
+            per_person.setdefault(clean_line(display_person(person, names)), []).append(item)
+    owners = []
+    for name in sorted(per_person, key=str.casefold):
+        items = sorted(per_person[name], key=lambda i: (i.due, i.task.title.casefold()))
+        owners.append(OwnerDue(name, cap(items), sum(i.overdue for i in items)))
+    return owners
+
+
+def _unmatched(data: ReportData) -> list[UnmatchedItem]:
+    tools = {s.name: s.kind for s in data.sources}
+    names = person_names(data)
+    suggestions = {
+        (f.source, clean_line(display_person(f.person, names))): clean_line(f.suggestion)
+        for f in data.findings
+        if f.check == "unmatched-person" and f.suggestion
+    }
+    accounts = sorted(data.unmatched, key=lambda a: (-a.tasks, a.source, a.account.casefold()))
+    return [
+        UnmatchedItem(
+            name=clean_line(a.name) or clean_line(a.account),
+            account=clean_line(a.account),
+            tool=TOOLS.get(tools.get(a.source, ""), clean_line(a.source)),
+            source=clean_line(a.source),
+            tasks=a.tasks,
+            suggestion=suggestions.get((a.source, clean_line(a.name))),
+        )
+        for a in accounts
+    ]
+
+
+def _workload(data: ReportData) -> list[LoadItem]:
+    names = person_names(data)
+    return [
+        LoadItem(
+            name=clean_line(display_person(line.person, names)),
+            percent=percent(line.utilisation) if line.status != "unmonitored" else "unmonitored",
+            status=line.status,
+        )
+        for line in sorted_workload(data.workload, names)
+    ]

@@ -1,0 +1,371 @@
+"""The HTML report: one self-contained file (inline CSS, no scripts, nothing fetched).
+
+jinja2 with autoescape on renders ``templates/report.html.j2``; this module only prepares what
+the template shows. Every text from a tool is cleaned to one line (``sanitize.clean_line``,
+which also drops bidi overrides) and escaped by the template; only http(s) URLs become links.
+A Content-Security-Policy in the page forbids scripts even if something slipped through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from raci_sync.model import Severity, Task, WorkloadLine
+from raci_sync.reports.common import (
+    CHECK_ORDER,
+    DASH,
+    display_person,
+    finding_subject,
+    findings_by_severity,
+    format_percent,
+    format_units,
+    human_datetime,
+    location,
+    person_names,
+    sorted_workload,
+    summary_line,
+    task_index,
+)
+from raci_sync.reports.data import ReportData, SourceStatus
+from raci_sync.reports.matrix import (
+    MATRIX_HTML_ROWS,
+    PersonColumn,
+    frame_rows,
+    matrix_frame,
+    matrix_tasks,
+    person_columns,
+)
+from raci_sync.reports.sanitize import clean_line
+from raci_sync.reports.summary import (
+    RAG_LABEL,
+    TREND_WEEKS,
+    change,
+    check_counts,
+    check_trend,
+    iso_week,
+    rag_status,
+    source_label,
+    source_problem,
+    summary_lines,
+    utilisation_trend,
+)
+
+REPORT_MATRIX_ROWS = 500  # matrix rows in the report; the XLSX holds them all
+REPORT_FINDING_ROWS = 1_000  # findings per severity in the report; the CSV/XLSX hold them all
+BAR_SCALE = 2.0  # a utilisation bar's full width is 200 %; the 100 % mark sits in the middle
+SEVERITY_TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
+LOAD_STATUSES = ("ok", "over", "critical", "unmonitored")
+LETTER_NAMES = {"R": "responsible", "A": "accountable", "C": "consulted", "I": "informed"}
+
+
+def render_html(
+    data: ReportData,
+    max_matrix_rows: int = REPORT_MATRIX_ROWS,
+    max_findings: int = REPORT_FINDING_ROWS,
+) -> str:
+    """The whole report as one self-contained HTML page."""
+    context = {
+        "title": f"RACI report {iso_week(data.window_start)}",
+        "week": iso_week(data.window_start),
+        "generated": human_datetime(data.generated_at),
+        "window": (data.window_start.isoformat(), data.window_end.isoformat()),
+        "rag": rag_status(data),
+        "rag_label": RAG_LABEL[rag_status(data)],
+        "summary": summary_lines(data),
+        "counts": summary_line(data.findings),
+        "sources": [_source(source) for source in data.sources],
+        "checks": _checks(data),
+        "trend_weeks": [point.week for point in data.trends.last(TREND_WEEKS)],
+        "findings": _findings(data, max_findings),
+        "workload": _workload(data),
+        "unmatched": _unmatched(data),
+        "matrix": matrix_view(data, max_rows=max_matrix_rows),
+        "letters": LETTER_NAMES,
+    }
+    return _environment().get_template("report.html.j2").render(context)
+
+
+def render_matrix_page(
+    data: ReportData, include_closed: bool = False, max_rows: int = MATRIX_HTML_ROWS
+) -> str:
+    """The RACI matrix alone as one self-contained HTML page."""
+    context = {
+        "title": f"RACI matrix {iso_week(data.window_start)}",
+        "generated": human_datetime(data.generated_at),
+        "matrix": matrix_view(data, include_closed, max_rows),
+        "letters": LETTER_NAMES,
+    }
+    return _environment().get_template("matrix.html.j2").render(context)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("raci_sync.reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["clean"] = clean_line
+    return env
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL that can go into an href; else None."""
+    if not url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+# --- sources, findings -------------------------------------------------------------------
+
+
+def _source(source: SourceStatus) -> dict[str, Any]:
+    if source_problem(source):
+        css = "failed" if source.status in ("failed", "never") else "stale"
+    else:
+        css = "ok" if source.status == "ok" else ""  # skipped (--source): a grey pill
+    return {
+        "name": source.name,
+        "kind": source.kind,
+        "status": source_label(source),
+        "css": css,
+        "synced": human_datetime(source.synced_at),
+        "tasks": source.tasks,
+        "error": source.error,
+    }
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One check id with its count this week and in the earlier weeks."""
+
+    check: str
+    severity: str
+    now: int
+    last_week: str
+    change: str
+    change_css: str
+    history: list[str] = field(default_factory=list)
+
+
+def _checks(data: ReportData) -> list[CheckRow]:
+    counts = check_counts(data)
+    severity = {f.check: str(f.severity) for f in data.findings}
+    rows: list[CheckRow] = []
+    for check in [*CHECK_ORDER, *sorted(set(counts) - set(CHECK_ORDER))]:
+        history = [point.value for point in check_trend(data, check)]
+        if not counts[check] and not any(history):
+            continue
+        last = history[-1] if history else None
+        delta = change(counts[check], last)
+        css = "" if last is None or counts[check] == last else _worse(counts[check] > last)
+        rows.append(
+            CheckRow(
+                check=check,
+                severity=severity.get(check, ""),
+                now=counts[check],
+                last_week=DASH if last is None else f"{last:.0f}",
+                change=delta,
+                change_css=css,
+                history=[DASH if v is None else f"{v:.0f}" for v in history],
+            )
+        )
+    return rows
+
+
+def _worse(increased: bool) -> str:
+    return "worse" if increased else "better"
+
+
+def _findings(data: ReportData, limit: int) -> list[dict[str, Any]]:
+    tasks = task_index(data)
+    names = person_names(data)
+    groups = []
+    for severity, findings in findings_by_severity(data.findings):
+        rows = []
+        for finding in findings[:limit]:
+            task = tasks.get((finding.source or "", finding.task_id or ""))
+            rows.append(
+                {
+                    "check": finding.check,
+                    "subject": finding_subject(finding, task, names),
+                    "url": safe_url(task.url) if task else None,
+                    "where": location(task, finding.source),
+                    "due": _due(task),
+                    "overdue": _overdue(task, data.window_start),
+                    "message": finding.message,
+                    "suggestion": finding.suggestion,
+                }
+            )
+        groups.append(
+            {
+                "severity": str(severity),
+                "title": SEVERITY_TITLE[severity],
+                "count": len(findings),
+                "rows": rows,
+                "more": max(len(findings) - limit, 0),
+            }
+        )
+    return groups
+
+
+def _due(task: Task | None) -> str:
+    return task.due.isoformat() if task is not None and task.due is not None else ""
+
+
+def _overdue(task: Task | None, today: date) -> bool:
+    return task is not None and task.is_open and task.due is not None and task.due < today
+
+
+# --- workload ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryBar:
+    """One earlier week in a person's small trend chart."""
+
+    week: str
+    label: str
+    height: float  # % of the chart's height
+
+
+def _workload(data: ReportData) -> list[dict[str, Any]]:
+    names = person_names(data)
+    return [_load_row(line, names, data) for line in sorted_workload(data.workload, names)]
+
+
+def _load_row(line: WorkloadLine, names: dict[str, str], data: ReportData) -> dict[str, Any]:
+    name = display_person(line.person, names) or ""
+    monitored = line.utilisation is not None and line.status != "unmonitored"
+    now = line.utilisation if monitored else None
+    history = utilisation_trend(data, name)
+    last = history[-1].value if history else None
+    return {
+        "name": name,
+        "load": format_units(line.load),
+        "capacity": format_units(line.capacity),
+        "percent": format_percent(now),
+        "bar": _bar_width(now),
+        "overflow": now is not None and now > BAR_SCALE,
+        "status": line.status,
+        "css": line.status if line.status in LOAD_STATUSES else "unknown",
+        "open_tasks": line.open_tasks,
+        "last_week": format_percent(last) if history else "",
+        "change": change(_pct(now), _pct(last), " pp") if history else "",
+        "change_css": _change_css(now, last),
+        "history": [
+            HistoryBar(p.week, format_percent(p.value), _bar_width(p.value) or 0.0) for p in history
+        ],
+    }
+
+
+def _change_css(now: float | None, before: float | None) -> str:
+    if now is None or before is None or round(now * 100) == round(before * 100):
+        return ""
+    return _worse(now > before)
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else value * 100
+
+
+def _bar_width(utilisation: float | None) -> float | None:
+    """The filled share of a bar in % (two decimals), 200 % utilisation filling it all."""
+    if utilisation is None:
+        return None
+    return round(max(0.0, min(utilisation, BAR_SCALE)) / BAR_SCALE * 100, 2)
+
+
+def _unmatched(data: ReportData) -> list[dict[str, Any]]:
+    accounts = sorted(data.unmatched, key=lambda a: (a.source, a.account.casefold()))
+    return [
+        {"source": a.source, "account": a.account, "name": a.name or DASH, "tasks": a.tasks}
+        for a in accounts
+    ]
+
+
+# --- matrix ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One task row of the HTML matrix."""
+
+    title: str
+    url: str | None
+    group: str
+    state: str
+    due: str
+    overdue: bool
+    subtask: bool
+    cells: list[tuple[str, str]]  # (letters, css class)
+
+
+@dataclass(frozen=True)
+class MatrixGroup:
+    """The rows of one source › container."""
+
+    source: str
+    container: str
+    rows: list[MatrixRow]
+
+
+@dataclass(frozen=True)
+class MatrixView:
+    """What the matrix partial shows."""
+
+    people: list[PersonColumn]
+    groups: list[MatrixGroup]
+    shown: int
+    total: int
+    include_closed: bool
+
+    @property
+    def hidden(self) -> int:
+        return self.total - self.shown
+
+
+def matrix_view(
+    data: ReportData, include_closed: bool = False, max_rows: int = REPORT_MATRIX_ROWS
+) -> MatrixView:
+    """The first ``max_rows`` rows of the matrix, grouped by source and container."""
+    tasks = matrix_tasks(data, include_closed)
+    shown = tasks[: max(max_rows, 0)]
+    people = person_columns(data)
+    frame = matrix_frame(data, shown, people)
+    letters = frame_rows(frame[[person.header for person in people]])
+    groups: list[MatrixGroup] = []
+    for task, cells in zip(shown, letters, strict=True):
+        container = task.container or DASH
+        if not groups or (groups[-1].source, groups[-1].container) != (task.source, container):
+            groups.append(MatrixGroup(task.source, container, []))
+        groups[-1].rows.append(_matrix_row(task, cells, data.window_start))
+    return MatrixView(people, groups, len(shown), len(tasks), include_closed)
+
+
+def _matrix_row(task: Task, cells: tuple[str, ...], today: date) -> MatrixRow:
+    return MatrixRow(
+        title=task.title,
+        url=safe_url(task.url),
+        group=task.group or "",
+        state=str(task.state),
+        due=_due(task),
+        overdue=_overdue(task, today),
+        subtask=task.parent_id is not None,
+        cells=[(text, f"l-{text[:1]}" if text[:1] in LETTER_NAMES else "") for text in cells],
+    )

@@ -1,0 +1,170 @@
+"""What the HTML report, the spreadsheets and the e-mail say at the top: the red/amber/green
+status, the short summary, how each source stands, and the trend against earlier weeks.
+
+Plain text only: every caller escapes or neutralises it for its own format.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from raci_sync.model import Severity
+from raci_sync.reports.common import (
+    DASH,
+    display_person,
+    format_percent,
+    human_datetime,
+    person_names,
+    plural,
+    sorted_workload,
+    summary_line,
+)
+from raci_sync.reports.data import ReportData, SourceStatus
+
+# Checks that say a task has no clear owner (PRODUCT §4, the first four rows).
+OWNERSHIP_CHECKS = ("no-owner", "no-accountable", "multiple-accountable", "no-responsible")
+TREND_WEEKS = 4
+RAG_LABEL = {"red": "Red", "amber": "Amber", "green": "Green"}
+
+
+def iso_week(day: date) -> str:
+    """``2026-W50``: the ISO week a day falls in."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def rag_status(data: ReportData) -> str:
+    """``red`` when any error is found, ``amber`` for warnings or a source that is not
+    up to date (failed, stale, never synced), else ``green``."""
+    severities = {Severity(finding.severity) for finding in data.findings}
+    if Severity.ERROR in severities:
+        return "red"
+    if Severity.WARNING in severities or any(source_problem(s) for s in data.sources):
+        return "amber"
+    return "green"
+
+
+def source_problem(source: SourceStatus) -> bool:
+    """True when the data shown for a source is not from this run's read."""
+    return source.status not in ("ok", "skipped") or source.stale_since is not None
+
+
+def source_label(source: SourceStatus) -> str:
+    """How a source stands, in words: ``ok``, ``failed — stale since …``, ``never synced``."""
+    if source.status == "never":
+        return "never synced"
+    stale = source.stale_since if source.status == "failed" else None
+    if source.status == "stale":
+        stale = source.stale_since or source.synced_at
+    if stale is not None:
+        prefix = "failed — " if source.status == "failed" else ""
+        return f"{prefix}stale since {human_datetime(stale)}"
+    return source.status
+
+
+def ownership_tasks(data: ReportData) -> int:
+    """Open tasks with at least one ownership finding."""
+    return len(
+        {
+            (finding.source, finding.task_id)
+            for finding in data.findings
+            if finding.check in OWNERSHIP_CHECKS and finding.task_id is not None
+        }
+    )
+
+
+def without_owner(data: ReportData) -> int:
+    """Open tasks with neither R nor A (the ``no-owner`` findings)."""
+    return len(
+        {(f.source, f.task_id) for f in data.findings if f.check == "no-owner" and f.task_id}
+    )
+
+
+def summary_lines(data: ReportData) -> list[str]:
+    """Three lines (four when a source is not up to date): status, ownership, load, sources."""
+    open_tasks = sum(1 for task in data.tasks if task.is_open)
+    status = RAG_LABEL[rag_status(data)]
+    lines = [
+        f"{status}: {summary_line(data.findings)} on {plural(open_tasks, 'open task')} "
+        f"from {plural(len(data.sources), 'source')}.",
+        _ownership_line(data),
+        _load_line(data),
+    ]
+    problems = [source for source in data.sources if source_problem(source)]
+    if problems:
+        lines.append(
+            "Not up to date: "
+            + "; ".join(f"{source.name} ({source_label(source)})" for source in problems)
+            + "."
+        )
+    return lines
+
+
+def _ownership_line(data: ReportData) -> str:
+    count, no_owner = ownership_tasks(data), without_owner(data)
+    last = data.trends.last(1)
+    if not count:
+        before = f" (last week {last[0].open_without_owner} had none)" if last else ""
+        return f"Every open task has a clear owner{before}."
+    before = f" (last week {last[0].open_without_owner})" if last else ""
+    return (
+        f"{plural(count, 'open task')} {'has' if count == 1 else 'have'} ownership errors; "
+        f"{no_owner} {'has' if no_owner == 1 else 'have'} no owner at all{before}."
+    )
+
+
+def _load_line(data: ReportData) -> str:
+    names = person_names(data)
+    over = [
+        line
+        for line in sorted_workload(data.workload, names)
+        if line.status in ("over", "critical") and line.utilisation is not None
+    ]
+    if not over:
+        return "Nobody is over capacity."
+    people = ", ".join(
+        f"{display_person(line.person, names)} {format_percent(line.utilisation)}" for line in over
+    )
+    return f"{plural(len(over), 'person', 'people')} over capacity: {people}."
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One earlier week's value of something the report shows."""
+
+    week: str
+    value: float | None
+
+
+def utilisation_trend(data: ReportData, name: str) -> list[TrendPoint]:
+    """A person's utilisation in the last ``TREND_WEEKS`` weeks, oldest first."""
+    return [
+        TrendPoint(point.week, point.utilisation.get(name))
+        for point in data.trends.last(TREND_WEEKS)
+    ]
+
+
+def check_trend(data: ReportData, check: str) -> list[TrendPoint]:
+    """The number of findings of one check in the last ``TREND_WEEKS`` weeks, oldest first."""
+    return [
+        TrendPoint(point.week, float(point.findings.get(check, 0)))
+        for point in data.trends.last(TREND_WEEKS)
+    ]
+
+
+def check_counts(data: ReportData) -> Counter[str]:
+    """Findings per check id this week."""
+    return Counter(finding.check for finding in data.findings)
+
+
+def change(now: float | None, before: float | None, unit: str = "") -> str:
+    """``+3``, ``−12 pp``, ``±0``; "—" when either side is unknown."""
+    if now is None or before is None:
+        return DASH
+    delta = round(now - before)
+    if delta == 0:
+        return "±0"
+    sign = "+" if delta > 0 else "−"
+    return f"{sign}{abs(delta)}{unit}"

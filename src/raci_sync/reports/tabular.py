@@ -1,0 +1,292 @@
+"""The report as CSV and XLSX, for people who filter and sort in a spreadsheet.
+
+CSV (``report_csv``) is one table, one row per line of the report, ``section`` first:
+
+- ``source``: one row per source — source, status, tasks, message (its error), synced_at.
+- ``finding``: one row per finding, worst first — severity, check, source, container, group,
+  task_id, task, url, due, person, message, suggestion.
+- ``workload``: one row per person, most loaded first — person, load, capacity, utilisation
+  (a fraction: 1.45 is 145 %; empty when unmonitored), status, tasks (open tasks in the window).
+- ``unmatched``: one row per account nobody on the roster matched — source, account, person
+  (the account's display name), tasks (tasks it holds a letter on).
+
+Columns a section does not use stay empty. XLSX (``report_xlsx``) has a sheet per part:
+Findings, Workload, Tasks, Unmatched, Matrix, Sources.
+
+Every text cell is one clean line and neutralised (``sanitize.cell_text``): text that starts
+like a formula gets a leading apostrophe. Numbers stay numbers; dates are dates in XLSX.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from raci_sync.model import LETTERS, Finding, Task, WorkloadLine
+from raci_sync.reports.common import (
+    assignments_by_task,
+    display_person,
+    iso_date,
+    iso_datetime,
+    json_number,
+    person_names,
+    round_half_up,
+    sorted_findings,
+    sorted_tasks,
+    sorted_workload,
+    task_index,
+)
+from raci_sync.reports.data import ReportData, UnmatchedAccount
+from raci_sync.reports.matrix import add_matrix_sheet
+from raci_sync.reports.sanitize import Cell, cell
+from raci_sync.reports.summary import TREND_WEEKS, source_label, utilisation_trend
+from raci_sync.reports.xlsx import Book, Column
+
+REPORT_CSV_COLUMNS = (
+    "section",
+    "severity",
+    "check",
+    "source",
+    "container",
+    "group",
+    "task_id",
+    "task",
+    "url",
+    "due",
+    "person",
+    "account",
+    "message",
+    "suggestion",
+    "load",
+    "capacity",
+    "utilisation",
+    "status",
+    "tasks",
+    "synced_at",
+)
+_COLUMN = {name: index for index, name in enumerate(REPORT_CSV_COLUMNS)}
+
+
+def report_csv(data: ReportData) -> str:
+    """The report as one CSV table (see the module docstring for its shape)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REPORT_CSV_COLUMNS)
+    for values in _csv_records(data):
+        row: list[Cell] = [None] * len(REPORT_CSV_COLUMNS)
+        for name, value in values.items():
+            row[_COLUMN[name]] = cell(value)
+        writer.writerow(["" if value is None else value for value in row])
+    return out.getvalue()
+
+
+def _csv_records(data: ReportData) -> list[dict[str, Cell]]:
+    names = person_names(data)
+    tasks = task_index(data)
+    records: list[dict[str, Cell]] = []
+    for source in data.sources:
+        records.append(
+            {
+                "section": "source",
+                "source": source.name,
+                "status": source_label(source),
+                "tasks": source.tasks,
+                "message": source.error,
+                "synced_at": iso_datetime(source.synced_at),
+            }
+        )
+    for finding in sorted_findings(data.findings):
+        task = tasks.get((finding.source or "", finding.task_id or ""))
+        record: dict[str, Cell] = {"section": "finding"}
+        record.update(_finding_cells(finding, task, names))
+        record["due"] = iso_date(task.due) if task else None
+        records.append(record)
+    for line in sorted_workload(data.workload, names):
+        record = {"section": "workload", "person": display_person(line.person, names)}
+        record.update(_load_cells(line))
+        record["tasks"] = line.open_tasks
+        records.append(record)
+    for account in _sorted_unmatched(data.unmatched):
+        records.append(
+            {
+                "section": "unmatched",
+                "source": account.source,
+                "account": account.account,
+                "person": account.name,
+                "tasks": account.tasks,
+            }
+        )
+    return records
+
+
+def _finding_cells(finding: Finding, task: Task | None, names: dict[str, str]) -> dict[str, Cell]:
+    return {
+        "severity": str(finding.severity),
+        "check": finding.check,
+        "source": finding.source,
+        "container": task.container if task else None,
+        "group": task.group if task else None,
+        "task_id": finding.task_id,
+        "task": finding.task if finding.task is not None else (task.title if task else None),
+        "url": task.url if task else None,
+        "person": display_person(finding.person, names),
+        "message": finding.message,
+        "suggestion": finding.suggestion,
+    }
+
+
+def _load_cells(line: WorkloadLine) -> dict[str, Cell]:
+    utilisation = None
+    if line.utilisation is not None and line.status != "unmonitored":
+        utilisation = round_half_up(line.utilisation)
+    return {
+        "load": json_number(line.load),
+        "capacity": json_number(line.capacity),
+        "utilisation": utilisation,
+        "status": line.status,
+    }
+
+
+def _sorted_unmatched(accounts: Sequence[UnmatchedAccount]) -> list[UnmatchedAccount]:
+    return sorted(accounts, key=lambda account: (account.source, account.account.casefold()))
+
+
+def report_xlsx(data: ReportData) -> bytes:
+    """The report as an XLSX workbook: Findings, Workload, Tasks, Unmatched, Matrix, Sources."""
+    book = Book()
+    _findings_sheet(book, data)
+    _workload_sheet(book, data)
+    _tasks_sheet(book, data)
+    _unmatched_sheet(book, data)
+    add_matrix_sheet(book, data)
+    _sources_sheet(book, data)
+    return book.finish()
+
+
+FINDING_COLUMNS = (
+    Column("severity", width=9),
+    Column("check", width=24),
+    Column("source", max_width=20),
+    Column("container", max_width=30),
+    Column("group", max_width=24),
+    Column("task", max_width=60),
+    Column("url", kind="url", max_width=40),
+    Column("due", kind="date", width=11),
+    Column("person", max_width=30),
+    Column("message", max_width=80),
+    Column("suggestion", max_width=50),
+)
+
+
+def _findings_sheet(book: Book, data: ReportData) -> None:
+    names = person_names(data)
+    tasks = task_index(data)
+    rows: list[list[Cell]] = []
+    for finding in sorted_findings(data.findings):
+        task = tasks.get((finding.source or "", finding.task_id or ""))
+        cells = _finding_cells(finding, task, names)
+        cells["due"] = task.due if task else None
+        rows.append([cells[column.title] for column in FINDING_COLUMNS])
+    book.sheet("Findings", FINDING_COLUMNS, rows, freeze_columns=2)
+
+
+def _workload_sheet(book: Book, data: ReportData) -> None:
+    names = person_names(data)
+    weeks = [point.week for point in data.trends.last(TREND_WEEKS)]
+    columns = [
+        Column("person", max_width=30),
+        Column("load", kind="number", width=8),
+        Column("capacity", kind="number", width=9),
+        Column("utilisation", kind="percent", width=11),
+        Column("status", width=12),
+        Column("open tasks", kind="number", width=10),
+        *(Column(f"utilisation {week}", kind="percent", width=18) for week in weeks),
+    ]
+    rows: list[list[Cell]] = []
+    for line in sorted_workload(data.workload, names):
+        name = display_person(line.person, names) or ""
+        load = _load_cells(line)
+        history = [point.value for point in utilisation_trend(data, name)]
+        rows.append(
+            [
+                name,
+                load["load"],
+                load["capacity"],
+                load["utilisation"],
+                line.status,
+                line.open_tasks,
+            ]
+        )
+        rows[-1].extend(history)
+    book.sheet("Workload", columns, rows, freeze_columns=1)
+
+
+TASK_COLUMNS = (
+    Column("source", max_width=20),
+    Column("container", max_width=30),
+    Column("group", max_width=24),
+    Column("id", max_width=26),
+    Column("title", max_width=60),
+    Column("url", kind="url", max_width=40),
+    Column("state", width=9),
+    Column("due", kind="date", width=11),
+    Column("start", kind="date", width=11),
+    Column("parent id", max_width=26),
+    Column("labels", max_width=30),
+    *(Column(letter, max_width=40) for letter in LETTERS),
+    Column("findings", max_width=40),
+)
+
+
+def _tasks_sheet(book: Book, data: ReportData) -> None:
+    assignments = assignments_by_task(data)
+    checks: dict[tuple[str, str], list[str]] = {}
+    for finding in sorted_findings(data.findings):
+        if finding.task_id is not None:
+            checks.setdefault((finding.source or "", finding.task_id), []).append(finding.check)
+    rows: list[list[Cell]] = []
+    for task in sorted_tasks(data.tasks):
+        held = assignments.get(task.key, [])
+        letters = [
+            ", ".join(dict.fromkeys(a.person_name for a in held if a.letter == letter))
+            for letter in LETTERS
+        ]
+        rows.append(
+            [
+                *(task.source, task.container, task.group, task.id, task.title, task.url),
+                *(str(task.state), task.due, task.start, task.parent_id, ", ".join(task.labels)),
+                *letters,
+                ", ".join(dict.fromkeys(checks.get(task.key, []))),
+            ]
+        )
+    book.sheet("Tasks", TASK_COLUMNS, rows, freeze_columns=5)
+
+
+def _unmatched_sheet(book: Book, data: ReportData) -> None:
+    columns = (
+        Column("source", max_width=20),
+        Column("account", max_width=30),
+        Column("name", max_width=30),
+        Column("tasks", kind="number", width=8),
+    )
+    rows: list[list[Cell]] = [
+        [account.source, account.account, account.name, account.tasks]
+        for account in _sorted_unmatched(data.unmatched)
+    ]
+    book.sheet("Unmatched", columns, rows)
+
+
+def _sources_sheet(book: Book, data: ReportData) -> None:
+    columns = (
+        Column("source", max_width=20),
+        Column("tool", width=8),
+        Column("status", max_width=40),
+        Column("synced at", kind="datetime", width=17),
+        Column("tasks", kind="number", width=8),
+        Column("error", max_width=80),
+    )
+    rows: list[list[Cell]] = [
+        [s.name, s.kind, source_label(s), s.synced_at, s.tasks, s.error] for s in data.sources
+    ]
+    book.sheet("Sources", columns, rows)
