@@ -405,15 +405,13 @@ class _Reader:
         tz = self.string(top, "timezone", "", "UTC")
         try:
             ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: absurdly long names
             self.problem(
                 "timezone",
                 f'unknown time zone {tz!r}; use an IANA name such as "Europe/Copenhagen"',
             )
             tz = "UTC"
-        store = self.string(top, "store", "")
-        if store and path is not None and "://" not in store and not Path(store).is_absolute():
-            store = str((path.parent / store).resolve())
+        store = self.store(top, path)
         sources = tuple(self.source(w, t) for w, t in self.array_of_tables(raw, "source"))
         self.unique([s.name for s in sources], "source", "name")
         people = tuple(self.person(w, t) for w, t in self.array_of_tables(raw, "person"))
@@ -433,6 +431,17 @@ class _Reader:
             history=self.history(raw.get("history", {})),
             warnings=tuple(self.warnings),
         )
+
+    def store(self, top: dict[str, Any], path: Path | None) -> str | None:
+        store = self.string(top, "store", "")
+        if not store:
+            return None
+        if "\x00" in store:
+            self.problem("store", "must be a file path or a database URL, not text with a NUL")
+            return None
+        if path is not None and "://" not in store and not Path(store).is_absolute():
+            store = str((path.parent / store).resolve())
+        return store
 
     def unique(self, names: list[str], table: str, key: str) -> None:
         seen: set[str] = set()
@@ -635,7 +644,7 @@ class _Reader:
             if k == "title":
                 try:
                     re.compile(s)
-                except re.error as exc:
+                except (re.error, OverflowError, RecursionError) as exc:
                     self.problem(f"{w}.match.title", f"is not a valid regular expression: {exc}")
             clean[k] = s
         letters = {L: self.string(t, L, w) for L in LETTERS if L in t}

@@ -901,5 +901,25 @@ def _errors(entries: list[dict[str, Any]]) -> dict[str, Any]:
     return {"data": None, "errors": entries, "account_id": ACCOUNT_ID}
 
 
+def error_body(
+    message: str,
+    code: str,
+    status_code: int = 400,
+    error_data: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """An application error as the fake answers it (HTTP 200, 2025-01+ format), for fault
+    hooks: ``Reply(200, error_body("Complexity budget exhausted, …",
+    "COMPLEXITY_BUDGET_EXHAUSTED", 429, retry_in_seconds=7))``."""
+    extensions = {
+        "code": code,
+        "status_code": status_code,
+        "error_data": error_data or {},
+        "request_id": "fake-fault",
+        **extra,
+    }
+    return _errors([{"message": message, "extensions": extensions}])
+
+
 def _locations(err: GraphQLError) -> list[dict[str, int]]:
     return [{"line": loc.line, "column": loc.column} for loc in err.locations or ()]

@@ -17,7 +17,8 @@ Fault injection: ``server.fault = hook`` installs a callable that sees every req
 (:class:`Request`, with ``n`` = its number for that API, from 1) and returns None (answer
 normally), a :class:`Reply` (answer this instead — or, with ``status=None``, the fake's own
 answer, cut), :data:`DROP` (close the connection without a word) or a :class:`Stall` (wait,
-then answer). :func:`fail_first` builds the common "the first n matching requests fail" plan.
+then answer). :func:`fail_first` builds the common "the first n matching requests fail" plan,
+:func:`fail_from` "every matching request from the k-th on fails" (a revoked token).
 """
 
 from __future__ import annotations
@@ -111,6 +112,30 @@ def fail_first(
     return hook
 
 
+def fail_from(
+    k: int,
+    outcome: Reply | Stall | _Drop,
+    *,
+    api: str | None = None,
+    when: Callable[[Request], bool] | None = None,
+) -> Fault:
+    """A fault plan: every matching request from the ``k``-th on gets ``outcome`` — a token
+    revoked in the middle of a sync (``outcome`` its API's 401), an API that goes down and
+    stays down. Counted per plan, from 1, over the requests that match (``api``, ``when``)."""
+    seen = [0]
+    lock = threading.Lock()
+
+    def hook(req: Request) -> Reply | Stall | _Drop | None:
+        if (api is not None and req.api != api) or (when is not None and not when(req)):
+            return None
+        with lock:
+            seen[0] += 1
+            hit = seen[0] >= k
+        return outcome if hit else None
+
+    return hook
+
+
 @dataclass(frozen=True)
 class Served:
     """One entry of the request log (``key``/``token`` left out)."""
@@ -152,7 +177,7 @@ class FakeServer:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> FakeServer:
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
+        httpd = _Server(("127.0.0.1", 0), _handler_class(self))
         httpd.daemon_threads = True
         httpd.block_on_close = False
         self._httpd = httpd
@@ -292,6 +317,16 @@ class FakeServer:
         self._note(Served(api, method, req.path, public_query, status), cpu)
         cut = plan if isinstance(plan, Reply) else None
         _send(handler, status, headers, out, cut)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (killed, or gave up on a stall) is not an error of the fake;
+        anything else is printed as socketserver does."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _handler_class(server: FakeServer) -> type[BaseHTTPRequestHandler]:

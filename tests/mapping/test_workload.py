@@ -203,3 +203,24 @@ def test_unmatched_people_appear_only_with_tasks_in_the_window() -> None:
     assert lines["V"].capacity == 10.0
     assert "W" not in lines
     assert lines["X"].open_tasks == 0  # roster people always have a line
+
+
+def test_negative_or_non_finite_effort_counts_as_the_default() -> None:
+    from raci_sync.mapping.workload import task_effort
+    from raci_sync.model import FieldValue, Task
+
+    for bad in (-4.0, float("nan"), float("inf")):
+        task = Task(
+            source="s",
+            id="1",
+            title="t",
+            fields=(FieldValue("field", id="f", title="Timer", kind="number", number=bad),),
+        )
+        assert task_effort(task, "Timer", 1.0) == 1.0
+    ok = Task(
+        source="s",
+        id="1",
+        title="t",
+        fields=(FieldValue("field", id="f", title="Timer", kind="number", number=0.0),),
+    )
+    assert task_effort(ok, "timer", 1.0) == 0.0

@@ -135,7 +135,8 @@ class HttpClient:
                 if attempt >= self.retry.attempts or waited + wait > self.retry.budget:
                     raise RetryableError(
                         f"{self.describe}: gave up after {attempt} tries and {waited:.0f} s of "
-                        f"waiting: {exc}",
+                        f"waiting: {exc}. The API is unavailable or limiting this token; try "
+                        "again later (the last good data of this source is kept)",
                         wait=exc.wait,
                     ) from None
                 log.info("%s: %s; retrying in %.1f s", self.describe, exc, wait)
@@ -180,7 +181,8 @@ class HttpClient:
             raise ResponseError(
                 f"{self.describe}: {label} answered {resp.status_code} with a body that is not "
                 f"valid JSON ({len(resp.content)} bytes; truncated or not JSON): "
-                f"{self.snippet(resp)}"
+                f"{self.snippet(resp)}. The answer was cut off or is not JSON; try again, and "
+                "report it if it keeps happening"
             ) from None
 
     def raise_for_status(self, resp: requests.Response, label: str) -> None:

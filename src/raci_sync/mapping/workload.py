@@ -13,6 +13,7 @@ with load → "critical" with no utilisation figure (it would be infinite); with
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -49,11 +50,15 @@ class Window:
 
 
 def task_effort(task: Task, effort_field: str | None, default: float) -> float:
-    """The task's effort: the number in its ``effort_field`` (title or id), else ``default``."""
+    """The task's effort: the number in its ``effort_field`` (title or id), else ``default``.
+
+    A negative, infinite or NaN number is no effort anyone can plan with: the default counts.
+    """
     if effort_field:
         for value in task.fields:
             if value.number is not None and field_matches(value, effort_field):
-                return float(value.number)
+                number = float(value.number)
+                return number if math.isfinite(number) and number >= 0 else float(default)
     return float(default)
 
 
