@@ -289,3 +289,20 @@ def test_example_config_documents_every_key_and_parses() -> None:
         "keep_weekly_weeks",
     ):
         assert f"{key} =" in text or f"{key}=" in text, f"config.example.toml lacks {key}"
+
+
+def test_world_readable_config_with_a_literal_secret_warns(tmp_path: Path) -> None:
+    path = tmp_path / "raci.toml"
+    path.write_text('[[source]]\nname="x"\nkind="asana"\ntoken="literal-token"\n', encoding="utf-8")
+    path.chmod(0o644)
+    cfg = load_config(path, env={})
+    assert any(
+        "every user of this machine can read it" in w and "source[0].token" in w
+        for w in cfg.warnings
+    )
+    assert not any("literal-token" in w for w in cfg.warnings)  # the warning never shows it
+    path.chmod(0o600)
+    assert not any("every user" in w for w in load_config(path, env={}).warnings)
+    path.write_text('[[source]]\nname="x"\nkind="asana"\ntoken="${T}"\n', encoding="utf-8")
+    path.chmod(0o644)
+    assert load_config(path, env={"T": "x"}).warnings == ()  # references only: nothing to warn

@@ -11,9 +11,10 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,7 @@ class Config:
     sync: SyncConfig = field(default_factory=SyncConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
     warnings: tuple[str, ...] = ()
+    literal_secrets: tuple[str, ...] = ()  # key paths of secrets written into the file itself
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -233,7 +235,21 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
         ) from None
     except OSError as exc:
         raise ConfigError([f"config file {p} cannot be read: {exc.strerror}"]) from None
-    return parse_config(text, path=p, env=env)
+    cfg = parse_config(text, path=p, env=env)
+    if cfg.literal_secrets and _world_readable(p):
+        warning = (
+            f"{p} holds secrets ({', '.join(cfg.literal_secrets)}) and every user of this "
+            f"machine can read it: move them to the environment, or at least chmod 600 {p}"
+        )
+        cfg = replace(cfg, warnings=(*cfg.warnings, warning))
+    return cfg
+
+
+def _world_readable(path: Path) -> bool:
+    try:
+        return bool(path.stat().st_mode & stat.S_IROTH)
+    except OSError:
+        return False
 
 
 def parse_config(
@@ -263,6 +279,7 @@ class _Reader:
         self.env = env
         self.problems: list[str] = []
         self.warnings: list[str] = []
+        self.literal_secrets: list[str] = []  # key paths of secrets written into the file
 
     def problem(self, where: str, msg: str) -> None:
         self.problems.append(f"{where}: {msg}")
@@ -307,6 +324,7 @@ class _Reader:
         if value is None:
             return None
         if isinstance(raw, str) and not _ENV_REF.search(raw):
+            self.literal_secrets.append(_join(where, k))
             self.warnings.append(
                 f'{_join(where, k)} holds a literal secret; write "${{NAME}}" and export NAME '
                 "instead, so the config file holds no secrets"
@@ -430,6 +448,7 @@ class _Reader:
             sync=self.sync(raw.get("sync", {})),
             history=self.history(raw.get("history", {})),
             warnings=tuple(self.warnings),
+            literal_secrets=tuple(self.literal_secrets),
         )
 
     def store(self, top: dict[str, Any], path: Path | None) -> str | None:
