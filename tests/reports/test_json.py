@@ -189,3 +189,14 @@ def test_empty_report() -> None:
     assert report["unmatched"] == []
     assert set(report) == TOP
     assert report["window"]["end"] == date(2026, 12, 20).isoformat()
+
+
+def test_a_large_report_is_the_same_json_one_record_per_line(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from raci_sync.reports import jsonreport
+
+    data = sample_report()
+    pretty = jsonreport.render_json(data)
+    monkeypatch.setattr(jsonreport, "PRETTY_LIMIT", 0)
+    compact = jsonreport.render_json(data)
+    assert json.loads(compact) == json.loads(pretty)
+    assert compact != pretty and len(compact.splitlines()) > len(data.tasks)
