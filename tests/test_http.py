@@ -147,3 +147,13 @@ def test_log_lines_never_carry_tokens(
     ours = [r.getMessage() for r in caplog.records if not r.name.startswith("werkzeug")]
     assert any("urllib3" in r.name for r in caplog.records)  # the library's own URL line too
     assert ours and not any(TOKEN in m for m in ours), ours
+
+
+def test_an_error_excerpt_never_holds_part_of_a_secret(httpserver: HTTPServer) -> None:
+    # a server that echoes the request URL back, with the token just across the excerpt's cut
+    body = "x" * 190 + f" token={TOKEN} key=other-secret-value"
+    httpserver.expect_request("/a").respond_with_data(body, status=401)
+    http, _ = client()
+    with pytest.raises(AuthError) as info:
+        http.request_json("GET", httpserver.url_for("/a"))
+    assert TOKEN[:6] not in str(info.value) and "other-secret" not in str(info.value)

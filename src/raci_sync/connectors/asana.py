@@ -46,6 +46,7 @@ the report needs (they are done, not missing).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Executor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -181,13 +182,18 @@ def task_from_asana(
 def users_in_task(raw: Mapping[str, Any]) -> Iterator[tuple[str, str | None]]:
     """(gid, name) of every user a converted task object refers to (assignee, followers, people
     fields), so accounts missing from the directory can still be listed by name."""
-    people: list[Any] = [raw.get("assignee"), *(raw.get("followers") or [])]
-    for cf in raw.get("custom_fields") or []:
-        people.extend(cf.get("people_value") or [])
+    people: list[Any] = [raw.get("assignee"), *_list(raw.get("followers"))]
+    for cf in _list(raw.get("custom_fields")):
+        if isinstance(cf, dict):  # only lists of objects: the conversion reports the rest
+            people.extend(_list(cf.get("people_value")))
     for p in people:
-        if isinstance(p, dict) and isinstance(p.get("gid"), str):
+        if isinstance(p, dict) and isinstance(p.get("gid"), str) and p["gid"]:
             name = p.get("name")
             yield p["gid"], name if isinstance(name, str) else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _placement(
@@ -312,8 +318,17 @@ class _Shape:
         return bool(self.get(raw, key, (bool,), "true or false"))
 
     def number(self, raw: dict[str, Any], key: str) -> float | None:
+        """A JSON number as a float; one beyond float's range (``1e400``) is a wrong shape."""
         value = self.get(raw, key, (int, float), "a number")
-        return None if value is None else float(value)
+        if value is None:
+            return None
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise self.fail(f"with {key!r} = {str(value)[:60]!r}, a number out of range")
+        return number
 
     def objs(self, raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
         items = self.get(raw, key, (list,), "a list") or []

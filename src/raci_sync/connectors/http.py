@@ -223,9 +223,10 @@ class HttpClient:
             text = resp.text
         except Exception:
             return "<undecodable body>"
-        text = re.sub(r"\s+", " ", text).strip()
+        # Scrub before cutting: a secret cut in two would no longer match and would leak half.
+        text = _SECRET_IN_TEXT.sub(r"\1=***", self.scrub(re.sub(r"\s+", " ", text).strip()))
         text = text[:limit] + ("…" if len(text) > limit else "")
-        return self.scrub(text) or "<empty body>"
+        return text or "<empty body>"
 
     def scrub(self, text: str) -> str:
         """Remove every known secret value from text."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -71,20 +72,26 @@ def people_named(raw_items: Iterable[Any]) -> tuple[set[str], set[str]]:
     users: set[str] = set()
     teams: set[str] = set()
     for item in _with_subitems(raw_items):
-        for s in item.get("subscribers") or []:
-            if isinstance(s, dict) and s.get("id") is not None:
-                users.add(str(s["id"]))
-        for v in item.get("column_values") or []:
-            if isinstance(v, dict) and v.get("type") in PEOPLE_TYPES:
-                for e in _safe_people_entries(v):
-                    if not isinstance(e, dict) or e.get("id") is None:
-                        continue
-                    kind = e.get("kind") or "person"
-                    if kind == "team":
-                        teams.add(str(e["id"]))
-                    elif kind == "person":
-                        users.add(str(e["id"]))
+        for s in _objects(item.get("subscribers")):
+            if (sid := id_or_none(s)) is not None:
+                users.add(sid)
+        for v in _objects(item.get("column_values")):
+            if not (isinstance(v.get("type"), str) and v["type"] in PEOPLE_TYPES):
+                continue
+            for e in _safe_people_entries(v):
+                if not isinstance(e, dict) or (eid := id_or_none(e)) is None:
+                    continue
+                kind = e.get("kind") or "person"
+                if kind == "team":
+                    teams.add(eid)
+                elif kind == "person":
+                    users.add(eid)
     return users, teams
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list; nothing for anything else (for readers that skip bad parts)."""
+    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
 
 
 def _safe_people_entries(v: dict[str, Any]) -> list[Any]:
@@ -99,8 +106,7 @@ def _with_subitems(raw_items: Iterable[Any]) -> Iterable[dict[str, Any]]:
     for item in raw_items:
         if isinstance(item, dict):
             yield item
-            subs = item.get("subitems")
-            yield from (s for s in subs if isinstance(s, dict)) if isinstance(subs, list) else ()
+            yield from _objects(item.get("subitems"))
 
 
 # -- items --------------------------------------------------------------------------------------
@@ -170,7 +176,7 @@ def task_from_monday(
 def _values(item: dict[str, Any], columns: Mapping[str, str], w: str) -> list[dict[str, Any]]:
     """The item's column values, each with its column title as ``_title``."""
     return [
-        {**v, "_title": _column_title(v, columns)}
+        {**v, "_title": _column_title(v, columns, f"{w}: column {str(v.get('id'))[:40]!r}")}
         for v in as_list_of_objects(item.get("column_values") or [], f"{w}: column_values")
     ]
 
@@ -211,9 +217,10 @@ def _fields(
     return out, labels
 
 
-def _column_title(v: dict[str, Any], columns: Mapping[str, str]) -> str | None:
-    col = v.get("column") if isinstance(v.get("column"), dict) else {}
-    return columns.get(str(v.get("id"))) or col.get("title") or None
+def _column_title(v: dict[str, Any], columns: Mapping[str, str], where: str) -> str | None:
+    col = v.get("column")
+    title = opt_str(col, "title", where) if isinstance(col, dict) else None
+    return columns.get(str(v.get("id"))) or title or None
 
 
 def _pick(
@@ -247,24 +254,23 @@ def _due(col: dict[str, Any] | None, w: str) -> tuple[date | None, date | None]:
 
 def _field_value(v: dict[str, Any], teams: Teams, w: str) -> FieldValue | None:
     ctype = str(v.get("type") or "")
-    cid = str(v.get("id")) if v.get("id") is not None else None
+    cid = id_of(v, f"{w}: a column value")
+    wc = f"{w}: column {cid}"
     text = v.get("text") if isinstance(v.get("text"), str) and v.get("text") else None
     base = {"key": "field", "id": cid, "title": v.get("_title")}
     if ctype in PEOPLE_TYPES:  # always present, so "the first people column" stays the first
-        accounts = _people(v, teams, f"{w}: column {cid}")
+        accounts = _people(v, teams, wc)
         return FieldValue(**base, kind="people", accounts=accounts, text=text)
     if ctype == "numbers":
-        number = v.get("number") if v.get("number") is not None else text
-        return (
-            None
-            if number is None
-            else FieldValue(**base, kind="number", number=float(number), text=text)
-        )
+        number = _number(v.get("number") if v.get("number") is not None else text, wc)
+        if number is None:
+            return None
+        return FieldValue(**base, kind="number", number=number, text=text)
     if ctype == "status":
         label = v.get("label") if isinstance(v.get("label"), str) else text
         return FieldValue(**base, kind="status", text=label) if label else None
     if ctype == "date":
-        d = v.get("date") or None
+        d = opt_str(v, "date", wc)
         return FieldValue(**base, kind="date", text=d) if d else None
     if ctype in _SKIPPED_TYPES or text is None:
         return None
@@ -316,9 +322,17 @@ def as_list_of_objects(v: Any, where: str) -> list[dict[str, Any]]:
 
 
 def id_of(obj: Mapping[str, Any], where: str) -> str:
+    ident = id_or_none(obj)
+    if ident is None:
+        raise ResponseError(f"{where}: missing or invalid 'id' ({obj.get('id')!r})")
+    return ident
+
+
+def id_or_none(obj: Mapping[str, Any]) -> str | None:
+    """``obj``'s id (a non-empty string or an integer) as a string; None when it has none."""
     v = obj.get("id")
     if isinstance(v, bool) or not isinstance(v, str | int) or str(v) == "":
-        raise ResponseError(f"{where}: missing or invalid 'id' ({v!r})")
+        return None
     return str(v)
 
 
@@ -329,11 +343,30 @@ def opt_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
     return v
 
 
+def _number(v: Any, where: str) -> float | None:
+    """A numbers column's value (a JSON number, or the text of one) as a finite float."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool) or not isinstance(v, str | int | float):
+        raise ResponseError(f"{where}: 'number' should be a number, got {_tname(v)}")
+    try:
+        number = float(v)
+    except ValueError:
+        raise ResponseError(f"{where}: {str(v)[:40]!r} is not a number") from None
+    except OverflowError:  # an integer beyond float's range
+        number = math.inf
+    if not math.isfinite(number):
+        raise ResponseError(f"{where}: the number {str(v)[:40]!r} is out of range")
+    return number
+
+
 def _date(v: Any, where: str) -> date | None:
     if v in (None, ""):
         return None
+    if not isinstance(v, str):
+        raise ResponseError(f"{where}: should be a date string, got {_tname(v)}")
     try:
-        return date.fromisoformat(str(v)[:10])
+        return date.fromisoformat(v[:10])
     except ValueError:
         raise ResponseError(f"{where}: {v!r} is not a date") from None
 

@@ -9,6 +9,7 @@ are mapped by the HTTP layer. https://developer.monday.com/api-reference/docs/er
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -53,6 +54,7 @@ NOT_FOUND_CODES = frozenset(
 )
 CURSOR_CODES = frozenset({"CursorExpiredError", "CURSOR_EXPIRED", "CursorExpired"})
 DEFAULT_RETRY_WAIT = 10.0
+MAX_RETRY_WAIT = 300.0  # monday's limits reset within a minute; a longer asked wait is capped
 Parsed = tuple[str | None, int | None, str, dict[str, Any]]  # code, status, message, extensions
 _RESET_IN = re.compile(r"reset in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
@@ -177,9 +179,19 @@ def _parse_error(e: Any) -> Parsed:
 
 
 def _retry_wait(msg: str, ext: Mapping[str, Any]) -> float:
+    """The wait monday asks for (``retry_in_seconds``, else "reset in N seconds" in the
+    message), capped at MAX_RETRY_WAIT; DEFAULT_RETRY_WAIT when it asks for none that is usable
+    (negative, infinite, or an integer beyond float's range such as ``1e400``)."""
     data = ext.get("error_data") if isinstance(ext.get("error_data"), dict) else {}
-    for v in (ext.get("retry_in_seconds"), data.get("retry_in_seconds")):
-        if isinstance(v, int | float) and not isinstance(v, bool):
-            return float(v)
+    asked: list[Any] = [ext.get("retry_in_seconds"), data.get("retry_in_seconds")]
     m = _RESET_IN.search(msg)
-    return float(m.group(1)) if m else DEFAULT_RETRY_WAIT
+    for v in (*asked, float(m.group(1)) if m else None):
+        if not isinstance(v, int | float) or isinstance(v, bool):
+            continue
+        try:
+            wait = float(v)
+        except OverflowError:
+            continue
+        if math.isfinite(wait) and wait >= 0:
+            return min(wait, MAX_RETRY_WAIT)
+    return DEFAULT_RETRY_WAIT

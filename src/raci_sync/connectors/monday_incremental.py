@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from raci_sync.config import FieldsConfig
+from raci_sync.connectors.monday_convert import id_or_none
 from raci_sync.model import Task
 
 # -- merging an incremental read ----------------------------------------------------------------
@@ -119,12 +120,17 @@ def cache_from_state(state: Mapping[str, str], scope: str) -> Cache | None:
 
 
 def subitems_board_of(raw_items: Iterable[dict[str, Any]]) -> str | None:
-    """The subitems board id that the items' subitems name (``subitems { board { id } }``)."""
+    """The subitems board id that the items' subitems name (``subitems { board { id } }``).
+
+    Runs on raw items before their conversion, so malformed parts are skipped here (the
+    conversion reports them)."""
     for item in raw_items:
-        for sub in item.get("subitems") or []:
+        subs = item.get("subitems") if isinstance(item, dict) else None
+        for sub in subs if isinstance(subs, list) else []:
             board = sub.get("board") if isinstance(sub, dict) else None
-            if isinstance(board, dict) and board.get("id") is not None:
-                return str(board["id"])
+            board_id = id_or_none(board) if isinstance(board, dict) else None
+            if board_id is not None:
+                return board_id
     return None
 
 

@@ -43,11 +43,12 @@ from __future__ import annotations
 import difflib
 import json
 import logging
+import math
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, ClassVar, TypeVar
 
 from raci_sync.config import SourceConfig
@@ -177,14 +178,18 @@ class _Shape:
             raise self.error(f"field {key!r} should be {_tnames(typ)}, got {_jtype(value)}")
         return value
 
-    def id(self) -> str:
-        ident: str = self.get("id", str, required=True)
+    def id(self, key: str = "id") -> str:
+        """A required, non-empty id (an empty one names nothing, so it is no id)."""
+        ident: str = self.get(key, str, required=True)
+        if not ident:
+            raise self.error(f"the field {key!r} is empty; it should be an id")
         return ident
 
     def strings(self, key: str) -> list[str]:
+        """A list of ids: every entry a non-empty string."""
         items = self.get(key, list) or []
-        if not all(isinstance(i, str) for i in items):
-            raise self.error(f"field {key!r} should be a list of ids (strings)")
+        if not all(isinstance(i, str) and i for i in items):
+            raise self.error(f"field {key!r} should be a list of ids (non-empty strings)")
         return items
 
     def objects(self, key: str) -> list[Any]:
@@ -270,7 +275,8 @@ def task_from_trello(
 
     State: a closed card (or one in a closed list or board: hidden in Trello) is archived;
     ``dueComplete`` or a list named in ``done_lists`` (case-insensitive) makes it done.
-    ``due``/``start`` are date-times in Trello; their date is taken in ``tz``.
+    ``due``/``start`` are date-times in Trello; their date is taken in ``tz`` (at the edge of
+    the calendar, the first or last day of it: see :func:`local_day`).
     """
     c = _Shape(raw_card, source_name, f"a card of board {board.name!r}")
     ident = c.id()
@@ -295,12 +301,23 @@ def task_from_trello(
         container_id=board.id,
         group=lst.name if lst else None,
         state=state,
-        due=due.astimezone(tz).date() if due else None,
-        start=start.astimezone(tz).date() if start else None,
+        due=local_day(due, tz) if due else None,
+        start=local_day(start, tz) if start else None,
         updated=c.moment("dateLastActivity"),
         labels=labels,
         fields=(members, *_custom_field_values(c, board)),
     )
+
+
+def local_day(moment: datetime, tz: tzinfo) -> date:
+    """The date of ``moment`` in ``tz``. At the edge of the calendar, where that date would be
+    before year 1 or after year 9999 (``9999-12-31T23:00:00Z`` east of UTC), it is the first or
+    last day of the calendar: such a date is kept, as Asana's and monday's converters keep
+    any date they are sent, never an error or "no date"."""
+    try:
+        return moment.astimezone(tz).date()
+    except OverflowError:
+        return date.min if moment.year == 1 else date.max
 
 
 def _custom_field_values(card: _Shape, board: Board) -> list[FieldValue]:
@@ -308,7 +325,7 @@ def _custom_field_values(card: _Shape, board: Board) -> list[FieldValue]:
     out = []
     for raw_item in card.objects("customFieldItems"):
         item = _Shape(raw_item, card.source, f"a custom field item of {card.what}")
-        fid = item.get("idCustomField", str, required=True)
+        fid = item.id("idCustomField")
         definition = board.fields.get(fid)
         value = _Shape(item.get("value", dict) or {}, card.source, f"{card.what}: field {fid}")
         fv = _field_value(fid, definition, value, item.get("idValue", str))
@@ -336,6 +353,10 @@ def _field_value(
             number = float(raw_number)
         except ValueError:
             raise value.error(f"number {str(raw_number)[:20]!r} is not a number") from None
+        except OverflowError:  # an integer beyond float's range
+            number = math.inf
+        if not math.isfinite(number):  # "1e999", "NaN", "Infinity", 10**400
+            raise value.error(f"number {str(raw_number)[:20]!r} is out of range")
         return FieldValue(key="field", id=fid, title=title, kind=kind, number=number)
     if ftype == "checkbox":
         checked = value.get("checked", (str, bool))
@@ -410,12 +431,16 @@ def board_summary_from_trello(raw: Any, source_name: str) -> BoardSummary:
     """A board of ``/members/me/boards`` (or ``/boards/{id}?fields=…``) as a BoardSummary.
 
     A date-only ``dateLastActivity`` (the spec types it ``format: date``; the live API sends a
-    date-time) counts as the end of that day, so a change later that day is never missed.
+    date-time) counts as the end of that day, so a change later that day is never missed; the
+    end of the calendar's last day (9999-12-31) is the latest time there is.
     """
     b = _Shape(raw, source_name, "a board in the list of boards")
     activity = b.moment("dateLastActivity")
     if activity is not None and len((b.get("dateLastActivity", str) or "").strip()) == 10:
-        activity += timedelta(days=1)
+        try:
+            activity += timedelta(days=1)
+        except OverflowError:
+            activity = datetime.max.replace(tzinfo=UTC)
     return BoardSummary(b.id(), b.get("name", str) or "", bool(b.get("closed", bool)), activity)
 
 
