@@ -51,7 +51,7 @@ SIZES = {"asana": 400, "trello": 1200, "monday": 1000}  # ~2,650 tasks: writes t
 LATENCY = 0.05  # seconds per request: a full sync takes about a second
 SEED = int(os.environ.get("RACI_CRASH_SEED", "5"))
 ROUNDS = int(os.environ.get("RACI_CRASH_ROUNDS", "20"))
-TIME_BUDGET = 35.0  # seconds for the loop; fewer rounds on a slow machine (at least MIN_ROUNDS)
+TIME_BUDGET = 20.0  # seconds for the loop; fewer rounds on a slow machine (at least MIN_ROUNDS)
 MIN_ROUNDS = 8
 ENV = {
     "RACI_T_ASANA": fake_asana.TOKEN,

@@ -200,8 +200,7 @@ def _render_matrix(data: Any, fmt: str, include_closed: bool) -> str | bytes:
         return matrix.matrix_xlsx(data, include_closed)
     if fmt == "html":
         return matrix.matrix_html(data, include_closed)
-    frame = matrix.build_matrix(data, include_closed)
-    return frame.to_string(index=False) if len(frame) else "No open tasks."
+    return matrix.matrix_text(data, include_closed)
 
 
 def _emit(content: str | bytes, output: str | None) -> None:

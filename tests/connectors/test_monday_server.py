@@ -429,7 +429,8 @@ def test_concurrent_reads_overlap_and_keep_the_board_order(threaded_monday: Fake
     middle = time.monotonic()
     concurrent = monday.connector(max_workers=4).fetch()
     ended = time.monotonic()
-    assert middle - started >= 0.5 and ended - middle < 0.4  # the boards overlapped
+    # the boards overlapped: the delays alone save 0.3 s of 0.5 s (relative, so load is fair)
+    assert middle - started >= 0.5 and ended - middle < (middle - started) - 0.2
     assert ids(concurrent) == ids(sequential) == ALL_IDS
     assert concurrent.containers == ("Kampagner", "Events", "Drift")
     assert monday.requests == 8 and monday.invalid == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from raci_sync.config import CHECK_IDS
 from raci_sync.model import LETTERS, Assignment, Finding, Severity, Task, WorkloadLine
 from raci_sync.reports.data import ReportData
+from raci_sync.reports.sanitize import clean_line
 
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 
@@ -29,11 +29,8 @@ TaskKey = tuple[str, str]
 
 def clean_text(text: str | None) -> str:
     """One line of printable text: whitespace runs (newlines too) become one space, control
-    characters (such as terminal escape sequences) are dropped."""
-    if not text:
-        return ""
-    printable = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
-    return _WHITESPACE.sub(" ", printable).strip()
+    characters (such as terminal escape sequences) and bidi overrides are dropped."""
+    return clean_line(text)
 
 
 def truncate(text: str, width: int) -> str:

@@ -228,3 +228,19 @@ def matrix_html(
     from raci_sync.reports.html import render_matrix_page
 
     return render_matrix_page(data, include_closed, max_rows)
+
+
+def matrix_text(data: ReportData, include_closed: bool = False, title_width: int = 48) -> str:
+    """The matrix as a plain-text table for a terminal: every text cleaned to one line of
+    printable characters (no terminal escapes, no bidi overrides) and long titles cut."""
+    from raci_sync.reports.common import truncate
+    from raci_sync.reports.sanitize import clean_line
+
+    frame = build_matrix(data, include_closed)
+    if not len(frame):
+        return "No open tasks." if not include_closed else "No tasks."
+    frame = frame.copy()
+    for column, width in (("container", 24), ("group", 20), ("title", title_width)):
+        frame[column] = [truncate(clean_line(str(v)), width) for v in frame[column]]
+    frame.columns = [truncate(clean_line(str(c)), 32) for c in frame.columns]
+    return str(frame.to_string(index=False))

@@ -22,6 +22,7 @@ from raci_sync.reports.common import (
     summary_line,
 )
 from raci_sync.reports.data import ReportData, SourceStatus
+from raci_sync.reports.sanitize import clean_line
 
 # Checks that say a task has no clear owner (PRODUCT §4, the first four rows).
 OWNERSHIP_CHECKS = ("no-owner", "no-accountable", "multiple-accountable", "no-responsible")
@@ -125,7 +126,8 @@ def _load_line(data: ReportData) -> str:
     if not over:
         return "Nobody is over capacity."
     people = ", ".join(
-        f"{display_person(line.person, names)} {format_percent(line.utilisation)}" for line in over
+        f"{clean_line(display_person(line.person, names))} {format_percent(line.utilisation)}"
+        for line in over
     )
     return f"{plural(len(over), 'person', 'people')} over capacity: {people}."
 
