@@ -18,11 +18,9 @@ from raci_sync import __version__
 from raci_sync.config import Config, find_config, load_config
 from raci_sync.errors import ConfigError, LockedError, RaciError, SourceError, StoreError
 from raci_sync.model import Severity
+from raci_sync.reports.render import MATRIX_FORMATS, REPORT_FORMATS, render_matrix, render_report
 
 EXIT_FINDINGS, EXIT_CONFIG, EXIT_SOURCES, EXIT_LOCKED = 1, 2, 3, 4
-FORMATS = ("table", "json", "markdown", "html", "csv", "xlsx")
-MATRIX_FORMATS = ("table", "csv", "xlsx", "html")
-BINARY = ("xlsx",)
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -127,8 +125,8 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
         raise click.BadParameter(f"{value!r} is not a date like 2026-12-07") from None
 
 
-@cli.command()
-@click.option(
+# Options several commands share, spelled the same everywhere.
+sources_option = click.option(
     "--source",
     "-s",
     "sources",
@@ -136,8 +134,43 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     metavar="NAME",
     help="Sync only this source (repeatable). Default: every source.",
 )
-@click.option("--full", is_flag=True, help="Re-read everything instead of only what changed.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+full_option = click.option(
+    "--full", is_flag=True, help="Re-read everything instead of only what changed."
+)
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar or lines.")
+output_option = click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="Write to a file instead of printing."
+)
+as_of_option = click.option(
+    "--as-of",
+    callback=_parse_date,
+    metavar="DATE",
+    help="Start the workload window on DATE instead of today (YYYY-MM-DD).",
+)
+fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    help="Exit 1 when findings at or above this severity exist.",
+)
+
+
+def format_option(choices: tuple[str, ...], help_text: str) -> Any:
+    """``--format/-f`` over ``choices``, default table."""
+    return click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(choices),
+        default="table",
+        show_default=True,
+        help=help_text,
+    )
+
+
+@cli.command()
+@sources_option
+@full_option
+@quiet_option
 @click.pass_context
 def sync(ctx: click.Context, sources: tuple[str, ...], full: bool, quiet: bool) -> int:
     """Pull every configured source into the store.
@@ -172,35 +205,6 @@ def _locked_sync(cfg: Config, sources: tuple[str, ...], full: bool, quiet: bool)
             return do_sync(cfg, store, SyncOptions(only=sources, full=full, progress=progress))
         finally:
             progress.close()
-
-
-def _render(data: Any, fmt: str, color: bool) -> str | bytes:
-    """The report in one format (text, or bytes for xlsx)."""
-    from raci_sync.reports import html, jsonreport, markdown, table, tabular
-
-    renderers: dict[str, Any] = {
-        "json": jsonreport.render_json,
-        "markdown": markdown.render_markdown,
-        "html": html.render_html,
-        "csv": tabular.report_csv,
-        "xlsx": tabular.report_xlsx,
-    }
-    if fmt == "table":
-        return table.render_table(data, color=color)
-    return renderers[fmt](data)
-
-
-def _render_matrix(data: Any, fmt: str, include_closed: bool) -> str | bytes:
-    """The RACI matrix in one format."""
-    from raci_sync.reports import matrix
-
-    if fmt == "csv":
-        return matrix.matrix_csv(data, include_closed)
-    if fmt == "xlsx":
-        return matrix.matrix_xlsx(data, include_closed)
-    if fmt == "html":
-        return matrix.matrix_html(data, include_closed)
-    return matrix.matrix_text(data, include_closed)
 
 
 def _emit(content: str | bytes, output: str | None) -> None:
@@ -238,27 +242,10 @@ def _fail_code(data: Any, fail_on: str | None) -> int:
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file.")
-@click.option(
-    "--as-of",
-    callback=_parse_date,
-    metavar="DATE",
-    help="Start the workload window on DATE instead of today (YYYY-MM-DD).",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning"]),
-    help="Exit 1 when findings at or above this severity exist.",
-)
+@format_option(REPORT_FORMATS, "Output format.")
+@output_option
+@as_of_option
+@fail_on_option
 @click.pass_context
 def report(
     ctx: click.Context, fmt: str, output: str | None, as_of: date | None, fail_on: str | None
@@ -276,7 +263,7 @@ def report(
     cfg = _config(ctx)
     with _open_store(cfg) as store:
         data = build_report(cfg, store, as_of)
-    _emit(_render(data, fmt, _is_tty_table(fmt, output)), output)
+    _emit(render_report(data, fmt, color=_is_tty_table(fmt, output)), output)
     return _fail_code(data, fail_on)
 
 
@@ -312,24 +299,9 @@ def check_config(ctx: click.Context, online: bool) -> int:
 
 
 @cli.command("run")
-@click.option(
-    "--source",
-    "-s",
-    "sources",
-    multiple=True,
-    metavar="NAME",
-    help="Sync only this source (repeatable). Default: every source.",
-)
-@click.option("--full", is_flag=True, help="Re-read everything instead of only what changed.")
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Report format.",
-)
+@sources_option
+@full_option
+@format_option(REPORT_FORMATS, "Report format.")
 @click.option(
     "--output",
     "-o",
@@ -337,11 +309,7 @@ def check_config(ctx: click.Context, online: bool) -> int:
     help="Write the report to a file instead of printing it.",
 )
 @click.option("--no-report", is_flag=True, help="Sync only; print no report.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning"]),
-    help="Exit 1 when findings at or above this severity exist.",
-)
+@fail_on_option
 @click.option("--email", "send_mail", is_flag=True, help="Also send the weekly email ([email]).")
 @click.option("--dry-run", is_flag=True, help="Write the email to --eml instead of sending it.")
 @click.option(
@@ -351,7 +319,7 @@ def check_config(ctx: click.Context, online: bool) -> int:
     show_default=True,
     help="Where --dry-run writes the email.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @click.pass_context
 def run_command(
     ctx: click.Context,
@@ -387,7 +355,7 @@ def run_command(
     with _open_store(cfg) as store:
         data = build_report(cfg, store)
     if not no_report:
-        _emit(_render(data, fmt, _is_tty_table(fmt, output)), output)
+        _emit(render_report(data, fmt, color=_is_tty_table(fmt, output)), output)
         code = _fail_code(data, fail_on)
     if send_mail or dry_run:
         _send_email(cfg, data, dry_run, eml)
@@ -424,12 +392,7 @@ def _send_email(cfg: Config, data: Any, dry_run: bool, eml: str) -> None:
     show_default=True,
     help="Where --dry-run writes the .eml file.",
 )
-@click.option(
-    "--as-of",
-    callback=_parse_date,
-    metavar="DATE",
-    help="Start the window on DATE instead of today (YYYY-MM-DD).",
-)
+@as_of_option
 @click.pass_context
 def email(ctx: click.Context, dry_run: bool, output: str, as_of: date | None) -> int:
     """Render the weekly report email from the store and send it over SMTP ([email]).
@@ -452,16 +415,8 @@ def email(ctx: click.Context, dry_run: bool, output: str, as_of: date | None) ->
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(MATRIX_FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file.")
+@format_option(MATRIX_FORMATS, "Output format.")
+@output_option
 @click.option("--all", "include_closed", is_flag=True, help="Include done and archived tasks.")
 @click.pass_context
 def matrix(ctx: click.Context, fmt: str, output: str | None, include_closed: bool) -> int:
@@ -479,20 +434,12 @@ def matrix(ctx: click.Context, fmt: str, output: str | None, include_closed: boo
     cfg = _config(ctx)
     with _open_store(cfg) as store:
         data = build_report(cfg, store)
-    _emit(_render_matrix(data, fmt, include_closed), output)
+    _emit(render_matrix(data, fmt, include_closed=include_closed), output)
     return 0
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="What to print on the terminal.",
-)
+@format_option(REPORT_FORMATS, "What to print on the terminal.")
 @click.option(
     "--output-dir",
     "-o",
@@ -553,17 +500,17 @@ def demo(fmt: str, output_dir: str, as_of: date | None) -> int:
             "the demo asked for API responses it has no recording of: "
             + "; ".join(replay.misses[:3])
         )
-    _emit(_render(data, fmt, fmt == "table" and sys.stdout.isatty()), None)
+    _emit(render_report(data, fmt, color=_is_tty_table(fmt, None)), None)
     written = []
     for name, fmt_name in (
         ("report.json", "json"),
         ("report.md", "markdown"),
         ("report.html", "html"),
     ):
-        _emit(_render(data, fmt_name, False), str(out / name))
+        _emit(render_report(data, fmt_name), str(out / name))
         written.append(out / name)
     for name, matrix_fmt in (("raci-matrix.xlsx", "xlsx"), ("raci-matrix.html", "html")):
-        _emit(_render_matrix(data, matrix_fmt, False), str(out / name))
+        _emit(render_matrix(data, matrix_fmt), str(out / name))
         written.append(out / name)
     click.echo(f"\nwrote {', '.join(str(p) for p in written)} and the store {store_path}", err=True)
     return EXIT_SOURCES if run.failed else 0
