@@ -172,20 +172,7 @@ class Store:
                 "INSERT OR REPLACE INTO accounts VALUES (?,?,?,?,?)",
                 [(sid, a.id, a.name, a.username, a.email) for a in snap.accounts],
             )
-            db.execute(
-                "INSERT INTO source_runs VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    run_id,
-                    snap.source,
-                    snap.kind,
-                    "ok",
-                    None,
-                    len(snap.tasks),
-                    snap.requests,
-                    sid,
-                    finished.isoformat(),
-                ),
-            )
+            _record_ok(db, run_id, snap, sid, finished)
         return sid
 
     def refresh_snapshot(
@@ -210,20 +197,7 @@ class Store:
                     snapshot_id,
                 ),
             )
-            db.execute(
-                "INSERT INTO source_runs VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    run_id,
-                    snap.source,
-                    snap.kind,
-                    "ok",
-                    None,
-                    len(snap.tasks),
-                    snap.requests,
-                    snapshot_id,
-                    finished.isoformat(),
-                ),
-            )
+            _record_ok(db, run_id, snap, snapshot_id, finished)
         return snapshot_id
 
     def record_failure(
@@ -399,6 +373,26 @@ class Store:
             "workload",
         )
         return {t: int(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}
+
+
+def _record_ok(
+    db: sqlite3.Connection, run_id: int, snap: Snapshot, snapshot_id: int, finished: datetime
+) -> None:
+    """The run record of a source read in full: its snapshot, task and request counts."""
+    db.execute(
+        "INSERT INTO source_runs VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            run_id,
+            snap.source,
+            snap.kind,
+            "ok",
+            None,
+            len(snap.tasks),
+            snap.requests,
+            snapshot_id,
+            finished.isoformat(),
+        ),
+    )
 
 
 def _statements(sql: str) -> list[str]:
