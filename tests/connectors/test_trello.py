@@ -257,7 +257,7 @@ def test_full_fetch_by_name() -> None:
     assert snap.requests == 3 == len(responses.calls)
     assert snap.fetched_at is not None and snap.fetched_at.tzinfo is not None
     listing, board_call, cards_call = (query(c) for c in responses.calls)
-    assert listing["fields"] == "name,closed,dateLastActivity"
+    assert listing["fields"] == "all"
     assert board_call["lists"] == "all" and board_call["customFields"] == "true"
     assert board_call["members"] == "all" and board_call["member_fields"] == "fullName,username"
     assert cards_call["filter"] == "all" and cards_call["limit"] == "1000"

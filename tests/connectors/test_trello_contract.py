@@ -3,8 +3,11 @@
 Every request the connector makes in its scenarios (names and ids, omitted boards, paging,
 ``check()``, the demo) must hit a path of ``trello_openapi.json`` with query parameters that
 the operation, its security schemes, or Atlassian's guides for the spec's known gaps allow;
-every ``fields``-like value must name fields the spec knows. Every fixture and recorded body
-must have the spec's shape (types, patterns, enums of the properties it has).
+every ``fields``-like value must name fields the spec knows (a board's ``fields``: ``all`` or
+items of the BoardFields enum, as a fake built strictly from the spec checks them), and the
+board listing and activity probe must still be answered with ``dateLastActivity``. Every
+fixture and recorded body must have the spec's shape (types, patterns, enums of the properties
+it has).
 """
 
 from __future__ import annotations
@@ -37,9 +40,8 @@ DOCUMENTED_EXTRAS = {
 # Card fields the live API has and the spec's CardFields enum lacks: `start` (start dates,
 # 2021); the spec's Card schema has it only inside `badges`.
 CARD_FIELD_EXTRAS = {"start"}
-# Board fields the spec's Board schema has (and the live API returns) that its BoardFields enum,
-# used for every board `fields` parameter, lacks: the incremental read asks for the activity.
-BOARD_FIELD_EXTRAS = {"dateLastActivity"}
+# The board `fields` parameters, whose spec descriptions allow `all` besides a list of fields.
+ALL_FIELDS = {("/boards/{id}", "fields"), ("/members/{id}/boards", "fields")}
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +76,7 @@ def scenario_requests() -> Iterator[str]:
         rsps.get(f"{t.URL}/members/me/boards", json=[])
         conn.fetch(since=first.fetched_at, previous=first)
         probe = dict(parse_qsl(urlsplit(rsps.calls[3].request.url).query))
-        assert probe["fields"] == "name,closed,dateLastActivity"
+        assert probe["fields"] == "all" and "customFields" not in probe
         yield from (c.request.url for c in rsps.calls)
     yield from demo_requests()
 
@@ -134,8 +136,14 @@ def allowed_fields(spec: dict[str, Any], template: str, param: str) -> set[str] 
 
 
 def board_fields(spec: dict[str, Any]) -> set[str]:
-    assert set(schema(spec, "Board")["properties"]) >= BOARD_FIELD_EXTRAS
-    return set(schema(spec, "BoardFields")["enum"]) | BOARD_FIELD_EXTRAS
+    """The BoardFields enum, nothing else: a strict fake rejects any other item with 400."""
+    return set(schema(spec, "BoardFields")["enum"])
+
+
+def param(op: dict[str, Any], name: str) -> dict[str, Any]:
+    found = [p for p in op["parameters"] if p.get("in") == "query" and p["name"] == name]
+    assert len(found) == 1, f"query parameter {name!r}: {len(found)} in the spec"
+    return found[0]
 
 
 def test_every_request_is_in_the_spec(spec: dict[str, Any]) -> None:
@@ -156,7 +164,10 @@ def test_every_request_is_in_the_spec(spec: dict[str, Any]) -> None:
                 name in params or name in security or name in DOCUMENTED_EXTRAS.get(template, set())
             ), f"GET {template}: query parameter {name!r} is not in the spec or the guides"
             fields = allowed_fields(spec, template, name)
-            if fields is not None:
+            if fields is not None and value == "all":
+                assert (template, name) in ALL_FIELDS, f"GET {template}: {name}=all"
+                assert re.search(r"\ball\b", param(op, name)["description"])
+            elif fields is not None:
                 unknown = set(value.split(",")) - fields
                 assert not unknown, f"GET {template}: {name} lists unknown fields {unknown}"
             elif name in params and (enum := resolve(spec, params[name]["schema"]).get("enum")):
@@ -164,6 +175,26 @@ def test_every_request_is_in_the_spec(spec: dict[str, Any]) -> None:
     assert templates == {
         "/members/{id}", "/members/{id}/boards", "/boards/{id}", "/boards/{id}/cards",
     }  # fmt: skip
+
+
+def test_board_activity_is_in_the_answer(spec: dict[str, Any]) -> None:
+    """The listing and the activity probe ask for fields that bring ``dateLastActivity``: with
+    the BoardFields enum lacking it, that is ``all`` (sent, or the operation's default)."""
+    assert "dateLastActivity" in schema(spec, "Board")["properties"]
+    assert "dateLastActivity" not in board_fields(spec)
+    asked = []
+    for url in scenario_requests():
+        parts = urlsplit(url)
+        template, op = operation(spec, parts.path.removeprefix("/1"))
+        query = dict(parse_qsl(parts.query))
+        if template == "/members/{id}/boards" or (
+            template == "/boards/{id}" and "customFields" not in query  # the probe
+        ):
+            default = param(op, "fields")["schema"].get("default")
+            fields = query.get("fields", default)
+            assert fields == "all" or "dateLastActivity" in (fields or "").split(","), url
+            asked.append(template)
+    assert set(asked) == {"/members/{id}/boards", "/boards/{id}"}
 
 
 def test_paging_parameter_is_an_object_id(spec: dict[str, Any]) -> None:

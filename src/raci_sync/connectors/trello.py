@@ -2,7 +2,7 @@
 
 Requests of a **full read** of B boards holding N_b cards each::
 
-    GET /members/me/boards?fields=name,closed,dateLastActivity    once, unless every board is
+    GET /members/me/boards?fields=all                             once, unless every board is
                                                                     given by its 24-hex id
     GET /boards/{id}?fields=name,closed&lists=all&list_fields=name,closed
         &members=all&member_fields=fullName,username&customFields=true
@@ -22,8 +22,11 @@ incremental read of its board, not only with the periodic full read. Every other
 its tasks and accounts from ``previous`` (the board ids, names and account ids are kept in
 ``Snapshot.state["boards"]``; a change of ``done_lists`` in the config re-reads every board,
 since it changes task states). An unchanged workspace costs **one request**, plus one
-``GET /boards/{id}?fields=name,closed,dateLastActivity`` per configured board the token's user
-is not a member of (the listing only shows the user's own boards). The listing counts against
+``GET /boards/{id}?fields=all`` per configured board the token's user is not a member of (the
+listing only shows the user's own boards). Both ask for ``fields=all`` because the spec's
+BoardFields enum, which the listing's ``fields`` must be drawn from, has no ``dateLastActivity``
+(the Board schema does, and ``all`` returns every Board property); of the answer only ``id``,
+``name``, ``closed`` and ``dateLastActivity`` are read. The listing counts against
 Trello's ``/1/members/`` limit of 100 requests per 900 s: one per sync. That board activity
 covers every card change is Trello's documented meaning of the field, not verified against the
 live API; the periodic full read (``[sync] full_every_hours``) is the backstop. Card-level
@@ -65,7 +68,11 @@ MAX_CARD_PAGES = 2000  # 2 million cards: far beyond any board; a guard against 
 OVERLAP = timedelta(seconds=60)  # taken off `since`: clock skew between us and Trello
 STATE_KEY = "boards"  # Snapshot.state key: board id → name and account ids (JSON)
 SETTINGS_KEY = "done_lists"  # Snapshot.state key: the done lists the kept tasks were made with
-LISTING_PARAMS = {"fields": "name,closed,dateLastActivity"}
+# The board listing and the activity probe: `fields` is "all" or items of the spec's BoardFields
+# enum, which lacks `dateLastActivity`, so only "all" brings the activity. "all" is the
+# listing's default but not the probe's (GET /boards/{id} defaults to name,desc,…,labelNames),
+# so it is sent on both. board_summary_from_trello reads id, name, closed, dateLastActivity.
+LISTING_PARAMS = {"fields": "all"}
 CARD_FIELDS = (
     "name",
     "idList",
@@ -428,7 +435,9 @@ class BoardRead:
 
 
 def board_summary_from_trello(raw: Any, source_name: str) -> BoardSummary:
-    """A board of ``/members/me/boards`` (or ``/boards/{id}?fields=…``) as a BoardSummary.
+    """A board of ``/members/me/boards`` (or ``/boards/{id}``), both asked with ``fields=all``,
+    as a BoardSummary: ``id``, ``name``, ``closed`` and ``dateLastActivity`` are read, every other
+    property of the board is ignored.
 
     A date-only ``dateLastActivity`` (the spec types it ``format: date``; the live API sends a
     date-time) counts as the end of that day, so a change later that day is never missed; the
@@ -610,7 +619,7 @@ class TrelloConnector:
         return self._parallel(self.probe_board, board_ids)
 
     def probe_board(self, board_id: str) -> BoardSummary:
-        """``GET /boards/{id}?fields=name,closed,dateLastActivity``: one small request."""
+        """``GET /boards/{id}?fields=all``: one request, no lists, members or cards."""
         what = f"the last activity of board {board_id}"
         raw = self._board_get(board_id, f"/boards/{board_id}", LISTING_PARAMS, what)
         return board_summary_from_trello(raw, self.source.name)
