@@ -162,7 +162,8 @@ def test_a_failed_source_exits_3_and_keeps_the_others(
     code, out, _ = run(["--config", str(cfg), "report", "-f", "json"], capsys)
     sources = {s["name"]: s for s in json.loads(out)["sources"]}
     assert sources["indhold"]["status"] == "failed" and sources["indhold"]["error"]
-    assert sources["events"]["status"] == "ok"
+    assert sources["indhold"]["stale_since"] is None  # it never had good data to go stale
+    assert sources["events"]["status"] == "ok" and sources["events"]["stale_since"] is None
 
 
 def test_check_config_online(

@@ -14,7 +14,7 @@ from tests.reports import GENERATED, empty_report, sample_report
 
 TOP = {"generated_at", "window", "sources", "tasks", "findings", "workload", "unmatched"}
 WINDOW = {"start", "end"}
-SOURCE = {"name", "kind", "status", "synced_at", "tasks", "error"}
+SOURCE = {"name", "kind", "status", "synced_at", "tasks", "error", "stale_since"}  # + added key
 TASK = {"source", "id", "title", "url", "container", "group", "state", "due", "assignments"}
 TASK_ADDED = {"start", "parent_id", "updated"}
 ASSIGNMENT = {"person", "role", "via"}

@@ -66,6 +66,7 @@ def _source(source: SourceStatus) -> dict[str, Any]:
         "synced_at": iso_datetime(source.synced_at),
         "tasks": source.tasks,
         "error": source.error,
+        "stale_since": iso_datetime(source.stale_since),  # added: first failure since synced_at
     }
 
 
