@@ -197,11 +197,12 @@ def test_run_syncs_then_reports_and_logs_to_a_file(
     _serve_recordings(httpserver)
     cfg = _local_config(tmp_path, httpserver)
     log_file = tmp_path / "raci.log"
-    code, out, _ = run(
+    code, out, err = run(
         ["--config", str(cfg), "--log-file", str(log_file), "run", "-q", "--full", "-f", "json"],
         capsys,
     )
     assert code == 0
+    assert "sync: indhold" not in err  # -q: nothing but warnings on stderr (cron mails stderr)
     assert len(json.loads(out)["sources"]) == 3
     lines = log_file.read_text(encoding="utf-8").splitlines()
     assert any("sync: indhold: ok, 14 tasks" in line for line in lines)

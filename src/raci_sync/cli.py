@@ -73,8 +73,10 @@ def run_cli(argv: list[str] | None = None) -> int:
     type=click.Path(dir_okay=False),
     help="Config file. Default: $RACI_CONFIG, else ./raci.toml.",
 )
-@click.option("-v", "--verbose", count=True, help="Log each source and request (to stderr).")
-@click.option("--debug", is_flag=True, help="Log everything, with tracebacks of internal errors.")
+@click.option("-v", "--verbose", count=True, help="Log each source and retry (to stderr).")
+@click.option(
+    "--debug", is_flag=True, help="Log every request too, and tracebacks of internal errors."
+)
 @click.option(
     "--log-file",
     type=click.Path(dir_okay=False),
@@ -137,7 +139,9 @@ sources_option = click.option(
 full_option = click.option(
     "--full", is_flag=True, help="Re-read everything instead of only what changed."
 )
-quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar or lines.")
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True, help="No progress on stderr, only warnings and errors."
+)
 output_option = click.option(
     "--output", "-o", type=click.Path(dir_okay=False), help="Write to a file instead of printing."
 )
@@ -191,7 +195,7 @@ def sync(ctx: click.Context, sources: tuple[str, ...], full: bool, quiet: bool) 
 def _locked_sync(cfg: Config, sources: tuple[str, ...], full: bool, quiet: bool) -> Any:
     """Sync under the store's lock (exit 4 at once if another run holds it)."""
     from raci_sync.lock import run_lock
-    from raci_sync.progress import SyncProgress
+    from raci_sync.progress import SyncProgress, quiet_stderr
     from raci_sync.store import default_store_path
     from raci_sync.sync import SyncOptions
     from raci_sync.sync import sync as do_sync
@@ -199,6 +203,8 @@ def _locked_sync(cfg: Config, sources: tuple[str, ...], full: bool, quiet: bool)
     names = sources or tuple(s.name for s in cfg.sources)
     for name in names:
         cfg.source(name)  # an unknown --source is a usage error before anything starts
+    if quiet:
+        quiet_stderr()
     with run_lock(cfg.store or default_store_path()), _open_store(cfg) as store:
         progress = SyncProgress(len(names), quiet=quiet)
         try:

@@ -43,6 +43,13 @@ def setup_logging(
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
+def quiet_stderr() -> None:
+    """Only warnings and errors on stderr from now on (a log file keeps everything)."""
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler:  # not a FileHandler (a subclass)
+            handler.setLevel(max(handler.level, logging.WARNING))
+
+
 class SyncProgress:
     """Callback for ``SyncOptions.progress``: a tqdm bar on a terminal, log lines always."""
 
