@@ -37,7 +37,10 @@ def test_demo_syncs_every_source_and_shows_every_check(store: Store, tmp_path: P
     cfg, run, replay = demo_sync(store, tmp_path)
     assert replay.misses == []
     assert [(s.name, s.status) for s in run.sources] == [
-        ("indhold", "ok"), ("kampagner", "ok"), ("events", "ok")]
+        ("indhold", "ok"),
+        ("kampagner", "ok"),
+        ("events", "ok"),
+    ]
     data = build_report(cfg, store, DEMO_TODAY)
     fired = {f.check for f in data.findings}
     assert fired == set(CHECK_IDS), f"the demo does not show {set(CHECK_IDS) - fired}"
@@ -91,8 +94,9 @@ def test_a_bug_in_one_connector_fails_only_that_source(store: Store, tmp_path: P
     assert status["indhold"].status == "ok" and status["kampagner"].status == "ok"
 
 
-def test_plan_is_full_first_then_incremental_then_full_when_due(store: Store, tmp_path: Path
-                                                                ) -> None:
+def test_plan_is_full_first_then_incremental_then_full_when_due(
+    store: Store, tmp_path: Path
+) -> None:
     cfg = demo_config(tmp_path / "s.sqlite")
     source = cfg.sources[0]
     now = datetime.now().astimezone()
@@ -126,10 +130,14 @@ def test_replay_answers_a_local_server_too() -> None:
 def test_replay_prefers_the_most_specific_match() -> None:
     from raci_sync.demo.replay import Cassette
 
-    c = Cassette("x", "https://api.example/v1", [
-        {"method": "GET", "path": "/t", "match": {}, "body": "first page"},
-        {"method": "GET", "path": "/t", "match": {"offset": "2"}, "body": "second page"},
-    ])
+    c = Cassette(
+        "x",
+        "https://api.example/v1",
+        [
+            {"method": "GET", "path": "/t", "match": {}, "body": "first page"},
+            {"method": "GET", "path": "/t", "match": {"offset": "2"}, "body": "second page"},
+        ],
+    )
     replay = Replay([c])
     assert replay.answer("GET", "/v1/t", {"limit": "100"}, None)[2] == "first page"
     assert replay.answer("GET", "/v1/t", {"limit": "100", "offset": "2"}, None)[2] == "second page"
@@ -151,3 +159,18 @@ def test_an_identical_read_refreshes_the_snapshot_instead_of_copying_it(
     assert store.counts()["source_runs"] == counts["source_runs"] + 3
     assert all(s.status == "ok" for s in run.sources)
     assert store.history("indhold").last_status == "ok"
+
+
+def test_the_stored_evaluation_equals_one_made_from_the_store(store: Store, tmp_path: Path) -> None:
+    from raci_sync.sync import evaluate_current
+
+    demo_sync(store, tmp_path)
+    _, second, _ = demo_sync(store, tmp_path, failing_for("/1/", 401, "invalid token"))
+    assert second.failed  # trello kept its last good snapshot, from memory and from the store
+    as_of = second.finished.date()
+    fresh = evaluate_current(demo_config(tmp_path / "s.sqlite"), store, as_of)
+    stored = store.db.execute(
+        "SELECT check_id, task_id FROM findings WHERE evaluation_id = "
+        "(SELECT max(id) FROM evaluations) ORDER BY check_id, task_id"
+    ).fetchall()
+    assert stored == sorted((f.check, f.task_id) for f in fresh.findings)

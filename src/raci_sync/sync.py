@@ -6,7 +6,7 @@ No HTTP and no SQL here: connectors read, the store keeps, mapping judges.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -69,6 +69,7 @@ def sync(config: Config, store: Store, options: SyncOptions | None = None) -> Ru
     run_id = store.begin_run(started)
     plans = [_plan(config, store, s, opts.full, started) for s in selected]
     results: dict[str, SourceRun] = {}
+    known: dict[str, Snapshot | None] = {}  # each source's current snapshot, kept in memory
     workers = max(1, min(config.sync.max_workers, len(plans)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="raci-sync") as pool:
         futures = {}
@@ -81,8 +82,10 @@ def sync(config: Config, store: Store, options: SyncOptions | None = None) -> Ru
             futures[pool.submit(_fetch, plan, http, config.sync.max_workers)] = (plan, http)
         for future in as_completed(futures):
             plan, http = futures[future]
-            result = _record(config, store, run_id, plan, http, future.result())
+            outcome = future.result()
+            result = _record(config, store, run_id, plan, http, outcome)
             results[plan.source.name] = result
+            known[plan.source.name] = outcome if isinstance(outcome, Snapshot) else plan.previous
             if opts.progress:
                 opts.progress(plan.source.name, result)
     ordered = tuple(results[s.name] for s in selected)
@@ -91,7 +94,7 @@ def sync(config: Config, store: Store, options: SyncOptions | None = None) -> Ru
     status = "ok" if not failed else ("failed" if failed == len(ordered) else "partial")
     store.finish_run(run_id, finished, status)
     as_of = opts.as_of or finished.date()
-    evaluation = evaluate_current(config, store, as_of)
+    evaluation = evaluate_current(config, store, as_of, known)
     store.save_evaluation(run_id, as_of, finished, evaluation)
     keep = config.history
     store.thin(finished, keep.keep_daily_weeks, keep.keep_weekly_weeks, keep.keep_all_days)
@@ -198,21 +201,33 @@ def _same_content(snap: Snapshot, previous: Snapshot | None) -> bool:
     )
 
 
-def current_data(config: Config, store: Store) -> tuple[list[Task], list[Account]]:
-    """Tasks and accounts of every configured source's current snapshot."""
+def current_data(
+    config: Config, store: Store, known: Mapping[str, Snapshot | None] | None = None
+) -> tuple[list[Task], list[Account]]:
+    """Tasks and accounts of every configured source's current snapshot.
+
+    ``known`` holds snapshots a sync already has in memory (what it just stored, or kept):
+    reading 50,000 tasks back from the store would only cost seconds.
+    """
     tasks: list[Task] = []
     accounts: list[Account] = []
     for source in config.sources:
-        snap = store.current_snapshot(source.name)
+        snap = (
+            known[source.name]
+            if known and source.name in known
+            else (store.current_snapshot(source.name))
+        )
         if snap is not None:
             tasks.extend(snap.tasks)
             accounts.extend(snap.accounts)
     return tasks, accounts
 
 
-def evaluate_current(config: Config, store: Store, as_of: date) -> Evaluation:
+def evaluate_current(
+    config: Config, store: Store, as_of: date, known: Mapping[str, Snapshot | None] | None = None
+) -> Evaluation:
     """Attach roles and run the checks on the current snapshots."""
-    tasks, accounts = current_data(config, store)
+    tasks, accounts = current_data(config, store, known)
     return evaluate(tasks, accounts, config, as_of)
 
 
