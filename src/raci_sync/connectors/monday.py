@@ -96,6 +96,10 @@ ITEM_PAGE_KINDS = frozenset(
 T = TypeVar("T")
 
 
+class _Skipped(Exception):
+    """A call not started because another call of the same batch had already failed."""
+
+
 class ComplexityBudget:
     """The complexity budget monday last reported, shared by all threads of one connector.
 
@@ -587,15 +591,28 @@ class MondayConnector:
         fails, calls not started yet are dropped and the first failed call's error is raised."""
         if len(calls) <= 1 or self.max_workers == 1:
             return [call() for call in calls]
+        failed = threading.Event()
+
+        def guarded(call: Callable[[], Any]) -> Any:
+            # A worker that finishes its call after another call failed must not start the
+            # next one before the main thread gets round to cancelling it.
+            if failed.is_set():
+                raise _Skipped
+            try:
+                return call()
+            except BaseException:
+                failed.set()
+                raise
+
         with ThreadPoolExecutor(self.max_workers, thread_name_prefix="monday") as pool:
-            futures = [pool.submit(call) for call in calls]
+            futures = [pool.submit(guarded, call) for call in calls]
             wait(futures, return_when=FIRST_EXCEPTION)
-            errors = [f.exception() for f in futures if f.done() and not f.cancelled()]
-            first = next((e for e in errors if e is not None), None)
-            if first is not None:
+            if failed.is_set():
                 for f in futures:
                     f.cancel()
-                raise first
+                wait(futures)  # the calls already running end; then their errors are known
+                errors = (f.exception() for f in futures if not f.cancelled())
+                raise next(e for e in errors if e is not None and not isinstance(e, _Skipped))
             return [f.result() for f in futures]
 
     def _snapshot(
