@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.fakes import specs_dir
 
 
 def spec_path(*parts: str) -> Path:
     """Path to a file under the specs folder; fails (never skips) when it is missing."""
-    root = Path(os.environ.get("RACI_SPECS_DIR") or REPO.parent / "shared" / "specs")
-    path = root.joinpath(*parts)
+    try:
+        path = specs_dir().joinpath(*parts)
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc))
     if not path.exists():
         pytest.fail(
             f"vendor spec {path} is missing: the contract tests need the specs folder "

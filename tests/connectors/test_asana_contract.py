@@ -11,7 +11,6 @@ shape the spec gives: known field names, the declared types, nesting and enums.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,7 +20,6 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 import responses
-import yaml
 from pytest_httpserver import HTTPServer
 
 from raci_sync.config import Secret, SourceConfig
@@ -41,6 +39,7 @@ from tests.connectors.test_asana import (
 )
 from tests.connectors.test_asana_sync import SINCE, FakeAsana
 from tests.connectors.test_asana_sync import connector as server_connector
+from tests.fakes.asana import AsanaSpec, asana_spec
 from tests.specs import spec_path
 
 RECORDING = (
@@ -49,44 +48,13 @@ RECORDING = (
 Request = tuple[str, str, dict[str, str]]  # method, path below the base URL, query
 
 
-class Spec:
-    """The loaded OpenAPI document with $ref resolution and path-template matching."""
-
-    def __init__(self, doc: dict[str, Any]) -> None:
-        self.doc = doc
-        self.templates = sorted(
-            ((re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", p) + "$"), p) for p in doc["paths"]),
-            key=lambda t: t[1].count("{"),  # literal segments win over parameters
-        )
-
-    def resolve(self, node: Any) -> Any:
-        while isinstance(node, dict) and "$ref" in node:
-            obj: Any = self.doc
-            for part in node["$ref"].lstrip("#/").split("/"):
-                obj = obj[part]
-            node = obj
-        return node
-
-    def template(self, path: str) -> str | None:
-        return next((t for rx, t in self.templates if rx.match(path)), None)
-
-    def operation(self, method: str, path: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        """(template, path item, operation) for a concrete request path."""
-        template = self.template(path)
-        assert template, f"{method} {path}: no such path in the Asana spec"
-        item = self.doc["paths"][template]
-        assert method.lower() in item, f"{method} {template}: method not in the Asana spec"
-        return template, item, item[method.lower()]
-
-    def query_params(self, item: dict[str, Any], op: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        params = [self.resolve(p) for p in item.get("parameters", []) + op.get("parameters", [])]
-        return {p["name"]: p for p in params if p["in"] == "query"}
+Spec = AsanaSpec  # the fakes' spec reader: one parser, loaded once per process
 
 
 @pytest.fixture(scope="module")
 def spec() -> Spec:
-    with spec_path("asana", "asana_oas.yaml").open(encoding="utf-8") as f:
-        return Spec(yaml.load(f, Loader=yaml.CSafeLoader))
+    spec_path("asana", "asana_oas.yaml")  # fails (never skips) with a clear message if missing
+    return asana_spec()
 
 
 # -- the requests -------------------------------------------------------------------------------
@@ -94,9 +62,9 @@ def spec() -> Spec:
 
 def request_problems(spec: Spec, method: str, path: str, query: dict[str, str]) -> list[str]:
     """Everything about one request that the spec does not allow."""
-    template, item, op = spec.operation(method, path)
+    template, _, _ = spec.operation(method, path)
     where = f"{method} {template}"
-    allowed = spec.query_params(item, op)
+    allowed = spec.query_params(template, method)
     problems = [
         f"{where}: query parameter {k!r} is not in the spec" for k in query if k not in allowed
     ]
@@ -206,8 +174,8 @@ def test_every_request_is_in_the_spec(spec: Spec, httpserver: HTTPServer) -> Non
 
 def test_every_list_request_asks_for_full_pages(spec: Spec, httpserver: HTTPServer) -> None:
     for method, path, query in [*scenario_requests(), *incremental_requests(httpserver)]:
-        _, item, op = spec.operation(method, path)
-        if "limit" in spec.query_params(item, op):
+        template, _, _ = spec.operation(method, path)
+        if "limit" in spec.query_params(template, method):
             assert query.get("limit") == str(PAGE_SIZE), f"{path} without limit={PAGE_SIZE}"
 
 

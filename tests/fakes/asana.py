@@ -79,6 +79,19 @@ class AsanaSpec:
                 return template, m.groups()
         return None
 
+    def template(self, path: str) -> str | None:
+        """The path template a concrete path matches, or None."""
+        found = self.match(path)
+        return found[0] if found else None
+
+    def operation(self, method: str, path: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """(template, path item, operation) for a concrete request path (asserts it exists)."""
+        template = self.template(path)
+        assert template, f"{method} {path}: no such path in the Asana spec"
+        item = self.doc["paths"][template]
+        assert method.lower() in item, f"{method} {template}: method not in the Asana spec"
+        return template, item, item[method.lower()]
+
     @cache  # noqa: B019 - one spec object per process
     def query_params(self, template: str, method: str) -> dict[str, dict[str, Any]]:
         item = self.doc["paths"][template]
