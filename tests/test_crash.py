@@ -40,6 +40,7 @@ from raci_sync.store import Store
 from tests.fakes import asana as fake_asana
 from tests.fakes import monday as fake_monday
 from tests.fakes import trello as fake_trello
+from tests.fakes.config import env_refs, sources_toml
 from tests.fakes.server import FakeServer, Reply, Request, Stall
 from tests.fakes.workspace import Workspace, generate
 
@@ -54,10 +55,10 @@ ROUNDS = int(os.environ.get("RACI_CRASH_ROUNDS", "20"))
 TIME_BUDGET = 20.0  # seconds for the loop; fewer rounds on a slow machine (at least MIN_ROUNDS)
 MIN_ROUNDS = 8
 ENV = {
-    "RACI_T_ASANA": fake_asana.TOKEN,
-    "RACI_K_TRELLO": fake_trello.KEY,
-    "RACI_T_TRELLO": fake_trello.TOKEN,
-    "RACI_T_MONDAY": fake_monday.TOKEN,
+    "RACI_CRASH_ASANA_TOKEN": fake_asana.TOKEN,
+    "RACI_CRASH_TRELLO_KEY": fake_trello.KEY,
+    "RACI_CRASH_TRELLO_TOKEN": fake_trello.TOKEN,
+    "RACI_CRASH_MONDAY_TOKEN": fake_monday.TOKEN,
 }
 FAULTS = {  # what a round may inject on one random request (no real waits: Retry-After 0)
     "503 Retry-After 0": Reply(503, "Service Unavailable", {"Retry-After": "0"}),
@@ -79,25 +80,8 @@ def server(ws: Workspace) -> Iterator[FakeServer]:
 
 def write_config(path: Path, server: FakeServer, ws: Workspace, store: Path) -> Path:
     """A raci.toml over the fakes: secrets from the environment, never in the file."""
-
-    def names(kind: str) -> str:
-        return json.dumps([c.name for c in ws.tools[kind].containers], ensure_ascii=False)
-
-    path.write_text(
-        f"store = {json.dumps(str(store))}\n"
-        "[[source]]\n"
-        f'name = "{NAME["asana"]}"\nkind = "asana"\ntoken = "${{RACI_T_ASANA}}"\n'
-        f'base_url = "{server.base_urls["asana"]}"\nprojects = {names("asana")}\n'
-        "[[source]]\n"
-        f'name = "{NAME["trello"]}"\nkind = "trello"\n'
-        'key = "${RACI_K_TRELLO}"\ntoken = "${RACI_T_TRELLO}"\n'
-        f'base_url = "{server.base_urls["trello"]}"\nboards = {names("trello")}\n'
-        'done_lists = ["Udgivet"]\n'
-        "[[source]]\n"
-        f'name = "{NAME["monday"]}"\nkind = "monday"\ntoken = "${{RACI_T_MONDAY}}"\n'
-        f'base_url = "{server.base_urls["monday"]}"\nboards = {names("monday")}\n',
-        encoding="utf-8",
-    )
+    sources = sources_toml(server, ws, names=NAME, credentials=env_refs("RACI_CRASH"), effort=None)
+    path.write_text(f"store = {json.dumps(str(store))}\n" + sources, encoding="utf-8")
     return path
 
 

@@ -34,6 +34,7 @@ import openpyxl
 import pytest
 
 from raci_sync.cli import run_cli
+from tests.fakes.config import sources_toml
 from tests.fakes.server import FakeServer
 from tests.fakes.workspace import TOOLS, Workspace, generate
 
@@ -109,45 +110,13 @@ class Outputs:
 
 
 def _config(root: Path, ws: Workspace, server: FakeServer) -> Path:
-    from tests.fakes import asana, monday, trello
-
-    def boards(kind: str) -> str:
-        return "[" + ", ".join(f'"{c.name}"' for c in ws.tools[kind].containers) + "]"
-
     roster = ws.people[len(NAMES)]
     cfg = root / "raci.toml"
     cfg.write_text(
-        f"""store = "{(root / "raci.sqlite").as_posix()}"
-[[source]]
-name = "indhold"
-kind = "trello"
-base_url = "{server.base_urls["trello"]}"
-key = "{trello.KEY}"
-token = "{trello.TOKEN}"
-boards = {boards("trello")}
-done_lists = ["Udgivet"]
-fields = {{ effort = "Timer" }}
-[[source]]
-name = "kampagner"
-kind = "asana"
-base_url = "{server.base_urls["asana"]}"
-token = "{asana.TOKEN}"
-projects = {boards("asana")}
-fields = {{ effort = "Timer" }}
-[[source]]
-name = "events"
-kind = "monday"
-base_url = "{server.base_urls["monday"]}"
-token = "{monday.TOKEN}"
-boards = {boards("monday")}
-fields = {{ effort = "Timer" }}
-[[person]]
-name = "{roster.name}"
-emails = ["{roster.email}"]
-[email]
-from = "{SENDER}"
-to = ["{RECIPIENT}"]
-""",
+        f'store = "{(root / "raci.sqlite").as_posix()}"\n'
+        + sources_toml(server, ws)
+        + f'[[person]]\nname = "{roster.name}"\nemails = ["{roster.email}"]\n'
+        + f'[email]\nfrom = "{SENDER}"\nto = ["{RECIPIENT}"]\n',
         encoding="utf-8",
     )
     return cfg

@@ -54,6 +54,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from raci_sync.cli import run_cli
+from tests.fakes.config import env_refs, sources_toml
 from tests.fakes.server import DROP, FakeServer, Reply, Request, _Drop
 from tests.fakes.workspace import Workspace, generate
 
@@ -268,41 +269,13 @@ def free_port() -> int:
 
 
 def config_text(root: Path, ws: Workspace, server: FakeServer, smtp_port: int) -> str:
-    def boards(kind: str) -> str:
-        return json.dumps([c.name for c in ws.tools[kind].containers], ensure_ascii=False)
-
     people = "".join(
         f'[[person]]\nname = "{p.name}"\nemails = ["{p.email}"]\n' for p in ws.people[:3]
     )
     return f"""store = "{(root / "store" / "raci.sqlite").as_posix()}"
 timezone = "Europe/Copenhagen"
 
-[[source]]
-name = "indhold"
-kind = "trello"
-base_url = "{server.base_urls["trello"]}"
-key = "${{RACI_LEAK_TRELLO_KEY}}"
-token = "${{RACI_LEAK_TRELLO_TOKEN}}"
-boards = {boards("trello")}
-done_lists = ["Udgivet"]
-fields = {{ effort = "Timer" }}
-
-[[source]]
-name = "kampagner"
-kind = "asana"
-base_url = "{server.base_urls["asana"]}"
-token = "${{RACI_LEAK_ASANA_TOKEN}}"
-projects = {boards("asana")}
-fields = {{ effort = "Timer" }}
-
-[[source]]
-name = "events"
-kind = "monday"
-base_url = "{server.base_urls["monday"]}"
-token = "${{RACI_LEAK_MONDAY_TOKEN}}"
-boards = {boards("monday")}
-fields = {{ effort = "Timer" }}
-
+{sources_toml(server, ws, credentials=env_refs("RACI_LEAK"))}
 {people}
 [email]
 smtp_host = "{HOST}"
