@@ -48,13 +48,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Executor, ThreadPoolExecutor, wait
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from raci_sync.config import SourceConfig
 from raci_sync.connectors.http import HttpClient
+from raci_sync.connectors.parallel import in_order
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, SourceError
 from raci_sync.model import Account, FieldValue, Snapshot, State, Task
 
@@ -854,19 +856,10 @@ class AsanaConnector:
     ) -> list[_Out]:
         """``work`` on every item, up to ``max_workers`` at once; results in item order.
 
-        The first failure (in item order, among those finished) is raised once it happens, and
-        work not started yet is cancelled: a failed project fails the read, never shrinks it.
+        The first failure is raised and no new work starts (``parallel.in_order``): a failed
+        project fails the read, never shrinks it.
         """
-        if self.max_workers <= 1 or len(items) <= 1:
-            return [work(i) for i in items]
-        futures = [pool.submit(work, i) for i in items]
-        wait(futures, return_when=FIRST_EXCEPTION)
-        errors = [e for f in futures if f.done() and (e := f.exception()) is not None]
-        if errors:
-            for f in futures:
-                f.cancel()
-            raise errors[0]
-        return [f.result() for f in futures]
+        return in_order([partial(work, i) for i in items], self.max_workers, pool=pool)
 
 
 def _matching(wanted: str, seen: list[Ref]) -> list[Ref]:

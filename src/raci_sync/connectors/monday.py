@@ -36,7 +36,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -70,6 +69,7 @@ from raci_sync.connectors.monday_incremental import (
     subitems_board_of,
 )
 from raci_sync.connectors.monday_queries import QUERIES
+from raci_sync.connectors.parallel import in_order
 from raci_sync.errors import NotFoundError, ResponseError, SourceError
 from raci_sync.model import Account, Snapshot, Task
 
@@ -94,10 +94,6 @@ ITEM_PAGE_KINDS = frozenset(
     {"BoardItems", "NextItems", "ChangedItems", "ChangedItemsAndSubitems", "NextSubitems"}
 )
 T = TypeVar("T")
-
-
-class _Skipped(Exception):
-    """A call not started because another call of the same batch had already failed."""
 
 
 class ComplexityBudget:
@@ -589,31 +585,7 @@ class MondayConnector:
     def _gather(self, calls: Sequence[Callable[[], Any]]) -> list[Any]:
         """Run the calls on up to ``max_workers`` threads; results in call order. When one
         fails, calls not started yet are dropped and the first failed call's error is raised."""
-        if len(calls) <= 1 or self.max_workers == 1:
-            return [call() for call in calls]
-        failed = threading.Event()
-
-        def guarded(call: Callable[[], Any]) -> Any:
-            # A worker that finishes its call after another call failed must not start the
-            # next one before the main thread gets round to cancelling it.
-            if failed.is_set():
-                raise _Skipped
-            try:
-                return call()
-            except BaseException:
-                failed.set()
-                raise
-
-        with ThreadPoolExecutor(self.max_workers, thread_name_prefix="monday") as pool:
-            futures = [pool.submit(guarded, call) for call in calls]
-            wait(futures, return_when=FIRST_EXCEPTION)
-            if failed.is_set():
-                for f in futures:
-                    f.cancel()
-                wait(futures)  # the calls already running end; then their errors are known
-                errors = (f.exception() for f in futures if not f.cancelled())
-                raise next(e for e in errors if e is not None and not isinstance(e, _Skipped))
-            return [f.result() for f in futures]
+        return in_order(calls, self.max_workers, name="monday")
 
     def _snapshot(
         self,

@@ -49,13 +49,14 @@ import logging
 import math
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from raci_sync.config import SourceConfig
 from raci_sync.connectors.http import HttpClient
+from raci_sync.connectors.parallel import in_order
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, SourceError
 from raci_sync.model import Account, FieldValue, Snapshot, State, Task
 
@@ -755,16 +756,7 @@ class TrelloConnector:
     def _parallel(self, work: Callable[[str], _T], ids: list[str]) -> list[_T]:
         """``work(id)`` for every id, ``max_workers`` at a time; results in the order of ids.
         The first failure (in that order) is raised; work not yet started is dropped."""
-        if len(ids) <= 1:
-            return [work(i) for i in ids]
-        workers = min(self.max_workers, len(ids))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="trello") as pool:
-            futures = [pool.submit(work, i) for i in ids]
-            try:
-                return [f.result() for f in futures]
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+        return in_order([partial(work, i) for i in ids], self.max_workers, name="trello")
 
     def _board_get(self, board_id: str, path: str, params: Mapping[str, str], what: str) -> Any:
         """A GET about one board; a 404 says the board is gone or hidden from the user."""
