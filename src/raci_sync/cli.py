@@ -112,6 +112,14 @@ def _config(ctx: click.Context) -> Config:
     return cfg
 
 
+def _report_data(cfg: Config, as_of: date | None = None) -> Any:
+    """Everything a report shows, from the store (window from ``as_of``, default today)."""
+    from raci_sync.sync import build_report
+
+    with _open_store(cfg) as store:
+        return build_report(cfg, store, as_of)
+
+
 def _open_store(cfg: Config) -> Any:
     from raci_sync.store import Store, default_store_path
 
@@ -264,11 +272,8 @@ def report(
       raci report -f json -o report.json           the machine-readable contract
       raci report --as-of 2026-12-07 --fail-on error
     """
-    from raci_sync.sync import build_report
-
     cfg = _config(ctx)
-    with _open_store(cfg) as store:
-        data = build_report(cfg, store, as_of)
+    data = _report_data(cfg, as_of)
     _emit(render_report(data, fmt, color=_is_tty_table(fmt, output)), output)
     return _fail_code(data, fail_on)
 
@@ -353,13 +358,12 @@ def run_command(
       raci --log-file /var/log/raci.log run -q --no-report --email
       raci run --dry-run --eml week.eml
     """
-    from raci_sync.sync import build_report
-
     cfg = _config(ctx)
     run = _locked_sync(cfg, sources, full, quiet)
     code = 0
-    with _open_store(cfg) as store:
-        data = build_report(cfg, store)
+    if no_report and not (send_mail or dry_run):
+        return EXIT_SOURCES if run.failed else code
+    data = _report_data(cfg)
     if not no_report:
         _emit(render_report(data, fmt, color=_is_tty_table(fmt, output)), output)
         code = _fail_code(data, fail_on)
@@ -411,11 +415,8 @@ def email(ctx: click.Context, dry_run: bool, output: str, as_of: date | None) ->
       raci email --dry-run -o week.eml     look at it first (opens in any mail client)
       raci email                           send it to [email] to
     """
-    from raci_sync.sync import build_report
-
     cfg = _config(ctx)
-    with _open_store(cfg) as store:
-        data = build_report(cfg, store, as_of)
+    data = _report_data(cfg, as_of)
     _send_email(cfg, data, dry_run, output)
     return 0
 
@@ -435,11 +436,8 @@ def matrix(ctx: click.Context, fmt: str, output: str | None, include_closed: boo
       raci matrix                                  on the terminal
       raci matrix -f xlsx -o raci-matrix.xlsx      for a spreadsheet
     """
-    from raci_sync.sync import build_report
-
     cfg = _config(ctx)
-    with _open_store(cfg) as store:
-        data = build_report(cfg, store)
+    data = _report_data(cfg)
     _emit(render_matrix(data, fmt, include_closed=include_closed), output)
     return 0
 
