@@ -1,4 +1,4 @@
-"""Where the vendors' API specs are: ../shared/specs beside the repo, or $RACI_SPECS_DIR."""
+"""The repository's extract of the vendors' API specs (``specs/``, see tools/extract_specs.py)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import specs_dir
+from tests.fakes import spec_file
 
 
-def spec_path(*parts: str) -> Path:
-    """Path to a file under the specs folder; fails (never skips) when it is missing."""
+def spec_path(name: str) -> Path:
+    """Path to one file of the spec extract; fails (never skips) when it is missing."""
     try:
-        path = specs_dir().joinpath(*parts)
+        return spec_file(name)
     except FileNotFoundError as exc:
         pytest.fail(str(exc))
-    if not path.exists():
-        pytest.fail(
-            f"vendor spec {path} is missing: the contract tests need the specs folder "
-            "(../shared/specs beside the repository, or set RACI_SPECS_DIR)"
-        )
-    return path

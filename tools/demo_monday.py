@@ -2,19 +2,18 @@
 
 The demo workspace (Nordlys Kaffe, board "Events & PR") is described below as plain data. A fake
 monday answers each GraphQL request by *executing the query with graphql-core against the
-vendor's SDL* (shared/specs/monday/schema.graphql), so every recorded body has exactly the
+vendor's SDL* (its extract specs/monday-2026-07.graphql), so every recorded body has exactly the
 shape the 2026-07 schema gives for that query. The real MondayConnector is run against the fake
 (a full read by board name, by id and of all boards, ``check()``, and an incremental read after
 each full one) and every request/response pair is recorded.
 
-Run:  .venv/bin/python tools/demo_monday.py [--specs DIR] [--out PATH]
+Run:  .venv/bin/python tools/demo_monday.py [--sdl FILE] [--out PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from datetime import UTC, datetime
@@ -534,11 +533,12 @@ def record(schema: GraphQLSchema) -> Cassette:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_specs = os.environ.get("RACI_SPECS_DIR") or str(REPO.parent / "shared" / "specs")
-    ap.add_argument("--specs", default=default_specs, help="the vendor specs folder")
+    ap.add_argument(
+        "--sdl", default=str(REPO / "specs" / "monday-2026-07.graphql"), help="the monday SDL"
+    )
     ap.add_argument("--out", default=str(OUT), help="where to write the recording")
     args = ap.parse_args()
-    schema = build_schema(Path(args.specs, "monday", "schema.graphql").read_text("utf-8"))
+    schema = build_schema(Path(args.sdl).read_text("utf-8"))
     cassette = record(schema)
     Path(args.out).write_text(cassette.to_json() + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {len(cassette.interactions)} interactions")

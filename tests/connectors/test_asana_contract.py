@@ -1,4 +1,4 @@
-"""The Asana connector against Asana's OpenAPI spec (``shared/specs/asana/asana_oas.yaml``).
+"""The Asana connector against Asana's OpenAPI spec (its extract ``specs/asana.openapi.json``).
 
 Every request the connector makes in the scenarios below (full reads, incremental reads with
 changes, subtasks and a user directory re-read, checks, the demo's full and incremental replay)
@@ -53,7 +53,7 @@ Spec = AsanaSpec  # the fakes' spec reader: one parser, loaded once per process
 
 @pytest.fixture(scope="module")
 def spec() -> Spec:
-    spec_path("asana", "asana_oas.yaml")  # fails (never skips) with a clear message if missing
+    spec_path("asana.openapi.json")  # fails (never skips) with a clear message if missing
     return asana_spec()
 
 
@@ -280,7 +280,7 @@ def response_schema(spec: Spec, method: str, path: str, status: int) -> Any:
     if status >= 400:
         return {"$ref": "#/components/schemas/ErrorResponse"}
     _, _, op = spec.operation(method, path)
-    schema = spec.resolve(op["responses"][200])["content"]["application/json"]["schema"]
+    schema = spec.resolve(op["responses"]["200"])["content"]["application/json"]["schema"]
     props = dict(flatten(spec, schema)["properties"])
     data = spec.resolve(props["data"])
     ref = (data.get("items") or data).get("$ref", "")

@@ -59,7 +59,7 @@ FIXTURE_QUERIES = {
 @cache
 def schema() -> GraphQLSchema:
     """The 2026-07 SDL, built once per test session."""
-    return build_schema(spec_path("monday", "schema.graphql").read_text(encoding="utf-8"))
+    return build_schema(spec_path("monday-2026-07.graphql").read_text(encoding="utf-8"))
 
 
 def query_errors(query: str, variables: dict[str, Any] | None = None) -> list[str]:
@@ -118,7 +118,7 @@ def test_every_query_of_the_module_validates(name: str) -> None:
 
 @pytest.mark.parametrize("version", ["2026-04", "2026-10"])
 def test_the_queries_also_hold_in_the_neighbouring_api_versions(version: str) -> None:
-    other = build_schema(spec_path("monday", f"schema-{version}.graphql").read_text("utf-8"))
+    other = build_schema(spec_path(f"monday-{version}.graphql").read_text("utf-8"))
     for name, text in QUERIES.items():
         assert [e.message for e in validate(other, parse(text))] == [], name
 

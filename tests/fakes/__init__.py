@@ -1,7 +1,8 @@
 """Local fakes of the Asana, Trello and monday.com APIs, built from the vendors' specs.
 
 - ``workspace``: a generated workspace (people, boards/projects, tasks), deterministic from a seed.
-- ``asana``, ``trello``, ``monday``: one handler per API. ``fake.handle(method, path, query,
+- ``asana``, ``trello``, ``monday``: one handler per API, built from the repository's extract of
+  the vendor specs (``specs/``, printed by ``tools/extract_specs.py``). ``fake.handle(method, path, query,
   body, headers)`` answers one request (``path`` below the API's base path) with
   ``(status, headers, body)``; the body is JSON-able, ``str`` (text) or ``bytes``. Every
   request is checked against the vendor's spec first: what the spec does not have is recorded
@@ -14,7 +15,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,15 +24,18 @@ REPO = Path(__file__).resolve().parents[2]
 Answer = tuple[int, dict[str, str], Any]  # status, headers, body (JSON-able, str or bytes)
 
 
-def specs_dir() -> Path:
-    """The vendor specs: $RACI_SPECS_DIR, else ../shared/specs beside the repository."""
-    root = Path(os.environ.get("RACI_SPECS_DIR") or REPO.parent / "shared" / "specs")
-    if not root.is_dir():
+SPECS = REPO / "specs"  # the extract of the vendors' specs (tools/extract_specs.py)
+
+
+def spec_file(name: str) -> Path:
+    """One file of the repository's spec extract (``specs/``); a missing one is an error."""
+    path = SPECS / name
+    if not path.is_file():
         raise FileNotFoundError(
-            f"vendor specs folder {root} is missing: the fakes are built from the specs "
-            "(../shared/specs beside the repository, or set RACI_SPECS_DIR)"
+            f"spec extract {path} is missing: it is part of the repository; restore it with "
+            "git, or print it again with tools/extract_specs.py"
         )
-    return root
+    return path
 
 
 def iso(moment: datetime | None) -> str | None:

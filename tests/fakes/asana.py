@@ -1,4 +1,5 @@
-"""A fake Asana REST API over a generated workspace, checked against ``asana_oas.yaml``.
+"""A fake Asana REST API over a generated workspace, checked against Asana's OpenAPI spec
+(the extract ``specs/asana.openapi.json``).
 
 Every request is first matched against the spec: the path and method must exist, every query
 parameter must be one the operation declares, every ``opt_fields`` entry must be in the
@@ -35,9 +36,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-import yaml
-
-from tests.fakes import Answer, day, iso, parse_moment, specs_dir
+from tests.fakes import Answer, day, iso, parse_moment, spec_file
 from tests.fakes.workspace import Container, Person, Task, Workspace
 
 BASE_URL = "https://app.asana.com/api/1.0"
@@ -103,7 +102,7 @@ class AsanaSpec:
     def compact_fields(self, template: str, method: str) -> tuple[str, ...]:
         """Properties of the schema the operation's 200 answer holds in ``data``."""
         op = self.doc["paths"][template][method.lower()]
-        schema = self.resolve(op["responses"][200]["content"]["application/json"]["schema"])
+        schema = self.resolve(op["responses"]["200"]["content"]["application/json"]["schema"])
         data = self.resolve(schema["properties"]["data"])
         if data.get("type") == "array":
             data = data["items"]
@@ -123,10 +122,9 @@ class AsanaSpec:
 
 @cache
 def asana_spec() -> AsanaSpec:
-    """The Asana spec, loaded once per process (about 0.4 s)."""
-    path = specs_dir() / "asana" / "asana_oas.yaml"
-    with path.open(encoding="utf-8") as f:
-        return AsanaSpec(yaml.load(f, Loader=yaml.CSafeLoader))
+    """The Asana spec extract, loaded once per process."""
+    with spec_file("asana.openapi.json").open(encoding="utf-8") as f:
+        return AsanaSpec(json.load(f))
 
 
 class BadRequest(Exception):

@@ -61,17 +61,13 @@ from graphql.language import (
 )
 from graphql.utilities import value_from_ast_untyped
 
-from tests.fakes import iso, parse_moment, specs_dir
+from tests.fakes import iso, parse_moment, spec_file
 from tests.fakes.graphql_exec import FastExecutor, coerce_variables
 from tests.fakes.workspace import Container, Person, Task, Workspace
 
 TOKEN = "fake-monday-token"
 CURRENT = "2026-07"
-SCHEMA_FILES = {
-    "2026-07": "schema.graphql",
-    "2026-04": "schema-2026-04.graphql",
-    "2026-10": "schema-2026-10.graphql",
-}
+SCHEMA_FILES = {v: f"monday-{v}.graphql" for v in ("2026-04", "2026-07", "2026-10")}
 ACCOUNT_ID = 9876543
 ITEMS_LIMIT = 500
 USERS_LIMIT = 1000
@@ -101,7 +97,7 @@ def monday_schema(version: str) -> GraphQLSchema:
     name = SCHEMA_FILES.get(version)
     if name is None:
         raise KeyError(version)
-    return build_schema((specs_dir() / "monday" / name).read_text(encoding="utf-8"))
+    return build_schema(spec_file(name).read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=256)

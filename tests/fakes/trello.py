@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from tests.fakes import Answer, iso, parse_moment, specs_dir
+from tests.fakes import Answer, iso, parse_moment, spec_file
 from tests.fakes.workspace import Container, Person, Task, Workspace
 
 KEY = "fake-trello-key"
@@ -136,7 +136,7 @@ class TrelloSpec:
 
 @cache
 def trello_spec() -> TrelloSpec:
-    with (specs_dir() / "trello" / "trello_openapi.json").open(encoding="utf-8") as f:
+    with spec_file("trello.openapi.json").open(encoding="utf-8") as f:
         return TrelloSpec(json.load(f))
 
 
