@@ -398,7 +398,7 @@ def test_monday_complexity_budget_is_charged_and_refused_when_spent() -> None:
 
 
 def test_fast_executor_answers_the_connector_queries_as_graphql_core_does() -> None:
-    from raci_sync.connectors.monday_queries import QUERIES  # the connector's own queries
+    from raci_sync.connectors.monday.queries import QUERIES  # the connector's own queries
 
     ws = generate(40, containers=1, people=6, seed=9, subtask_share=0.3)
     board = ws.monday.containers[0]

@@ -202,7 +202,7 @@ def revoked(server: FakeServer, api: str) -> Reply:
 def _small_monday_pages() -> Iterator[None]:
     """monday items pages of 100 instead of 500: the same paging and cursors for a fifth of the
     items (a 500-item page costs the fake and the client ~0.1 s of CPU each)."""
-    from raci_sync.connectors.monday import MondayConnector
+    from raci_sync.connectors.monday.client import MondayConnector
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(MondayConnector, "item_page_size", MONDAY_PAGE)

@@ -435,8 +435,10 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1, made with the openssl CLI."""
     openssl = shutil.which("openssl")
     if openssl is None:
-        pytest.fail("the openssl command is missing: install it (apt-get install openssl; "
-                    ".ci/run does) — the TLS tests need a self-signed certificate")
+        pytest.fail(
+            "the openssl command is missing: install it (apt-get install openssl; "
+            ".ci/run does) — the TLS tests need a self-signed certificate"
+        )
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import requests
 
-from raci_sync.config import CHECK_IDS
 from raci_sync.demo import DEMO_TODAY, demo_config, demo_mount, demo_replay
 from raci_sync.demo.replay import Replay, mount_handler, request_parts
+from raci_sync.model import CHECK_IDS
 from raci_sync.store import Store
 from raci_sync.sync import SyncOptions, _plan, build_report, sync
 

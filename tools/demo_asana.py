@@ -24,7 +24,7 @@ from typing import Any
 import requests
 
 from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors.asana import DEFAULT_BASE_URL, AsanaConnector
+from raci_sync.connectors.asana.client import DEFAULT_BASE_URL, AsanaConnector
 from raci_sync.connectors.base import make_http
 from raci_sync.demo.replay import Cassette, mount_handler, request_parts
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from raci_sync.config import FieldsConfig, Secret, SourceConfig  # noqa: E402
 from raci_sync.connectors.http import HttpClient  # noqa: E402
-from raci_sync.connectors.monday import DEFAULT_BASE_URL, MondayConnector  # noqa: E402
+from raci_sync.connectors.monday.client import DEFAULT_BASE_URL, MondayConnector  # noqa: E402
 from raci_sync.demo.replay import Cassette, mount_handler, request_parts  # noqa: E402
 
 OUT = REPO / "src" / "raci_sync" / "demo" / "recordings" / "monday.json"

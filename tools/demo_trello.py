@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from raci_sync.connectors.trello import DEFAULT_BASE_URL
+from raci_sync.connectors.trello.client import DEFAULT_BASE_URL
 from raci_sync.demo.replay import Cassette
 
 REPO = Path(__file__).resolve().parents[1]

@@ -296,7 +296,7 @@ def check_config(ctx: click.Context, online: bool) -> int:
     )
     if not online:
         return 0
-    from raci_sync.connectors import make_connector
+    from raci_sync.connectors.base import make_connector
 
     failed = 0
     for source in cfg.sources:

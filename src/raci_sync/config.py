@@ -21,21 +21,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from raci_sync.errors import ConfigError
-from raci_sync.model import LETTERS
+from raci_sync.model import CHECK_IDS, LETTERS
 
 KINDS = ("trello", "asana", "monday")
-CHECK_IDS = (
-    "no-owner",
-    "no-accountable",
-    "multiple-accountable",
-    "no-responsible",
-    "too-many-responsible",
-    "too-many-consulted",
-    "overloaded",
-    "unmatched-person",
-    "accountability-bottleneck",
-    "person-without-role",
-)
 DEFAULT_API_VERSION = "2026-07"
 BUILTIN_PEOPLE_FIELDS = {
     "asana": ("assignee", "followers"),

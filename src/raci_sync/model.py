@@ -10,6 +10,19 @@ from datetime import date, datetime
 from enum import StrEnum
 
 LETTERS = ("R", "A", "C", "I")
+# The checks of PRODUCT §4, in report order; the ids are stable (JSON output and config).
+CHECK_IDS = (
+    "no-owner",
+    "no-accountable",
+    "multiple-accountable",
+    "no-responsible",
+    "too-many-responsible",
+    "too-many-consulted",
+    "overloaded",
+    "unmatched-person",
+    "accountability-bottleneck",
+    "person-without-role",
+)
 
 
 class State(StrEnum):

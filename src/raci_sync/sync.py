@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from raci_sync.config import Config, SourceConfig
-from raci_sync.connectors import make_connector, make_http
+from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.connectors.http import HttpClient
 from raci_sync.errors import SourceError
 from raci_sync.mapping import Evaluation, evaluate

@@ -16,7 +16,7 @@ import requests
 import responses
 
 from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors.asana import (
+from raci_sync.connectors.asana.client import (
     DEFAULT_BASE_URL,
     TASK_FIELDS,
     AsanaConnector,

@@ -19,7 +19,7 @@ import responses
 
 from raci_sync.config import FieldsConfig, Secret, SourceConfig
 from raci_sync.connectors.http import HttpClient
-from raci_sync.connectors.monday import (
+from raci_sync.connectors.monday.client import (
     DEFAULT_BASE_URL,
     QUERIES,
     CursorExpiredError,

@@ -9,7 +9,7 @@ import pytest
 
 from raci_sync.config import FieldsConfig, Secret, SourceConfig, load_config
 from raci_sync.connectors.http import HttpClient
-from raci_sync.connectors.monday import DEFAULT_BASE_URL, MondayConnector
+from raci_sync.connectors.monday.client import DEFAULT_BASE_URL, MondayConnector
 from raci_sync.demo.replay import Cassette, Replay, mount_handler
 from raci_sync.model import Snapshot, State, Task
 

@@ -16,7 +16,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from raci_sync.config import FieldsConfig
-from raci_sync.connectors.monday_incremental import (
+from raci_sync.connectors.monday.incremental import (
     STATE_BOARDS,
     BoardRef,
     Cache,

@@ -13,8 +13,8 @@ import pytest
 import responses
 
 from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors import make_connector, make_http
-from raci_sync.connectors.trello import (
+from raci_sync.connectors.base import make_connector, make_http
+from raci_sync.connectors.trello.client import (
     DEFAULT_BASE_URL,
     TrelloConnector,
     account_from_trello,

@@ -23,7 +23,7 @@ import pytest
 import responses
 
 from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors import make_connector, make_http
+from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.demo.replay import Cassette, HandlerAdapter, Replay
 from tests.connectors import test_trello as t
 from tests.specs import spec_path

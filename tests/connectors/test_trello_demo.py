@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors import make_connector, make_http
+from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.demo import DEMO_TODAY, demo_config
 from raci_sync.demo.replay import Cassette, Replay, mount_handler
 from raci_sync.mapping import evaluate

@@ -23,8 +23,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors import make_http
-from raci_sync.connectors.trello import (
+from raci_sync.connectors.base import make_http
+from raci_sync.connectors.trello.client import (
     BoardRead,
     BoardSummary,
     TrelloConnector,

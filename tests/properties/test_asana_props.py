@@ -10,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors.asana import (
+from raci_sync.connectors.asana.client import (
     STATE_CONFIG,
     STATE_PROJECTS,
     STATE_WORKSPACE,

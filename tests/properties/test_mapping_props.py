@@ -12,7 +12,6 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from raci_sync.config import (
-    CHECK_IDS,
     ChecksConfig,
     Config,
     FieldsConfig,
@@ -24,7 +23,7 @@ from raci_sync.config import (
 from raci_sync.mapping import evaluate, map_tasks
 from raci_sync.mapping.identity import Directory
 from raci_sync.mapping.workload import Window, task_effort, task_loads
-from raci_sync.model import Account, FieldValue, State, Task
+from raci_sync.model import CHECK_IDS, Account, FieldValue, State, Task
 from tests.properties.junk import budget, tried
 
 AS_OF = date(2026, 12, 7)

@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from raci_sync.config import FieldsConfig
-from raci_sync.connectors.monday_convert import (
+from raci_sync.connectors.monday.convert import (
     account_from_monday,
     complete_accounts,
     people_named,
@@ -19,8 +19,8 @@ from raci_sync.connectors.monday_convert import (
     tasks_from_monday,
     teams_from_monday,
 )
-from raci_sync.connectors.monday_errors import check_body
-from raci_sync.connectors.monday_incremental import (
+from raci_sync.connectors.monday.errors import check_body
+from raci_sync.connectors.monday.incremental import (
     STATE_BOARDS,
     STATE_SCOPE,
     STATE_TEAMS,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from raci_sync.connectors.trello import (
+from raci_sync.connectors.trello.client import (
     BOARD_PARAMS,
     CARD_FIELDS,
     STATE_KEY,

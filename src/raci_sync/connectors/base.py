@@ -1,4 +1,4 @@
-"""The seam every connector fills in, and the registry that finds them by kind."""
+"""The seam every connector fills in, and how a source's connector and HTTP client are built."""
 
 from __future__ import annotations
 
@@ -10,15 +10,10 @@ from typing import ClassVar, Protocol
 import requests
 
 from raci_sync.config import SourceConfig
+from raci_sync.connectors import KINDS
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.limits import RateLimiter, limiter_for
 from raci_sync.model import Snapshot
-
-CONNECTORS = {
-    "asana": "raci_sync.connectors.asana:AsanaConnector",
-    "trello": "raci_sync.connectors.trello:TrelloConnector",
-    "monday": "raci_sync.connectors.monday:MondayConnector",
-}
 
 
 class Connector(Protocol):
@@ -44,8 +39,8 @@ class Connector(Protocol):
 
 
 def connector_class(kind: str) -> type[Connector]:
-    """The connector class for a source kind (imported lazily)."""
-    module, _, name = CONNECTORS[kind].partition(":")
+    """The connector class for a source kind (imported lazily, from its Kind's entry)."""
+    module, _, name = KINDS[kind].entry.partition(":")
     cls: type[Connector] = getattr(importlib.import_module(module), name)
     return cls
 
@@ -77,19 +72,20 @@ def make_http(
 def default_limiter(source: SourceConfig) -> RateLimiter | None:
     """The documented request budget of the source's API, shared by all users of its token.
 
-    Trello: 100 requests per 10 s per token. Asana: 150 per minute (free plans; paid plans allow
-    1,500: set ``requests_per_minute``). monday meters cost (complexity), not requests: no
-    request limit unless one is configured.
+    From the source's Kind (Trello: 100 requests per 10 s per token; Asana: 150 per minute on
+    free plans); ``requests_per_minute`` rescales it (Asana's paid plans allow 1,500). A kind
+    with no request budget (monday meters complexity) has none unless one is configured.
     """
     credential = source.token.reveal() if source.token else source.name
+    budget = KINDS[source.kind].budget
     rpm = source.requests_per_minute
-    if source.kind == "trello":
-        return limiter_for("trello", credential, max(1, (rpm or 600) // 6), 10.0)
-    if source.kind == "asana":
-        return limiter_for("asana", credential, rpm or 150, 60.0)
+    if budget is None and not rpm:
+        return None
+    if budget is None:
+        return limiter_for(source.kind, credential, rpm or 1, 60.0)
     if rpm:
-        return limiter_for(source.kind, credential, rpm, 60.0)
-    return None
+        budget = budget.per_minute(rpm)
+    return limiter_for(source.kind, credential, budget.limit, budget.window)
 
 
 def make_connector(

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from raci_sync.config import CHECK_IDS, ChecksConfig
+from raci_sync.config import ChecksConfig
 from raci_sync.mapping.identity import Directory, UnmatchedIdentity
 from raci_sync.mapping.roles import Candidate, TaskRoles
 from raci_sync.mapping.workload import Window
-from raci_sync.model import Finding, Person, Severity, WorkloadLine
+from raci_sync.model import CHECK_IDS, Finding, Person, Severity, WorkloadLine
 
 LETTER_NAMES = {"R": "Responsible", "A": "Accountable", "C": "Consulted", "I": "Informed"}
 

@@ -44,7 +44,7 @@ from typing import Any, ClassVar, TypeVar
 
 from raci_sync.config import SourceConfig
 from raci_sync.connectors.http import HttpClient
-from raci_sync.connectors.monday_convert import (
+from raci_sync.connectors.monday.convert import (
     account_from_monday,
     as_list_of_objects,
     complete_accounts,
@@ -56,8 +56,8 @@ from raci_sync.connectors.monday_convert import (
     tasks_from_monday,
     teams_from_monday,
 )
-from raci_sync.connectors.monday_errors import CursorExpiredError, check_body, error_from_graphql
-from raci_sync.connectors.monday_incremental import (
+from raci_sync.connectors.monday.errors import CursorExpiredError, check_body, error_from_graphql
+from raci_sync.connectors.monday.incremental import (
     BoardRef,
     Cache,
     cache_from_state,
@@ -68,7 +68,7 @@ from raci_sync.connectors.monday_incremental import (
     scope_key,
     subitems_board_of,
 )
-from raci_sync.connectors.monday_queries import QUERIES
+from raci_sync.connectors.monday.queries import QUERIES
 from raci_sync.connectors.parallel import in_order
 from raci_sync.errors import NotFoundError, ResponseError, SourceError
 from raci_sync.model import Account, Snapshot, Task

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from raci_sync.config import FieldsConfig
-from raci_sync.connectors.monday_convert import id_or_none
+from raci_sync.connectors.monday.convert import id_or_none
 from raci_sync.model import Task
 
 # -- merging an incremental read ----------------------------------------------------------------
