@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from raci_sync.config import Secret, load_config, parse_config
+from raci_sync.config import Secret, all_keys, load_config, parse_config
+from raci_sync.config.settings import MATCH_KEYS
 from raci_sync.errors import ConfigError
 
 ENV = {"TRELLO_KEY": "k" * 32, "TRELLO_TOKEN": "t" * 64, "ASANA_TOKEN": "a-token"}
@@ -183,6 +184,16 @@ BAD = [
     ),
     ('history="forever"', "history", "must be a table"),
     ('stor="x.sqlite"', "stor", "did you mean 'store'"),
+    # absurd numbers are named, never a crash or a silent default
+    ('[[source]]\nname="x"\nkind="asana"\ntoken="t"\ntimeout=nan', "source[0].timeout", "finite"),
+    ("[sync]\nfull_every_hours=inf", "sync.full_every_hours", "finite"),
+    ("[sync]\nmax_workers=100000", "sync.max_workers", "at most 64"),
+    ("[workload]\nhorizon_days=100000", "workload.horizon_days", "at most 366"),
+    ("[workload]\ndefault_capacity=nan", "workload.default_capacity", "finite"),
+    ("[workload]\nweights={R=inf}", "workload.weights.R", "finite"),
+    ("[workload]\nweights={A=-1}", "workload.weights.A", "at least 0"),
+    ("[checks]\noverload_error=1e308", "checks.overload_error", "at most 100"),
+    ('[[person]]\nname="P"\ncapacity=-inf', "person[0].capacity", "finite"),
 ]
 
 
@@ -219,6 +230,12 @@ def test_literal_secret_is_a_warning_not_a_silent_accept() -> None:
 def test_invalid_toml_and_missing_file_are_clear(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid TOML"):
         parse("[[source]\nname=")
+    with pytest.raises(ConfigError, match="nested too deep"):
+        parse("x = " + "[" * 100_000 + "]" * 100_000)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('store = "kø.sqlite"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match="is not UTF-8"):
+        load_config(latin)
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.toml")
 
@@ -240,55 +257,17 @@ def test_example_config_documents_every_key_and_parses() -> None:
     assert {s.kind for s in cfg.sources} == {"trello", "asana", "monday"}
     assert cfg.warnings == ()
     text = example.read_text(encoding="utf-8")
-    for key in (
-        "store",
-        "timezone",
-        "name",
-        "kind",
-        "key",
-        "token",
-        "boards",
-        "workspace",
-        "projects",
-        "base_url",
-        "api_version",
-        "done_lists",
-        "timeout",
-        "effort",
-        "due",
-        "status",
-        "emails",
-        "accounts",
-        "hats",
-        "capacity",
-        "away",
-        "match",
-        "mode",
-        "max_responsible",
-        "max_consulted",
-        "implied_responsible",
-        "disable",
-        "bottleneck_share",
-        "bottleneck_min_tasks",
-        "overload_error",
-        "horizon_days",
-        "count_undated",
-        "default_effort",
-        "default_capacity",
-        "weights",
-        "smtp_host",
-        "smtp_port",
-        "security",
-        "username",
-        "password",
-        "from",
-        "to",
-        "skip_empty",
-        "keep_all_days",
-        "keep_daily_weeks",
-        "keep_weekly_weeks",
-    ):
-        assert f"{key} =" in text or f"{key}=" in text, f"config.example.toml lacks {key}"
+    keys = all_keys()  # from the settings' declarations and the tools' Kind records
+    assert {"from", "requests_per_minute", "api_version", "done_lists", "weights"} <= keys
+    for key in MATCH_KEYS:  # match = { group = … }: named in the comment beside it
+        assert key in text, f"config.example.toml lacks the match key {key}"
+    for key in sorted(keys - {"source", "person", "rule", *MATCH_KEYS}):
+        table = key in {"checks", "workload", "email", "sync", "history", "roles", "fields"}
+        assert (
+            (f"[{key}]" in text or f".{key}]" in text)
+            if table
+            else (f"{key} =" in text or f"{key}=" in text)
+        ), f"config.example.toml lacks {key}"
 
 
 def test_world_readable_config_with_a_literal_secret_warns(tmp_path: Path) -> None:

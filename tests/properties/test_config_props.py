@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from raci_sync.config import KINDS, Config, Secret, parse_config
+from raci_sync.config import Config, Secret, parse_config
+from raci_sync.connectors import KINDS
 from raci_sync.errors import ConfigError
 from raci_sync.model import CHECK_IDS
 from tests.properties.junk import TALLY, budget

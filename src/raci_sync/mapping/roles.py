@@ -17,7 +17,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from raci_sync.config import DEFAULT_ROLES, RuleConfig
+from raci_sync.config import RuleConfig
+from raci_sync.connectors import KINDS
 from raci_sync.mapping.identity import Directory
 from raci_sync.model import LETTERS, Assignment, FieldValue, Person, Task
 
@@ -67,7 +68,9 @@ def roles_for(
     kind: str | None, configured: Mapping[str, Sequence[str]] | None
 ) -> dict[str, tuple[str, ...]]:
     """The letter → field references of a source: its configured roles over the kind's defaults."""
-    roles = {letter: tuple(refs) for letter, refs in DEFAULT_ROLES.get(kind or "", {}).items()}
+    known = KINDS.get(kind or "")
+    defaults = known.default_roles if known else {}
+    roles = {letter: tuple(refs) for letter, refs in defaults.items()}
     for letter, refs in (configured or {}).items():
         roles[letter] = tuple(refs)
     return {letter: roles.get(letter, ()) for letter in LETTERS}

@@ -44,6 +44,7 @@ from typing import Any, ClassVar, TypeVar
 
 from raci_sync.config import SourceConfig
 from raci_sync.connectors.http import HttpClient
+from raci_sync.connectors.monday import KIND
 from raci_sync.connectors.monday.convert import (
     account_from_monday,
     as_list_of_objects,
@@ -180,7 +181,7 @@ class MondayConnector:
         token = source.token.reveal() if source.token is not None else ""
         http.headers = {
             "Authorization": token,
-            "API-Version": source.api_version,
+            "API-Version": source.api_version or KIND.defaults["api_version"],
             "Content-Type": "application/json",
         }
         if token and token not in http.secrets:

@@ -1,0 +1,36 @@
+"""The configuration: the settings (``settings.py``) and the TOML reader (``reader.py``)."""
+
+from raci_sync.config.reader import all_keys, find_config, load_config, parse_config
+from raci_sync.config.settings import (
+    DEFAULT_WEIGHTS,
+    ChecksConfig,
+    Config,
+    EmailConfig,
+    FieldsConfig,
+    HistoryConfig,
+    PersonConfig,
+    RuleConfig,
+    Secret,
+    SourceConfig,
+    SyncConfig,
+    WorkloadConfig,
+)
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "ChecksConfig",
+    "Config",
+    "EmailConfig",
+    "FieldsConfig",
+    "HistoryConfig",
+    "PersonConfig",
+    "RuleConfig",
+    "Secret",
+    "SourceConfig",
+    "SyncConfig",
+    "WorkloadConfig",
+    "all_keys",
+    "find_config",
+    "load_config",
+    "parse_config",
+]

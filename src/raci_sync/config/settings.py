@@ -1,0 +1,248 @@
+"""The settings: frozen dataclasses that the reader (``reader.py``) fills from the TOML file.
+
+Each field that is a TOML key declares how it is read with :func:`setting` (its key, if not the
+field's name, its type and bounds); the reader derives the allowed keys of every table from
+these declarations and from the connectors' Kind records, so a key is listed once. Fields made
+with :func:`derived` are filled by the reader and are no TOML keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import MISSING, Field, dataclass, field, fields
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from raci_sync.errors import ConfigError
+
+DEFAULT_WEIGHTS = {"R": 1.0, "A": 0.25, "C": 0.1, "I": 0.0}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one TOML value is read: its type, bounds and choices.
+
+    ``type`` is one of ``str``, ``strings`` (a list of strings, or one string), ``int``,
+    ``number``, ``bool``, ``choice``, ``secret``, or ``custom`` (read by the reader's own code).
+    """
+
+    type: str
+    minimum: float = -math.inf
+    maximum: float = math.inf
+    choices: tuple[str, ...] = ()
+
+
+def setting(
+    default: Any = MISSING,
+    *,
+    type: str,
+    key: str | None = None,
+    minimum: float = -math.inf,
+    maximum: float = math.inf,
+    choices: tuple[str, ...] = (),
+    factory: Any = MISSING,
+) -> Any:
+    """A dataclass field read from the TOML key ``key`` (default: the field's name)."""
+    meta = {"key": key, "rule": Rule(type, minimum, maximum, choices)}
+    if factory is not MISSING:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def derived(default: Any = MISSING, *, factory: Any = MISSING) -> Any:
+    """A dataclass field the reader fills that is no TOML key."""
+    if factory is not MISSING:
+        return field(default_factory=factory, metadata={"derived": True})
+    return field(default=default, metadata={"derived": True})
+
+
+def toml_fields(cls: type) -> list[tuple[str, Field[Any], Rule]]:
+    """(TOML key, field, rule) of every TOML key of a settings class, in declaration order."""
+    out = []
+    for f in fields(cls):
+        rule = f.metadata.get("rule")
+        if rule is not None:
+            out.append((f.metadata.get("key") or f.name, f, rule))
+    return out
+
+
+def toml_keys(cls: type) -> tuple[str, ...]:
+    """The TOML keys a settings class reads."""
+    return tuple(key for key, _, _ in toml_fields(cls))
+
+
+class Secret:
+    """A credential that never shows itself in ``repr``/``str``; ``reveal()`` gives the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` for the closest choice, or nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+@dataclass(frozen=True)
+class FieldsConfig:
+    """Where to read what the API has no fixed field for."""
+
+    effort: str | None = setting(None, type="str")
+    due: str | None = setting(None, type="str")
+    status: str | None = setting(None, type="str")
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One configured connection to one tool (a kind of ``raci_sync.connectors.KINDS``).
+
+    Which of the scope keys (boards, workspace, projects, done_lists, api_version) and secrets
+    (token, key) a source may have is declared by its Kind record.
+    """
+
+    name: str = setting(type="custom")
+    kind: str = setting(type="custom")
+    token: Secret | None = setting(None, type="secret")
+    key: Secret | None = setting(None, type="secret")
+    boards: tuple[str, ...] | None = setting(None, type="strings")
+    workspace: str | None = setting(None, type="str")
+    projects: tuple[str, ...] | None = setting(None, type="strings")
+    base_url: str | None = setting(None, type="custom")
+    api_version: str | None = setting(None, type="custom")  # None = the kind's default
+    done_lists: tuple[str, ...] = setting((), type="strings")
+    roles: Mapping[str, tuple[str, ...]] = setting(type="custom", factory=dict)
+    fields: FieldsConfig = setting(type="custom", factory=FieldsConfig)
+    timeout: float = setting(30.0, type="number", minimum=1, maximum=3600)
+    requests_per_minute: int | None = setting(
+        None, type="int", minimum=1, maximum=1_000_000
+    )  # None = the API's documented default budget
+
+
+@dataclass(frozen=True)
+class PersonConfig:
+    """One roster entry."""
+
+    name: str = setting(type="custom")
+    emails: tuple[str, ...] = setting((), type="custom")
+    accounts: tuple[str, ...] = setting((), type="custom")
+    hats: tuple[str, ...] = setting((), type="strings")
+    capacity: float | None = setting(None, type="number", minimum=0, maximum=1e6)
+    away: tuple[tuple[date, date], ...] = setting((), type="custom")
+
+
+MATCH_KEYS = ("source", "container", "group", "label", "title")
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    """A hat rule: where ``match`` fits a task, fill or suggest ``letters``."""
+
+    match: Mapping[str, str] = setting(type="custom")
+    letters: Mapping[str, str] = derived(factory=dict)  # the letter keys R, A, C, I
+    mode: str = setting("fill", type="choice", choices=("fill", "suggest"))
+
+
+@dataclass(frozen=True)
+class ChecksConfig:
+    """Thresholds of the checks (PRODUCT §4)."""
+
+    max_responsible: int = setting(3, type="int", minimum=1, maximum=1000)
+    max_consulted: int = setting(3, type="int", minimum=0, maximum=1000)
+    implied_responsible: bool = setting(False, type="bool")
+    disable: tuple[str, ...] = setting((), type="custom")
+    bottleneck_share: float = setting(0.5, type="number", minimum=0, maximum=1)
+    bottleneck_min_tasks: int = setting(8, type="int", minimum=0, maximum=1_000_000)
+    overload_error: float = setting(1.2, type="number", minimum=1, maximum=100)
+
+
+@dataclass(frozen=True)
+class WorkloadConfig:
+    """How load and capacity are computed (PRODUCT §4)."""
+
+    horizon_days: int = setting(14, type="int", minimum=1, maximum=366)
+    count_undated: bool = setting(True, type="bool")
+    default_effort: float = setting(1.0, type="number", minimum=0, maximum=1e6)
+    default_capacity: float | None = setting(10.0, type="number", minimum=0, maximum=1e6)
+    weights: Mapping[str, float] = setting(type="custom", factory=lambda: dict(DEFAULT_WEIGHTS))
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """SMTP settings for the weekly email."""
+
+    smtp_host: str | None = setting(None, type="str")
+    smtp_port: int = setting(587, type="int", minimum=1, maximum=65535)
+    security: str = setting("starttls", type="choice", choices=("starttls", "ssl", "none"))
+    username: Secret | None = setting(None, type="secret")
+    password: Secret | None = setting(None, type="secret")
+    sender: str | None = setting(None, type="custom", key="from")
+    to: tuple[str, ...] = setting((), type="custom")
+    skip_empty: bool = setting(False, type="bool")
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """How syncs run: concurrency and how often to re-read everything."""
+
+    max_workers: int = setting(4, type="int", minimum=1, maximum=64)
+    # an incremental sync older than this re-reads everything
+    full_every_hours: float = setting(24.0, type="number", minimum=0, maximum=24 * 366)
+
+
+@dataclass(frozen=True)
+class HistoryConfig:
+    """How long the store keeps old snapshots and evaluations (thinned after every sync)."""
+
+    keep_all_days: int = setting(2, type="int", minimum=0, maximum=3660)  # every run
+    keep_daily_weeks: int = setting(8, type="int", minimum=0, maximum=520)  # last run a day
+    # then the last run of each ISO week, this long; 0 = forever
+    keep_weekly_weeks: int = setting(0, type="int", minimum=0, maximum=5200)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration."""
+
+    path: Path | None = derived()
+    store: str | None = setting(None, type="custom")
+    timezone: str = setting("UTC", type="custom")
+    sources: tuple[SourceConfig, ...] = setting((), type="custom", key="source")
+    people: tuple[PersonConfig, ...] = setting((), type="custom", key="person")
+    rules: tuple[RuleConfig, ...] = setting((), type="custom", key="rule")
+    checks: ChecksConfig = setting(type="custom", factory=ChecksConfig)
+    workload: WorkloadConfig = setting(type="custom", factory=WorkloadConfig)
+    email: EmailConfig = setting(type="custom", factory=EmailConfig)
+    sync: SyncConfig = setting(type="custom", factory=SyncConfig)
+    history: HistoryConfig = setting(type="custom", factory=HistoryConfig)
+    warnings: tuple[str, ...] = derived(())
+    literal_secrets: tuple[str, ...] = derived(())  # key paths of secrets written in the file
+
+    def source(self, name: str) -> SourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise ConfigError([f"--source: no source named {name!r}{suggest(name, self.names)}"])
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.sources]
