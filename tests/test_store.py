@@ -1,16 +1,22 @@
-"""The SQLite store: snapshots round-trip, failures keep the last good data, migrations."""
+"""The SQLite store: snapshots round-trip, failures keep the last good data, migrations; and the
+file: owner-only, never another application's database, never written when damaged, backed
+up, and a full disk is a clear error that keeps what was stored (PRODUCT §6)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
-from datetime import UTC, date, datetime
+import stat
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from raci_sync.errors import StoreError
+from raci_sync.errors import NoDataError, StoreError
 from raci_sync.model import Account, FieldValue, Snapshot, State, Task
 from raci_sync.store import Store
+from raci_sync.store.files import BACKUP_EVERY_S, backup_path
 from raci_sync.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 T0 = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
@@ -221,5 +227,144 @@ def test_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot open the store"):
+    with pytest.raises(StoreError, match=r"is not a SQLite database.*left untouched"):
         Store(path)
+    assert path.read_bytes() == b"this is not sqlite" * 100
+
+
+# -- the store as a file ------------------------------------------------------------------
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_new_store_its_wal_and_backup_are_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    old = os.umask(0o022)
+    try:
+        with Store(path) as store:
+            store.save_snapshot(store.begin_run(T0), snapshot(), T0)
+            wal = Path(f"{path}-wal")
+            assert wal.exists() and mode(wal) == 0o600
+        assert mode(path) == 0o600
+        assert mode(backup_path(path)) == 0o600
+    finally:
+        os.umask(old)
+
+
+def test_a_stricter_umask_is_respected(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    old = os.umask(0o277)  # owner may read only: stricter than 0600
+    try:
+        # as root the file stays writable; as anyone else it cannot take the schema: either way
+        # no wider mode than the umask allows
+        with contextlib.suppress(StoreError):
+            Store(path).close()
+    finally:
+        os.umask(old)
+    assert mode(path) == 0o400
+
+
+def test_reports_never_create_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "typo" / "raci.sqlte"
+    with pytest.raises(NoDataError, match=r"no data: the store .*raci\.sqlte does not exist"):
+        Store(path, create=False)
+    assert not path.exists() and not path.parent.exists()
+
+
+def foreign_database(path: Path) -> bytes:
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    db.execute("INSERT INTO customers (name) VALUES ('Nordlys Kaffe')")
+    db.commit()
+    db.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_another_applications_database_is_refused_untouched(tmp_path: Path, write: bool) -> None:
+    path = tmp_path / "crm.sqlite"
+    before = foreign_database(path)
+    with pytest.raises(StoreError, match=r"another application \(tables: customers\).*untouched"):
+        Store(path, write=write)
+    assert path.read_bytes() == before
+    assert not Path(f"{path}-wal").exists() and not backup_path(path).exists()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # not switched to WAL
+    db.close()
+
+
+def corrupt(path: Path) -> None:
+    """Overwrite a page in the middle of the file with garbage."""
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > 3 * page
+    data[2 * page : 3 * page] = b"\xde\xad\xbe\xef" * (page // 4)
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_store_is_never_written_and_says_how_to_recover(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        for i in range(3):
+            store.save_snapshot(store.begin_run(T0), snapshot(f"s{i}", n=60), T0)
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    corrupt(path)
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as info:
+        Store(path)
+    message = str(info.value)
+    assert "is damaged" in message and "nothing was written" in message
+    assert f"mv {backup_path(path)} {path}" in message  # the backup is the way back
+    assert path.read_bytes() == before
+
+
+def test_a_backup_is_taken_once_a_day_and_before_a_migration(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        store.save_snapshot(store.begin_run(T0), snapshot(n=2), T0)
+    backup = backup_path(path)
+    first = backup.stat().st_mtime
+    with Store(path):
+        pass
+    assert backup.stat().st_mtime == first  # not again the same day
+    old = first - BACKUP_EVERY_S - 60
+    os.utime(backup, (old, old))
+    with Store(path):
+        pass
+    assert backup.stat().st_mtime > old
+    copy = sqlite3.connect(backup)
+    assert copy.execute("SELECT count(*) FROM tasks").fetchone()[0] == 2
+    copy.close()
+    # a store missing a migration is copied before it is changed
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM migrations WHERE name = '0002_history'")
+    db.execute("DROP TABLE IF EXISTS workload")
+    db.commit()
+    db.close()
+    backup.unlink()
+    os.utime(path, (old, old))
+    with contextlib.suppress(StoreError):  # re-applying 0002 may fail; the backup came first
+        Store(path).close()
+    copy = sqlite3.connect(backup)
+    names = [r[0] for r in copy.execute("SELECT name FROM migrations")]
+    copy.close()
+    assert names == ["0001_initial"]
+
+
+def test_a_full_disk_is_a_clear_error_and_keeps_what_was_stored(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        store.save_snapshot(store.begin_run(T0), snapshot(n=2), T0)
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages + 1}")
+        run = store.begin_run(T0 + timedelta(days=1))
+        with pytest.raises(StoreError, match="is full"):
+            store.save_snapshot(run, snapshot(n=5000), T0 + timedelta(days=1))
+        kept = store.current_snapshot("indhold")
+        assert kept is not None and len(kept.tasks) == 2
+    with Store(path) as store:
+        assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        kept = store.current_snapshot("indhold")
+        assert kept is not None and len(kept.tasks) == 2

@@ -2,7 +2,8 @@
 
     RaciError                      base: a message meant for a person, never a traceback
     ├── ConfigError                the config file is wrong: fix it (exit 2); carries every problem
-    ├── StoreError                 the store cannot be opened or written
+    ├── StoreError                 the store cannot be opened or written (exit 2)
+    │   └── NoDataError            there is no store at the configured path (exit 3)
     ├── LockedError                another run holds the lock (exit 4)
     ├── EmailError                 the weekly email could not be sent: fix the [email] settings
     └── SourceError                one source failed; the others go on (exit 3)
@@ -34,6 +35,10 @@ class ConfigError(RaciError):
 
 class StoreError(RaciError):
     """The store could not be opened, migrated or written."""
+
+
+class NoDataError(StoreError):
+    """Reports found no store at the configured path: nothing was ever synced there."""
 
 
 class LockedError(RaciError):

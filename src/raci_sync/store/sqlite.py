@@ -16,9 +16,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from raci_sync.errors import StoreError
+from raci_sync.errors import NoDataError, StoreError
 from raci_sync.model import Account, FieldValue, Snapshot, State, Task
 from raci_sync.reports.data import Trends
+from raci_sync.store.files import (
+    backup,
+    backup_due,
+    check_intact,
+    create_private,
+    damaged,
+    refuse_foreign,
+)
 from raci_sync.store.history import Retention, Thinned, read_trends
 from raci_sync.store.history import thin as thin_history
 from raci_sync.store.schema import MIGRATIONS
@@ -62,25 +70,50 @@ class SourceHistory:
 class Store:
     """A connection to one store; use as a context manager or call close()."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, write: bool = True) -> None:
+        """Open the store at ``path``.
+
+        ``create=False`` (reports) refuses a path where no store exists (NoDataError: a mistyped
+        ``store`` must not look like an empty week); ``write=True`` (syncs) also checks the
+        file for damage and keeps the daily backup. A database of another application is
+        refused untouched.
+        """
         self.path = str(path)
         if self.path.startswith(("postgres://", "postgresql://")):
             raise StoreError("a PostgreSQL store is not supported yet; point `store` at a file")
-        if self.path != ":memory:":
-            try:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(
-                    f"cannot create the folder for the store {self.path}: {exc.strerror}"
-                ) from None
+        on_disk = self.path != ":memory:"
+        if on_disk and not Path(self.path).exists():
+            if not create:
+                raise NoDataError(
+                    f"no data: the store {self.path} does not exist. Run `raci sync` first, or "
+                    "fix `store` in the config if it names the wrong file"
+                )
+            create_private(Path(self.path))
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self.db.execute("PRAGMA foreign_keys = ON")
-            if self.path != ":memory:":
-                self.db.execute("PRAGMA journal_mode = WAL")
-            self.migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+        try:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            if on_disk:
+                refuse_foreign(self.db, self.path)
+                if write:
+                    check_intact(self.db, self.path)
+                self.db.execute("PRAGMA journal_mode = WAL")
+            self.migrate()
+            if on_disk and write and backup_due(self.path):
+                backup(self.db, self.path)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            if "not a database" in str(exc):
+                raise StoreError(
+                    f"{self.path} is not a SQLite database ({exc}); it was left untouched. "
+                    "Point `store` in the config at a new file"
+                ) from None
+            raise StoreError(damaged(self.path, str(exc))) from None
+        except StoreError:
+            self.db.close()
+            raise
 
     def __enter__(self) -> Store:
         return self
@@ -93,14 +126,39 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception.
+
+        A database error (a full disk, a damaged page) becomes a StoreError that says so; the
+        rollback leaves what was stored before intact.
+        """
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(self.explain(exc)) from None
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            if _storage_fault(exc):
+                raise StoreError(self.explain(exc)) from None
             raise
-        self.db.execute("COMMIT")
+
+    def explain(self, exc: sqlite3.DatabaseError) -> str:
+        """What a database error means for the person running raci."""
+        text = str(exc)
+        if "full" in text:
+            return (
+                f"the store {self.path} could not be written: the disk (or the database's "
+                f"size limit) is full ({text}); what was stored before is intact. Free some "
+                "space and run again"
+            )
+        if "readonly" in text or "read-only" in text:
+            return f"the store {self.path} is read-only ({text}); give this user write access"
+        if "malformed" in text or "corrupt" in text or "not a database" in text:
+            return damaged(self.path, text)
+        return f"the store {self.path} could not be written: {text}"
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -118,6 +176,9 @@ class Store:
                 f"(migrations {sorted(done - known)}); upgrade raci-sync"
             )
         applied = []
+        pending = [name for name, _ in MIGRATIONS if name not in done]
+        if pending and done and self.path != ":memory:":
+            backup(self.db, self.path)  # a store with data: keep a way back before changing it
         for name, sql in MIGRATIONS:
             if name in done:
                 continue
@@ -373,6 +434,13 @@ class Store:
             "workload",
         )
         return {t: int(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}
+
+
+def _storage_fault(exc: BaseException) -> bool:
+    """A fault of the file (full, damaged, read-only), not a bug in the statements."""
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+        exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError
+    )
 
 
 def _record_ok(
