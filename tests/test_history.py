@@ -277,3 +277,35 @@ def test_without_store_in_the_config_the_store_lands_in_the_user_data_dir(
     assert (data_home / "raci-sync" / "raci.sqlite").is_file()
     with Store(default_store_path()) as store:
         assert store.version >= 2
+
+
+def test_points_stamped_in_the_future_are_neither_thinned_nor_trends(store: Store) -> None:
+    """A run made while the clock was two years ahead stays, but is ignored: it neither
+    thins the real history nor stands for its week in trends (PRODUCT §12)."""
+    for hour in range(10):
+        save_eval(store, at(9, 8 + hour), checks={"no-owner": hour})  # ten runs last week
+    ahead = NOW + timedelta(days=730)
+    save_eval(store, ahead, checks={"no-owner": 99})
+    save_snap(store, "indhold", at(9, 8))
+    save_snap(store, "indhold", ahead)  # the current snapshot, stamped in the future
+    that_week = iso_week(at(9).date())
+    trend_before = store.trends(NOW.date(), weeks=2, now=NOW)
+
+    gone = store.thin(NOW, keep_daily_weeks=8, keep_weekly_weeks=0, keep_all_days=2)
+
+    assert gone.evaluations == 9  # the real runs of one day thin to their last, as always
+    assert (
+        store.db.execute(
+            "SELECT count(*) FROM evaluations WHERE generated_at = ?", (ahead.isoformat(),)
+        ).fetchone()[0]
+        == 1
+    )  # the future one is left alone
+    assert store.stamped_after(NOW) == 3  # its run, its snapshot, its evaluation
+    (week,) = store.trends(NOW.date(), weeks=2, now=NOW).weeks
+    assert week.week == that_week and week.open_without_owner == 9
+    assert store.trends(NOW.date(), weeks=2, now=NOW) == trend_before
+    # and asked from the future, the real runs are what they are: old, thinned by age
+    assert (
+        expired([Point(1, "", NOW, NOW.date(), (1,))], NOW - timedelta(days=1), Retention(0, 0, 0))
+        == []
+    )

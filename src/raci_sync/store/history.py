@@ -5,6 +5,10 @@ belongs to the ISO week (and day) of its ``as_of`` and "the last one" of a bucke
 with the latest ``(as_of, generated_at, id)``; a snapshot belongs to the local day and ISO week
 of ``taken_at`` (in the time zone of ``now``) per source, and the last one is the newest id.
 Timestamps stored without a time zone are read as UTC.
+
+Clocks lie (PRODUCT §9, §12): a point stamped later than ``now`` (written while the clock was
+ahead) is ignored by both — never removed by thinning, never shown as a trend — and the caller
+is told how many there are, to warn once.
 """
 
 from __future__ import annotations
@@ -83,12 +87,15 @@ def expired(points: Sequence[Point], now: datetime, keep: Retention) -> list[int
     """Ids of the points the retention removes, oldest first (pure; ``now`` must be aware)."""
     last_of_day: dict[tuple[str, str], Point] = {}
     last_of_week: dict[tuple[str, str], Point] = {}
+    points = [p for p in points if p.moment <= now]
     for p in points:
         _keep_last(last_of_day, (p.group, p.day.isoformat()), p)
         _keep_last(last_of_week, (p.group, iso_week(p.day)), p)
     out = []
     for p in sorted(points, key=lambda p: p.order):
         age = now - p.moment
+        if age < timedelta(0):  # stamped in the future: a clock that was ahead; left alone
+            continue
         if age < timedelta(days=keep.keep_all_days):
             continue
         if age < timedelta(weeks=keep.keep_daily_weeks):
@@ -105,8 +112,11 @@ def expired(points: Sequence[Point], now: datetime, keep: Retention) -> list[int
 # -- reading and writing the store -------------------------------------------------------------
 
 
-def read_trends(db: sqlite3.Connection, before: date, weeks: int) -> Trends:
-    """Per ISO week before the week of ``before``, the last evaluation stored in that week."""
+def read_trends(
+    db: sqlite3.Connection, before: date, weeks: int, now: datetime | None = None
+) -> Trends:
+    """Per ISO week before the week of ``before``, the last evaluation stored in that week;
+    with ``now``, evaluations stamped later than it (a clock that was ahead) are left out."""
     if weeks <= 0:
         return Trends()
     monday = before - timedelta(days=before.weekday())
@@ -117,7 +127,8 @@ def read_trends(db: sqlite3.Connection, before: date, weeks: int) -> Trends:
         (start.isoformat(), monday.isoformat()),
     )
     for p in _evaluation_points(rows):
-        _keep_last(last, ("", iso_week(p.day)), p)
+        if now is None or p.moment <= now:
+            _keep_last(last, ("", iso_week(p.day)), p)
     chosen = sorted(last.values(), key=lambda p: p.day)
     ids = [p.id for p in chosen]
     findings: dict[int, dict[str, int]] = {i: {} for i in ids}
@@ -189,6 +200,18 @@ def thin(db: sqlite3.Connection, now: datetime, keep: Retention) -> Thinned:
     if counts:
         log.info("store: thinned old history: removed %s", counts)
     return counts
+
+
+def count_future(db: sqlite3.Connection, now: datetime) -> int:
+    """How many runs, snapshots and evaluations are stamped later than ``now``."""
+    total = 0
+    for table, column in (
+        ("runs", "started_at"),
+        ("snapshots", "taken_at"),
+        ("evaluations", "generated_at"),
+    ):
+        total += sum(_aware(str(r[0])) > now for r in db.execute(f"SELECT {column} FROM {table}"))
+    return total
 
 
 def _keep_last(bucket: dict[tuple[str, str], Point], key: tuple[str, str], p: Point) -> None:

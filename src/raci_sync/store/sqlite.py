@@ -27,7 +27,7 @@ from raci_sync.store.files import (
     damaged,
     refuse_foreign,
 )
-from raci_sync.store.history import Retention, Thinned, read_trends
+from raci_sync.store.history import Retention, Thinned, count_future, read_trends
 from raci_sync.store.history import thin as thin_history
 from raci_sync.store.schema import MIGRATIONS
 
@@ -393,13 +393,25 @@ class Store:
 
     # -- history ------------------------------------------------------------------------------
 
-    def trends(self, before: date, weeks: int = 4) -> Trends:
+    def trends(self, before: date, weeks: int = 4, now: datetime | None = None) -> Trends:
         """The last evaluation of each of the ``weeks`` ISO weeks before the week of ``before``.
 
         Oldest first; a week without an evaluation is absent. A check with no finding that
-        week is absent from ``findings`` (read it with ``.get(check, 0)``).
+        week is absent from ``findings`` (read it with ``.get(check, 0)``). With ``now``,
+        evaluations stamped later than it (the clock was ahead) are left out.
         """
-        return read_trends(self.db, before, weeks)
+        return read_trends(self.db, before, weeks, now)
+
+    def stamped_after(self, now: datetime) -> int:
+        """How many runs, snapshots and evaluations are stamped later than ``now``."""
+        return count_future(self.db, now)
+
+    def previous_run_start(self, run_id: int) -> datetime | None:
+        """When the run before ``run_id`` started (None for the first run)."""
+        row = self.db.execute(
+            "SELECT started_at FROM runs WHERE id < ? ORDER BY id DESC LIMIT 1", (run_id,)
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
 
     def thin(
         self,
