@@ -45,6 +45,10 @@ hats = ["social-media"]
 capacity = 12
 away = [{ from = "2026-12-21", to = "2027-01-03" }]
 
+[[person]]
+name = "Mette Sørensen"
+hats = ["Strategist"]
+
 [[rule]]
 match = { group = "Strategi" }
 A = "hat:strategist"
@@ -166,6 +170,23 @@ BAD = [
     ('[[rule]]\nmatch={title="(["}\nA="hat:x"', "rule[0].match.title", "regular expression"),
     ('[[rule]]\nmatch={grop="x"}\nA="hat:x"', "rule[0].match.grop", "did you mean 'group'"),
     ('[[rule]]\nmatch={group="x"}\nA="hat:x"\nmode="force"', "rule[0].mode", "fill, suggest"),
+    # a rule that names a hat, a person or a source nobody has can never fire: a mistake
+    (
+        '[[person]]\nname="Mette"\nhats=["strategist"]\n[[rule]]\nmatch={group="x"}\nA="hat:strategest"',
+        "rule[0].A",
+        "nobody on the roster wears the hat 'strategest'; did you mean 'strategist'?",
+    ),
+    (
+        '[[person]]\nname="Mette Sørensen"\n[[rule]]\nmatch={group="x"}\nR="Mette Sorensen"',
+        "rule[0].R",
+        "is nobody on the roster; did you mean 'Mette Sørensen'?",
+    ),
+    (
+        '[[source]]\nname="indhold"\nkind="asana"\ntoken="t"\n'
+        '[[person]]\nname="P"\nhats=["pm"]\n[[rule]]\nmatch={source="indhld"}\nA="hat:pm"',
+        "rule[0].match.source",
+        "no source is named 'indhld'; did you mean 'indhold'?",
+    ),
     ('[email]\nsecurity="tls"', "email.security", "starttls"),
     ('[email]\nto=["a@b.dk\\r\\nBcc: evil@x"]', "email.to[0]", "not an email"),
     ('timezone="Mars/Olympus"', "timezone", "IANA"),

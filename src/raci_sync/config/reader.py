@@ -36,6 +36,7 @@ from raci_sync.config.settings import (
     SourceConfig,
     SyncConfig,
     WorkloadConfig,
+    normalise_name,
     suggest,
     toml_fields,
     toml_keys,
@@ -304,13 +305,15 @@ class _Reader:
         self.unique([s.name for s in sources], "source", "name")
         people = tuple(self.person(w, t) for w, t in self.array_of_tables(top, "person"))
         self.unique([p.name for p in people], "person", "name")
+        rules = tuple(self.rule(w, t) for w, t in self.array_of_tables(top, "rule"))
+        self.rule_references(rules, sources, people)
         return Config(
             path=path,
             store=self.store(top, path),
             timezone=self.timezone(top),
             sources=sources,
             people=people,
-            rules=tuple(self.rule(w, t) for w, t in self.array_of_tables(top, "rule")),
+            rules=rules,
             checks=self.checks(top.get("checks", {})),
             workload=self.workload(top.get("workload", {})),
             email=self.email(top.get("email", {})),
@@ -517,6 +520,42 @@ class _Reader:
         return self.section(
             RuleConfig, t, w, match=clean, letters={k: v for k, v in letters.items() if v}
         )
+
+    def rule_references(
+        self,
+        rules: tuple[RuleConfig, ...],
+        sources: tuple[SourceConfig, ...],
+        people: tuple[PersonConfig, ...],
+    ) -> None:
+        """Every hat, person and source a rule names exists: a rule that can never fire is a
+        mistake to report, not a rule to keep quietly (PRODUCT §9)."""
+        hats = {h.strip().casefold(): h.strip() for p in people for h in p.hats}
+        names = {normalise_name(p.name): p.name for p in people}
+        source_names = {s.name.strip().casefold(): s.name for s in sources}
+        for i, rule in enumerate(rules):
+            w = f"rule[{i}]"
+            for letter, value in rule.letters.items():
+                if value.startswith("hat:"):
+                    hat = value[len("hat:") :].strip()
+                    if hat.casefold() not in hats:
+                        worn = ", ".join(sorted(set(hats.values()))) or "none"
+                        self.problem(
+                            f"{w}.{letter}",
+                            f"nobody on the roster wears the hat {hat!r}"
+                            f"{suggest(hat, hats.values())} (hats worn: {worn})",
+                        )
+                elif normalise_name(value) not in names:
+                    self.problem(
+                        f"{w}.{letter}",
+                        f"{value!r} is nobody on the roster{suggest(value, names.values())}; "
+                        'write "hat:<hat>" or the name of a [[person]]',
+                    )
+            wanted = rule.match.get("source")
+            if wanted is not None and wanted.strip().casefold() not in source_names:
+                self.problem(
+                    f"{w}.match.source",
+                    f"no source is named {wanted!r}{suggest(wanted, source_names.values())}",
+                )
 
     # -- the other tables -----------------------------------------------------------------------
 

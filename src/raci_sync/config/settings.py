@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
 from datetime import date
@@ -95,6 +96,11 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+def normalise_name(text: str) -> str:
+    """Fold a display name for comparison: NFC, collapsed whitespace, case-insensitive."""
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
