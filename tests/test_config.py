@@ -84,6 +84,9 @@ def test_good_config_parses_into_typed_values() -> None:
     assert trello.roles["R"] == ("members",) and trello.roles["C"] == ("field:Consulted",)
     assert trello.fields.effort == "Timer"
     assert asana.roles["R"] == ("assignee",)  # PRODUCT §3 defaults fill what is not set
+    # only what was written must resolve online; a missing default is a warning (§12)
+    assert trello.written_roles == {"R": ("members",), "A": ("field:Accountable",)}
+    assert asana.written_roles == {}
     assert cfg.store == str(Path("/cfg/raci.sqlite"))  # relative to the config file
     assert cfg.people[0].away == ((date(2026, 12, 21), date(2027, 1, 3)),)
     assert cfg.people[0].capacity == 12

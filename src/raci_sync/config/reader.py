@@ -370,6 +370,9 @@ class _Reader:
             self.problem(
                 _join(w, "base_url"), f"must start with https:// or http://, got {base_url!r}"
             )
+        roles_t = t.get("roles", {})
+        roles = self.roles(roles_t, _join(w, "roles"), kind)
+        roles_t = roles_t if isinstance(roles_t, dict) else {}
         fw = _join(w, "fields")
         fields_t = self.keys(t.get("fields", {}), fw, toml_keys(FieldsConfig))
         return self.section(
@@ -380,7 +383,8 @@ class _Reader:
             kind=kind.name if kind else "",
             base_url=base_url.rstrip("/") if base_url else None,
             api_version=self.api_version(t, w, kind),
-            roles=self.roles(t.get("roles", {}), _join(w, "roles"), kind),
+            roles=roles,
+            written_roles={L: roles[L] for L in LETTERS if L in roles_t},
             fields=self.section(FieldsConfig, fields_t, fw),
         )
 

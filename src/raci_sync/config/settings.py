@@ -137,6 +137,9 @@ class SourceConfig:
     api_version: str | None = setting(None, type="custom")  # None = the kind's default
     done_lists: tuple[str, ...] = setting((), type="strings")
     roles: Mapping[str, tuple[str, ...]] = setting(type="custom", factory=dict)
+    # the letters written in [source.roles] (the rest are the kind's defaults): only written
+    # references must resolve; a missing default is a warning (PRODUCT §12)
+    written_roles: Mapping[str, tuple[str, ...]] = derived(factory=dict)
     fields: FieldsConfig = setting(type="custom", factory=FieldsConfig)
     timeout: float = setting(30.0, type="number", minimum=1, maximum=3600)
     requests_per_minute: int | None = setting(
