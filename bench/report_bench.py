@@ -25,8 +25,20 @@ import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from raci_sync.model import Assignment, Finding, Person, Severity, State, Task, WorkloadLine
-from raci_sync.reports.data import ReportData, SourceStatus, Trends, UnmatchedAccount, WeekPoint
+from raci_sync.model import (
+    Assignment,
+    Finding,
+    Person,
+    ReportData,
+    Severity,
+    SourceStatus,
+    State,
+    Task,
+    Trends,
+    UnmatchedAccount,
+    WeekPoint,
+    WorkloadLine,
+)
 
 SOURCES = (("indhold", "trello"), ("kampagner", "asana"), ("events", "monday"))
 GROUPS = ("Idéer", "I gang", "Til godkendelse", "Planlagt", "Strategi", "Udgivet")

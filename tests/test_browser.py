@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from raci_sync.demo import DEMO_TODAY, demo_config, demo_mount, demo_replay
-from raci_sync.reports.data import ReportData
+from raci_sync.model import ReportData
 from raci_sync.reports.html import render_html
 from raci_sync.reports.matrix import matrix_html
 from raci_sync.store import Store

@@ -19,8 +19,7 @@ from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.connectors.http import HttpClient
 from raci_sync.errors import SourceError
 from raci_sync.mapping import Evaluation, evaluate
-from raci_sync.model import Account, Run, Snapshot, SourceRun, Task
-from raci_sync.reports.data import ReportData, SourceStatus
+from raci_sync.model import Account, ReportData, Run, Snapshot, SourceRun, SourceStatus, Task
 from raci_sync.store import Store
 
 log = logging.getLogger("raci_sync.sync")

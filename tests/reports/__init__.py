@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from raci_sync.model import Assignment, Finding, Person, Severity, State, Task, WorkloadLine
-from raci_sync.reports.data import ReportData, SourceStatus, UnmatchedAccount
+from raci_sync.model import (
+    Assignment,
+    Finding,
+    Person,
+    ReportData,
+    Severity,
+    SourceStatus,
+    State,
+    Task,
+    UnmatchedAccount,
+    WorkloadLine,
+)
 
 CPH = timezone(timedelta(hours=1))
 GENERATED = datetime(2026, 12, 7, 7, 0, tzinfo=CPH)

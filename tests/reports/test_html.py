@@ -10,8 +10,7 @@ from importlib import resources
 
 import pytest
 
-from raci_sync.model import Finding, Severity
-from raci_sync.reports.data import SourceStatus, Trends, WeekPoint
+from raci_sync.model import Finding, Severity, SourceStatus, Trends, WeekPoint
 from raci_sync.reports.html import render_html, render_matrix_page, safe_url
 from raci_sync.reports.summary import rag_status
 from tests.reports import GENERATED, SOURCES, empty_report, sample_report

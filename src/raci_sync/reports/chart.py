@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from raci_sync.model import WorkloadLine
+from raci_sync.model import ReportData, WeekPoint, WorkloadLine
 from raci_sync.reports.common import (
     clean_text,
     display_person,
@@ -22,7 +22,6 @@ from raci_sync.reports.common import (
     sorted_workload,
     truncate,
 )
-from raci_sync.reports.data import ReportData, WeekPoint
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -7,8 +7,16 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from raci_sync.model import CHECK_IDS, LETTERS, Assignment, Finding, Severity, Task, WorkloadLine
-from raci_sync.reports.data import ReportData
+from raci_sync.model import (
+    CHECK_IDS,
+    LETTERS,
+    Assignment,
+    Finding,
+    ReportData,
+    Severity,
+    Task,
+    WorkloadLine,
+)
 from raci_sync.reports.sanitize import clean_line
 
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
-from raci_sync.model import Finding, Severity, Task
+from raci_sync.model import Finding, ReportData, Severity, Task, WeekPoint
 from raci_sync.reports.common import (
     assignments_by_task,
     display_person,
@@ -31,7 +31,6 @@ from raci_sync.reports.common import (
     sorted_workload,
     task_index,
 )
-from raci_sync.reports.data import ReportData, WeekPoint
 from raci_sync.reports.sanitize import clean_line
 from raci_sync.reports.summary import (
     iso_week,

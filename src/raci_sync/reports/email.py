@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from raci_sync.config import EmailConfig
 from raci_sync.errors import ConfigError, RaciError
-from raci_sync.reports.data import ReportData
+from raci_sync.model import ReportData
 from raci_sync.reports.digest import Digest, build_digest
 from raci_sync.reports.sanitize import clean_line
 

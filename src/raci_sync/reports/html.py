@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from raci_sync.model import Severity, Task, WorkloadLine
+from raci_sync.model import ReportData, Severity, SourceStatus, Task, WorkloadLine
 from raci_sync.reports.common import (
     CHECK_ORDER,
     DASH,
@@ -30,7 +30,6 @@ from raci_sync.reports.common import (
     summary_line,
     task_index,
 )
-from raci_sync.reports.data import ReportData, SourceStatus
 from raci_sync.reports.matrix import (
     MATRIX_HTML_ROWS,
     PersonColumn,

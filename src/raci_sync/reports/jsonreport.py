@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from raci_sync.model import Assignment, Finding, Task, WorkloadLine
+from raci_sync.model import (
+    Assignment,
+    Finding,
+    ReportData,
+    SourceStatus,
+    Task,
+    UnmatchedAccount,
+    WorkloadLine,
+)
 from raci_sync.reports.common import (
     assignments_by_task,
     display_person,
@@ -18,7 +26,6 @@ from raci_sync.reports.common import (
     sorted_tasks,
     task_index,
 )
-from raci_sync.reports.data import ReportData, SourceStatus, UnmatchedAccount
 
 PRETTY_LIMIT = 10_000  # tasks; above it, one record per line (same JSON, a third the memory)
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Sequence
 from urllib.parse import quote, urlsplit
 
-from raci_sync.model import Finding, Severity, Task
+from raci_sync.model import Finding, ReportData, Severity, SourceStatus, Task
 from raci_sync.reports.common import (
     DASH,
     EMPTY_FINDINGS,
@@ -28,7 +28,6 @@ from raci_sync.reports.common import (
     summary_line,
     task_index,
 )
-from raci_sync.reports.data import ReportData, SourceStatus
 
 # Markdown punctuation that could start a link, emphasis, code or HTML, or split a table cell,
 # and an "&" that would start an entity. A backslash before ASCII punctuation always renders

@@ -17,9 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from raci_sync.model import LETTERS, Person, Task
+from raci_sync.model import LETTERS, Person, ReportData, Task
 from raci_sync.reports.common import sorted_tasks
-from raci_sync.reports.data import ReportData
 from raci_sync.reports.sanitize import cell_text, clean_line
 from raci_sync.reports.xlsx import Book, Column
 

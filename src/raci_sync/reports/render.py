@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from raci_sync.reports.data import ReportData
+from raci_sync.model import ReportData
 
 REPORT_FORMATS = ("table", "json", "markdown", "html", "csv", "xlsx")
 MATRIX_FORMATS = ("table", "csv", "xlsx", "html")

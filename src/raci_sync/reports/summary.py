@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from raci_sync.model import Severity
+from raci_sync.model import ReportData, Severity, SourceStatus
 from raci_sync.reports.common import (
     DASH,
     display_person,
@@ -21,7 +21,6 @@ from raci_sync.reports.common import (
     sorted_workload,
     summary_line,
 )
-from raci_sync.reports.data import ReportData, SourceStatus
 from raci_sync.reports.sanitize import clean_line
 
 # Checks that say a task has no clear owner (PRODUCT §4, the first four rows).

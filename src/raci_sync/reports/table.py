@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from raci_sync.model import Finding, Severity, Task
+from raci_sync.model import Finding, ReportData, Severity, SourceStatus, Task
 from raci_sync.reports.common import (
     DASH,
     EMPTY_FINDINGS,
@@ -27,7 +27,6 @@ from raci_sync.reports.common import (
     task_index,
     truncate,
 )
-from raci_sync.reports.data import ReportData, SourceStatus
 
 WIDTH = 100
 NAME_WIDTH = 28

@@ -23,7 +23,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from raci_sync.model import LETTERS, Finding, Task, WorkloadLine
+from raci_sync.model import LETTERS, Finding, ReportData, Task, UnmatchedAccount, WorkloadLine
 from raci_sync.reports.common import (
     assignments_by_task,
     display_person,
@@ -37,7 +37,6 @@ from raci_sync.reports.common import (
     sorted_workload,
     task_index,
 )
-from raci_sync.reports.data import ReportData, UnmatchedAccount
 from raci_sync.reports.matrix import add_matrix_sheet
 from raci_sync.reports.sanitize import Cell, cell
 from raci_sync.reports.summary import TREND_WEEKS, source_label, utilisation_trend

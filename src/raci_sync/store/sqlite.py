@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from raci_sync.errors import StoreError
-from raci_sync.model import Account, FieldValue, Snapshot, State, Task
-from raci_sync.reports.data import Trends
+from raci_sync.model import Account, Evaluation, FieldValue, Snapshot, State, Task, Trends
 from raci_sync.store.history import Retention, Thinned, read_trends
 from raci_sync.store.history import thin as thin_history
 from raci_sync.store.schema import MIGRATIONS
@@ -288,7 +287,7 @@ class Store:
         )
 
     def save_evaluation(
-        self, run_id: int | None, as_of: date, generated_at: datetime, evaluation: Any
+        self, run_id: int | None, as_of: date, generated_at: datetime, evaluation: Evaluation
     ) -> int:
         """Keep what a run concluded (assignments, findings, workload) for trends."""
         with self.transaction() as db:
