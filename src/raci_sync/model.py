@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 
 LETTERS = ("R", "A", "C", "I")
 # The checks of PRODUCT §4, in report order; the ids are stable (JSON output and config).
@@ -268,9 +269,18 @@ class SourceStatus:
     stale_since: datetime | None = None  # first failed sync after the snapshot shown
 
 
+TaskKey = tuple[str, str]  # (source, task id)
+
+
 @dataclass(frozen=True)
 class ReportData:
-    """Everything a report shows: one immutable bundle, built once from the store or a sync."""
+    """Everything a report shows: one immutable bundle, built once from the store or a sync.
+
+    The look-ups every renderer needs (``person_names``, ``task_index``,
+    ``assignments_by_task``) are computed on first use and kept: an HTML page, an XLSX workbook
+    and the email render from one bundle without rebuilding them. They are shared, never copied:
+    read them, don't change them.
+    """
 
     generated_at: datetime
     window_start: date
@@ -283,3 +293,33 @@ class ReportData:
     unmatched: tuple[UnmatchedAccount, ...]
     people: tuple[Person, ...] = ()
     trends: Trends = field(default_factory=Trends)  # the weeks before this report
+
+    @cached_property
+    def person_names(self) -> Mapping[str, str]:
+        """Display names by Person.key, so a key in a finding or workload line reads as a name."""
+        names = {person.key: person.name for person in self.people}
+        for assignment in self.assignments:
+            names.setdefault(assignment.person, assignment.person_name)
+        return names
+
+    @cached_property
+    def task_index(self) -> Mapping[TaskKey, Task]:
+        """Every task of the report by (source, id)."""
+        return {task.key: task for task in self.tasks}
+
+    @cached_property
+    def assignments_by_task(self) -> Mapping[TaskKey, tuple[Assignment, ...]]:
+        """Assignments by (source, task id), each in R, A, C, I then name order."""
+        grouped: dict[TaskKey, list[Assignment]] = {}
+        for assignment in self.assignments:
+            grouped.setdefault((assignment.source, assignment.task_id), []).append(assignment)
+        return {key: tuple(sorted(items, key=_letter_order)) for key, items in grouped.items()}
+
+    def task_of(self, finding: Finding) -> Task | None:
+        """The task a finding is about, if it is one of the report's tasks."""
+        return self.task_index.get((finding.source or "", finding.task_id or ""))
+
+
+def _letter_order(assignment: Assignment) -> tuple[int, str, str]:
+    letter = LETTERS.index(assignment.letter) if assignment.letter in LETTERS else len(LETTERS)
+    return (letter, assignment.person_name.casefold(), assignment.via)

@@ -8,6 +8,7 @@ A Content-Security-Policy in the page forbids scripts even if something slipped 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -25,10 +26,8 @@ from raci_sync.reports.common import (
     format_units,
     human_datetime,
     location,
-    person_names,
     sorted_workload,
     summary_line,
-    task_index,
 )
 from raci_sync.reports.matrix import (
     MATRIX_HTML_ROWS,
@@ -192,13 +191,12 @@ def _worse(increased: bool) -> str:
 
 
 def _findings(data: ReportData, limit: int) -> list[dict[str, Any]]:
-    tasks = task_index(data)
-    names = person_names(data)
+    names = data.person_names
     groups = []
     for severity, findings in findings_by_severity(data.findings):
         rows = []
         for finding in findings[:limit]:
-            task = tasks.get((finding.source or "", finding.task_id or ""))
+            task = data.task_of(finding)
             rows.append(
                 {
                     "check": finding.check,
@@ -244,11 +242,11 @@ class HistoryBar:
 
 
 def _workload(data: ReportData) -> list[dict[str, Any]]:
-    names = person_names(data)
+    names = data.person_names
     return [_load_row(line, names, data) for line in sorted_workload(data.workload, names)]
 
 
-def _load_row(line: WorkloadLine, names: dict[str, str], data: ReportData) -> dict[str, Any]:
+def _load_row(line: WorkloadLine, names: Mapping[str, str], data: ReportData) -> dict[str, Any]:
     name = display_person(line.person, names) or ""
     monitored = line.utilisation is not None and line.status != "unmonitored"
     now = line.utilisation if monitored else None

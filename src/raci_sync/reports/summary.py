@@ -16,7 +16,6 @@ from raci_sync.reports.common import (
     display_person,
     format_percent,
     human_datetime,
-    person_names,
     plural,
     sorted_workload,
     summary_line,
@@ -116,7 +115,7 @@ def _ownership_line(data: ReportData) -> str:
 
 
 def _load_line(data: ReportData) -> str:
-    names = person_names(data)
+    names = data.person_names
     over = [
         line
         for line in sorted_workload(data.workload, names)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -20,11 +20,9 @@ from raci_sync.reports.common import (
     format_units,
     human_datetime,
     location,
-    person_names,
     plural,
     sorted_workload,
     summary_line,
-    task_index,
     truncate,
 )
 
@@ -115,8 +113,7 @@ def _findings(data: ReportData, paint: _Painter) -> list[str]:
     groups = findings_by_severity(data.findings)
     if not groups:
         return [EMPTY_FINDINGS]
-    tasks = task_index(data)
-    names = person_names(data)
+    names = data.person_names
     lines: list[str] = []
     for severity, findings in groups:
         if lines:
@@ -124,13 +121,13 @@ def _findings(data: ReportData, paint: _Painter) -> list[str]:
         title = f"{SEVERITY_TITLE[severity]} ({len(findings)})"
         lines.append(paint(title, **SEVERITY_STYLE[severity]))
         for finding in findings:
-            task = tasks.get((finding.source or "", finding.task_id or ""))
+            task = data.task_of(finding)
             lines.extend(_finding_lines(finding, task, names, paint))
     return lines
 
 
 def _finding_lines(
-    finding: Finding, task: Task | None, names: dict[str, str], paint: _Painter
+    finding: Finding, task: Task | None, names: Mapping[str, str], paint: _Painter
 ) -> list[str]:
     check = clean_text(finding.check)
     severity = Severity(finding.severity)
@@ -156,7 +153,7 @@ def _workload(data: ReportData, paint: _Painter) -> list[str]:
     title = paint("WORKLOAD", bold=True)
     if not data.workload:
         return [f"{title}: nobody holds a letter on an open task in the window."]
-    names = person_names(data)
+    names = data.person_names
     rows = [
         [
             truncate(clean_text(display_person(line.person, names)), NAME_WIDTH),

@@ -21,21 +21,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from raci_sync.model import LETTERS, Finding, ReportData, Task, UnmatchedAccount, WorkloadLine
 from raci_sync.reports.common import (
-    assignments_by_task,
     display_person,
     iso_date,
     iso_datetime,
     json_number,
-    person_names,
     round_half_up,
     sorted_findings,
     sorted_tasks,
     sorted_workload,
-    task_index,
 )
 from raci_sync.reports.matrix import add_matrix_sheet
 from raci_sync.reports.sanitize import Cell, cell
@@ -81,8 +78,7 @@ def report_csv(data: ReportData) -> str:
 
 
 def _csv_records(data: ReportData) -> list[dict[str, Cell]]:
-    names = person_names(data)
-    tasks = task_index(data)
+    names = data.person_names
     records: list[dict[str, Cell]] = []
     for source in data.sources:
         records.append(
@@ -96,7 +92,7 @@ def _csv_records(data: ReportData) -> list[dict[str, Cell]]:
             }
         )
     for finding in sorted_findings(data.findings):
-        task = tasks.get((finding.source or "", finding.task_id or ""))
+        task = data.task_of(finding)
         record: dict[str, Cell] = {"section": "finding"}
         record.update(_finding_cells(finding, task, names))
         record["due"] = iso_date(task.due) if task else None
@@ -119,7 +115,9 @@ def _csv_records(data: ReportData) -> list[dict[str, Cell]]:
     return records
 
 
-def _finding_cells(finding: Finding, task: Task | None, names: dict[str, str]) -> dict[str, Cell]:
+def _finding_cells(
+    finding: Finding, task: Task | None, names: Mapping[str, str]
+) -> dict[str, Cell]:
     return {
         "severity": str(finding.severity),
         "check": finding.check,
@@ -179,11 +177,10 @@ FINDING_COLUMNS = (
 
 
 def _findings_sheet(book: Book, data: ReportData) -> None:
-    names = person_names(data)
-    tasks = task_index(data)
+    names = data.person_names
     rows: list[list[Cell]] = []
     for finding in sorted_findings(data.findings):
-        task = tasks.get((finding.source or "", finding.task_id or ""))
+        task = data.task_of(finding)
         cells = _finding_cells(finding, task, names)
         cells["due"] = task.due if task else None
         rows.append([cells[column.title] for column in FINDING_COLUMNS])
@@ -191,7 +188,7 @@ def _findings_sheet(book: Book, data: ReportData) -> None:
 
 
 def _workload_sheet(book: Book, data: ReportData) -> None:
-    names = person_names(data)
+    names = data.person_names
     weeks = [point.week for point in data.trends.last(TREND_WEEKS)]
     columns = [
         Column("person", max_width=30),
@@ -239,14 +236,14 @@ TASK_COLUMNS = (
 
 
 def _tasks_sheet(book: Book, data: ReportData) -> None:
-    assignments = assignments_by_task(data)
+    assignments = data.assignments_by_task
     checks: dict[tuple[str, str], list[str]] = {}
     for finding in sorted_findings(data.findings):
         if finding.task_id is not None:
             checks.setdefault((finding.source or "", finding.task_id), []).append(finding.check)
     rows: list[list[Cell]] = []
     for task in sorted_tasks(data.tasks):
-        held = assignments.get(task.key, [])
+        held = assignments.get(task.key, ())
         letters = [
             ", ".join(dict.fromkeys(a.person_name for a in held if a.letter == letter))
             for letter in LETTERS
@@ -256,7 +253,7 @@ def _tasks_sheet(book: Book, data: ReportData) -> None:
                 *(task.source, task.container, task.group, task.id, task.title, task.url),
                 *(str(task.state), task.due, task.start, task.parent_id, ", ".join(task.labels)),
                 *letters,
-                ", ".join(dict.fromkeys(checks.get(task.key, []))),
+                ", ".join(dict.fromkeys(checks.get(task.key, ()))),
             ]
         )
     book.sheet("Tasks", TASK_COLUMNS, rows, freeze_columns=5)
