@@ -374,7 +374,7 @@ def run_command(
 
 def _send_email(cfg: Config, data: Any, dry_run: bool, eml: str) -> None:
     """Build the weekly email; send it, or write it to ``eml`` with --dry-run."""
-    from raci_sync.reports.email import build_email, write_eml
+    from raci_sync.reports.email import build_email, send, write_eml
 
     msg = build_email(data, cfg.email)
     if msg is None:
@@ -384,8 +384,6 @@ def _send_email(cfg: Config, data: Any, dry_run: bool, eml: str) -> None:
         path = write_eml(msg, eml)
         click.echo(f"email: written to {path} (not sent): {msg['Subject']}", err=True)
         return
-    from raci_sync.reports.smtp import send
-
     refused = send(msg, cfg.email)
     for address, reply in refused.items():
         click.echo(f"email: {address} was refused: {reply}", err=True)

@@ -272,6 +272,8 @@ def test_templates_ship_with_the_package() -> None:
     templates = resources.files("raci_sync.reports") / "templates"
     names = {entry.name for entry in templates.iterdir()}
     assert {"report.html.j2", "matrix.html.j2", "_head.html.j2", "_matrix.html.j2"} <= names
+    email = resources.files("raci_sync.reports.email") / "templates"
+    assert {"email.html.j2", "email.txt.j2"} <= {entry.name for entry in email.iterdir()}
 
 
 def test_never_synced_and_skipped_sources() -> None:

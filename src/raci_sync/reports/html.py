@@ -30,7 +30,6 @@ from raci_sync.reports.common import (
     summary_line,
 )
 from raci_sync.reports.matrix import (
-    MATRIX_HTML_ROWS,
     PersonColumn,
     frame_rows,
     matrix_frame,
@@ -53,6 +52,7 @@ from raci_sync.reports.summary import (
 )
 
 REPORT_MATRIX_ROWS = 500  # matrix rows in the report; the XLSX holds them all
+MATRIX_HTML_ROWS = 2_000  # rows a standalone HTML matrix shows; the rest is in the XLSX
 REPORT_FINDING_ROWS = 1_000  # findings per severity in the report; the CSV/XLSX hold them all
 BAR_SCALE = 2.0  # a utilisation bar's full width is 200 %; the 100 % mark sits in the middle
 SEVERITY_TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
@@ -90,7 +90,10 @@ def render_html(
 def render_matrix_page(
     data: ReportData, include_closed: bool = False, max_rows: int = MATRIX_HTML_ROWS
 ) -> str:
-    """The RACI matrix alone as one self-contained HTML page."""
+    """The RACI matrix alone as one self-contained HTML page (inline CSS, no scripts).
+
+    Shows at most ``max_rows`` tasks and says how many more the XLSX matrix holds.
+    """
     context = {
         "title": f"RACI matrix {iso_week(data.window_start)}",
         "generated": human_datetime(data.generated_at),

@@ -16,28 +16,28 @@ MATRIX_FORMATS = ("table", "csv", "xlsx", "html")
 
 def render_report(data: ReportData, fmt: str, *, color: bool = False) -> str | bytes:
     """The report in one of REPORT_FORMATS (text, or bytes for xlsx)."""
-    from raci_sync.reports import html, jsonreport, markdown, table, tabular
+    from raci_sync.reports import html, json, markdown, spreadsheet, terminal
 
     renderers: dict[str, Any] = {
-        "json": jsonreport.render_json,
+        "json": json.render_json,
         "markdown": markdown.render_markdown,
         "html": html.render_html,
-        "csv": tabular.report_csv,
-        "xlsx": tabular.report_xlsx,
+        "csv": spreadsheet.report_csv,
+        "xlsx": spreadsheet.report_xlsx,
     }
     if fmt == "table":
-        return table.render_table(data, color=color)
+        return terminal.render_table(data, color=color)
     return renderers[fmt](data)  # type: ignore[no-any-return]
 
 
 def render_matrix(data: ReportData, fmt: str, *, include_closed: bool = False) -> str | bytes:
     """The RACI matrix in one of MATRIX_FORMATS."""
-    from raci_sync.reports import matrix
+    from raci_sync.reports import html, spreadsheet, terminal
 
     renderers: dict[str, Any] = {
-        "table": matrix.matrix_text,
-        "csv": matrix.matrix_csv,
-        "xlsx": matrix.matrix_xlsx,
-        "html": matrix.matrix_html,
+        "table": terminal.matrix_text,
+        "csv": spreadsheet.matrix_csv,
+        "xlsx": spreadsheet.matrix_xlsx,
+        "html": html.render_matrix_page,
     }
     return renderers[fmt](data, include_closed)  # type: ignore[no-any-return]

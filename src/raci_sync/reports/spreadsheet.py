@@ -1,4 +1,5 @@
-"""The report as CSV and XLSX, for people who filter and sort in a spreadsheet.
+"""The report and the RACI matrix as CSV and XLSX, for people who filter and sort in a
+spreadsheet.
 
 CSV (``report_csv``) is one table, one row per line of the report, ``section`` first:
 
@@ -12,6 +13,9 @@ CSV (``report_csv``) is one table, one row per line of the report, ``section`` f
 
 Columns a section does not use stay empty. XLSX (``report_xlsx``) has a sheet per part:
 Findings, Workload, Tasks, Unmatched, Matrix, Sources.
+
+The matrix (``matrix_csv``, ``matrix_xlsx``) is ``matrix.build_matrix``'s frame as it is: the
+task columns, then one column per person.
 
 Every text cell is one clean line and neutralised (``sanitize.cell_text``): text that starts
 like a formula gets a leading apostrophe. Numbers stay numbers; dates are dates in XLSX.
@@ -34,8 +38,8 @@ from raci_sync.reports.common import (
     sorted_tasks,
     sorted_workload,
 )
-from raci_sync.reports.matrix import add_matrix_sheet
-from raci_sync.reports.sanitize import Cell, cell
+from raci_sync.reports.matrix import MATRIX_COLUMNS, build_matrix, frame_rows, person_columns
+from raci_sync.reports.sanitize import Cell, cell, cell_text
 from raci_sync.reports.summary import TREND_WEEKS, source_label, utilisation_trend
 from raci_sync.reports.xlsx import Book, Column
 
@@ -286,3 +290,52 @@ def _sources_sheet(book: Book, data: ReportData) -> None:
         [s.name, s.kind, source_label(s), s.synced_at, s.tasks, s.error] for s in data.sources
     ]
     book.sheet("Sources", columns, rows)
+
+
+# --- the matrix ------------------------------------------------------------------------
+
+
+def matrix_csv(data: ReportData, include_closed: bool = False) -> str:
+    """The matrix as CSV (header row, one row per task; text neutralised for spreadsheets)."""
+    frame = build_matrix(data, include_closed)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([cell_text(str(name)) for name in frame.columns])
+    for row in frame_rows(frame):
+        writer.writerow(_csv_row(row))
+    return out.getvalue()
+
+
+def _csv_row(row: tuple[object, ...]) -> list[str]:
+    source, container, group, title, state, due, *letters = row
+    texts = [cell_text(str(value)) for value in (source, container, group, title, state)]
+    return [*texts, due.isoformat() if due is not None else "", *letters]  # type: ignore[attr-defined]
+
+
+def matrix_xlsx(data: ReportData, include_closed: bool = False) -> bytes:
+    """The matrix as an XLSX workbook: one sheet "Matrix" (see ``add_matrix_sheet``)."""
+    book = Book()
+    add_matrix_sheet(book, data, include_closed)
+    return book.finish()
+
+
+def add_matrix_sheet(book: Book, data: ReportData, include_closed: bool = False) -> None:
+    """Add the sheet "Matrix" to a ``reports.xlsx.Book``.
+
+    One sheet for every source: ``source`` and ``container`` are columns, so the autofilter
+    groups them; the header row and the task columns up to the title stay frozen.
+    """
+    frame = build_matrix(data, include_closed)
+    people = person_columns(data)
+    columns = [
+        Column("source", max_width=20),
+        Column("container", max_width=30),
+        Column("group", max_width=24),
+        Column("title", max_width=60),
+        Column("state", width=9),
+        Column("due", kind="date", width=11),
+        *(Column(person.header, kind="letters", width=12) for person in people),
+    ]
+    rows = frame_rows(frame)
+    formats = ["header"] * len(MATRIX_COLUMNS) + ["person"] * len(people)
+    book.sheet("Matrix", columns, rows, freeze_columns=4, header_format=formats)

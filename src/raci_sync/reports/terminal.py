@@ -1,4 +1,5 @@
-"""The terminal report: header, findings by severity, workload table, unmatched accounts."""
+"""On a terminal: the report (header, findings by severity, workload table, unmatched accounts)
+and the RACI matrix as plain-text tables."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from raci_sync.reports.common import (
     summary_line,
     truncate,
 )
+from raci_sync.reports.matrix import build_matrix
+from raci_sync.reports.sanitize import clean_line
 
 WIDTH = 100
 NAME_WIDTH = 28
@@ -213,3 +216,16 @@ def _columns(
 
 def _pad(cell: str, width: int, right: bool) -> str:
     return cell.rjust(width) if right else cell.ljust(width)
+
+
+def matrix_text(data: ReportData, include_closed: bool = False, title_width: int = 48) -> str:
+    """The matrix as a plain-text table for a terminal: every text cleaned to one line of
+    printable characters (no terminal escapes, no bidi overrides) and long titles cut."""
+    frame = build_matrix(data, include_closed)
+    if not len(frame):
+        return "No open tasks." if not include_closed else "No tasks."
+    frame = frame.copy()
+    for column, width in (("container", 24), ("group", 20), ("title", title_width)):
+        frame[column] = [truncate(clean_line(str(v)), width) for v in frame[column]]
+    frame.columns = [truncate(clean_line(str(c)), 32) for c in frame.columns]
+    return str(frame.to_string(index=False))

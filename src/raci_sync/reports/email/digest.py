@@ -3,7 +3,7 @@
 A ``Digest`` holds the email's sections as plain, one-line texts: a three-line summary with the
 red/amber/green status, ownership errors (task, tool, link, suggestion), overloaded people with
 their trend over the last weeks, due and overdue tasks by owner, unmatched accounts and the
-workload lines. ``email.py`` renders it as text and HTML and wraps it in a MIME message. Every
+workload lines. ``message.py`` renders it as text and HTML and wraps it in a MIME message. Every
 list holds the top ``CAP`` items and how many more there were.
 
 Text from the tools goes through ``sanitize.clean_line`` (no control or bidi characters, one
