@@ -34,6 +34,13 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "raci" in out
 
 
+def test_help_names_the_tools_the_connectors_declare(capsys: pytest.CaptureFixture[str]) -> None:
+    from raci_sync.connectors import KINDS
+
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0 and all(kind.title in out for kind in KINDS.values())
+
+
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["snyc"], capsys)
     assert code == 2 and "No such command" in err

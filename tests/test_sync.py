@@ -46,6 +46,7 @@ def test_demo_syncs_every_source_and_shows_every_check(store: Store, tmp_path: P
     assert fired == set(CHECK_IDS), f"the demo does not show {set(CHECK_IDS) - fired}"
     assert {u.account for u in data.unmatched} >= {"kasperfoto"}
     assert len(data.tasks) == sum(s.tasks for s in run.sources)
+    assert [s.tool for s in data.sources] == ["Trello", "Asana", "monday.com"]  # from KINDS
     # the run's conclusions are kept for trends
     assert store.counts()["evaluations"] == 1 and store.counts()["findings"] > 0
 

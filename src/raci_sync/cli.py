@@ -16,12 +16,33 @@ import click
 
 from raci_sync import __version__
 from raci_sync.config import Config, find_config, load_config
+from raci_sync.connectors import KINDS
 from raci_sync.errors import ConfigError, LockedError, RaciError, SourceError, StoreError
 from raci_sync.model import Severity
 from raci_sync.reports.render import MATRIX_FORMATS, REPORT_FORMATS, render_matrix, render_report
 
 EXIT_FINDINGS, EXIT_CONFIG, EXIT_SOURCES, EXIT_LOCKED = 1, 2, 3, 4
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _and_list(words: list[str]) -> str:
+    """``Trello, Asana and monday.com``."""
+    return f"{', '.join(words[:-1])} and {words[-1]}" if len(words) > 1 else "".join(words)
+
+
+# The tools come from the connectors' Kind records: a new connector shows up here by itself.
+HELP = f"""raci-sync: RACI roles across {_and_list([kind.title for kind in KINDS.values()])}.
+
+Pulls tasks from every configured board and project, attaches Responsible, Accountable,
+Consulted and Informed by configurable rules, and reports tasks without an owner and people
+who carry too much.
+
+\b
+Start here:
+  raci demo                       the whole pipeline on an embedded demo, no tokens needed
+  raci check-config               validate ./raci.toml (see config.example.toml)
+  raci sync && raci report        pull everything, then show the findings
+"""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -64,7 +85,7 @@ def run_cli(argv: list[str] | None = None) -> int:
         return 70
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, help=HELP)
 @click.version_option(__version__, prog_name="raci")
 @click.option(
     "--config",
@@ -86,18 +107,7 @@ def run_cli(argv: list[str] | None = None) -> int:
 def cli(
     ctx: click.Context, config_path: str | None, verbose: int, debug: bool, log_file: str | None
 ) -> None:
-    """raci-sync: RACI roles across Trello, Asana and monday.com.
-
-    Pulls tasks from every configured board and project, attaches Responsible, Accountable,
-    Consulted and Informed by configurable rules, and reports tasks without an owner and people
-    who carry too much.
-
-    \b
-    Start here:
-      raci demo                       the whole pipeline on an embedded demo, no tokens needed
-      raci check-config               validate ./raci.toml (see config.example.toml)
-      raci sync && raci report        pull everything, then show the findings
-    """
+    """The ``raci`` group: global options, then the command (its help is ``HELP``)."""
     from raci_sync.progress import setup_logging
 
     setup_logging(verbose=verbose, debug=debug, log_file=log_file)

@@ -267,6 +267,12 @@ class SourceStatus:
     tasks: int
     error: str | None = None
     stale_since: datetime | None = None  # first failed sync after the snapshot shown
+    kind_title: str = ""  # how people name the tool ("monday.com"); "" when unknown
+
+    @property
+    def tool(self) -> str:
+        """The tool's name for people, else its kind."""
+        return self.kind_title or self.kind
 
 
 TaskKey = tuple[str, str]  # (source, task id)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from raci_sync.config import Config, SourceConfig
+from raci_sync.connectors import KINDS
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.connectors.http import HttpClient
 from raci_sync.errors import SourceError
@@ -265,6 +266,7 @@ def source_status(store: Store, source: SourceConfig, tz: ZoneInfo | None = None
         tasks=h.snapshot_tasks,
         error=h.last_error if status == "failed" else None,
         stale_since=_local(h.stale_since, tz),
+        kind_title=kind.title if (kind := KINDS.get(source.kind)) else "",
     )
 
 

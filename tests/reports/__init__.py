@@ -25,7 +25,9 @@ LONG_TITLE = (
 )
 
 SOURCES = (
-    SourceStatus("indhold", "trello", "ok", datetime(2026, 12, 7, 6, 58, tzinfo=CPH), 5),
+    SourceStatus(
+        "indhold", "trello", "ok", datetime(2026, 12, 7, 6, 58, tzinfo=CPH), 5, kind_title="Trello"
+    ),
     SourceStatus(
         "kampagner",
         "asana",
@@ -34,8 +36,16 @@ SOURCES = (
         0,
         "source 'kampagner': Asana answered 401 — the token in $ASANA_TOKEN is invalid or "
         "expired; create a new one under My Settings › Apps › Developer apps",
+        kind_title="Asana",
     ),
-    SourceStatus("drift", "monday", "stale", datetime(2026, 12, 1, 7, 0, tzinfo=CPH), 1),
+    SourceStatus(
+        "drift",
+        "monday",
+        "stale",
+        datetime(2026, 12, 1, 7, 0, tzinfo=CPH),
+        1,
+        kind_title="monday.com",
+    ),
 )
 
 

@@ -46,7 +46,6 @@ OWNERSHIP_CHECKS = (
     "too-many-responsible",
     "too-many-consulted",
 )
-TOOLS = {"trello": "Trello", "asana": "Asana", "monday": "monday.com"}
 
 T = TypeVar("T")
 
@@ -228,7 +227,7 @@ def _link(task: Task | None, fallback: str | None) -> Link:
 
 
 def _tools(data: ReportData) -> dict[str, str]:
-    return {s.name: TOOLS.get(s.kind, s.kind) for s in data.sources}
+    return {s.name: s.tool for s in data.sources}
 
 
 def _ownership(data: ReportData) -> list[OwnershipItem]:
@@ -364,7 +363,7 @@ def _due_by_owner(data: ReportData, due: Sequence[tuple[Task, dict[str, str]]]) 
 
 
 def _unmatched(data: ReportData) -> list[UnmatchedItem]:
-    tools = {s.name: s.kind for s in data.sources}
+    titles = {s.name: s.kind_title for s in data.sources}
     names = data.person_names
     suggestions = {
         (f.source, clean_line(display_person(f.person, names))): clean_line(f.suggestion)
@@ -376,7 +375,7 @@ def _unmatched(data: ReportData) -> list[UnmatchedItem]:
         UnmatchedItem(
             name=clean_line(a.name) or clean_line(a.account),
             account=clean_line(a.account),
-            tool=TOOLS.get(tools.get(a.source, ""), clean_line(a.source)),
+            tool=titles.get(a.source) or clean_line(a.source),
             source=clean_line(a.source),
             tasks=a.tasks,
             suggestion=suggestions.get((a.source, clean_line(a.name))),
