@@ -25,8 +25,20 @@ import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from raci_sync.model import Assignment, Finding, Person, Severity, State, Task, WorkloadLine
-from raci_sync.reports.data import ReportData, SourceStatus, Trends, UnmatchedAccount, WeekPoint
+from raci_sync.model import (
+    Assignment,
+    Finding,
+    Person,
+    ReportData,
+    Severity,
+    SourceStatus,
+    State,
+    Task,
+    Trends,
+    UnmatchedAccount,
+    WeekPoint,
+    WorkloadLine,
+)
 
 SOURCES = (("indhold", "trello"), ("kampagner", "asana"), ("events", "monday"))
 GROUPS = ("Idéer", "I gang", "Til godkendelse", "Planlagt", "Strategi", "Udgivet")
@@ -151,10 +163,10 @@ def _trends(persons: list[Person]) -> Trends:
 
 def formats() -> dict[str, Callable[[ReportData], str | bytes | object]]:
     """Every renderer by name (imported here so the import cost is not in the first timing)."""
-    from raci_sync.reports.html import render_html
-    from raci_sync.reports.jsonreport import render_json
-    from raci_sync.reports.matrix import build_matrix, matrix_csv, matrix_html, matrix_xlsx
-    from raci_sync.reports.tabular import report_csv, report_xlsx
+    from raci_sync.reports.html import render_html, render_matrix_page
+    from raci_sync.reports.json import render_json
+    from raci_sync.reports.matrix import build_matrix
+    from raci_sync.reports.spreadsheet import matrix_csv, matrix_xlsx, report_csv, report_xlsx
 
     return {
         "json": render_json,
@@ -164,7 +176,7 @@ def formats() -> dict[str, Callable[[ReportData], str | bytes | object]]:
         "matrix-frame": build_matrix,
         "matrix-csv": matrix_csv,
         "matrix-xlsx": matrix_xlsx,
-        "matrix-html": matrix_html,
+        "matrix-html": render_matrix_page,
     }
 
 

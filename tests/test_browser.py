@@ -16,9 +16,8 @@ import pytest
 from PIL import Image
 
 from raci_sync.demo import DEMO_TODAY, demo_config, demo_mount, demo_replay
-from raci_sync.reports.data import ReportData
-from raci_sync.reports.html import render_html
-from raci_sync.reports.matrix import matrix_html
+from raci_sync.model import ReportData
+from raci_sync.reports.html import render_html, render_matrix_page
 from raci_sync.store import Store
 from raci_sync.sync import SyncOptions, build_report, sync
 
@@ -116,7 +115,7 @@ def test_demo_report_renders_in_chromium(demo_data: ReportData, tmp_path: Path) 
 
 def test_demo_matrix_renders_in_chromium(demo_data: ReportData, tmp_path: Path) -> None:
     page = tmp_path / "matrix.html"
-    page.write_text(matrix_html(demo_data), encoding="utf-8")
+    page.write_text(render_matrix_page(demo_data), encoding="utf-8")
     rendered = open_in_chromium(page, tmp_path)
     assert rendered.console == []
     assert "<h1>RACI matrix</h1>" in rendered.dom

@@ -34,6 +34,13 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "raci" in out
 
 
+def test_help_names_the_tools_the_connectors_declare(capsys: pytest.CaptureFixture[str]) -> None:
+    from raci_sync.connectors import KINDS
+
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0 and all(kind.title in out for kind in KINDS.values())
+
+
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["snyc"], capsys)
     assert code == 2 and "No such command" in err
@@ -226,6 +233,37 @@ def test_run_syncs_then_reports_and_logs_to_a_file(
         capsys,
     )
     assert code == 1 and (tmp_path / "r.md").read_text(encoding="utf-8").startswith("#")
+
+
+def test_run_evaluates_once_and_reports_what_the_sync_concluded(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    httpserver: Any,
+    demo_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import raci_sync.sync as sync_module
+
+    evaluated: list[object] = []
+    evaluate = sync_module.evaluate
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        evaluated.append(args[3])  # as_of
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(sync_module, "evaluate", counted)
+    _serve_recordings(httpserver)
+    cfg = _local_config(tmp_path, httpserver)
+    code, out, err = run(["--config", str(cfg), "run", "-q", "--full", "-f", "json"], capsys)
+    assert code == 0, err
+    assert len(evaluated) == 1  # the sync's evaluation is the report's
+    from_run = json.loads(out)
+    day = from_run["window"]["start"]
+    code, again, _ = run(["--config", str(cfg), "report", "-f", "json", "--as-of", day], capsys)
+    assert code == 0 and len(evaluated) == 2  # `raci report` evaluates what the store holds
+    from_store = json.loads(again)
+    del from_run["generated_at"], from_store["generated_at"]
+    assert from_run == from_store
 
 
 def test_run_with_a_failed_source_still_reports_and_exits_3(

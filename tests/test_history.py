@@ -14,8 +14,16 @@ import pytest
 from raci_sync.cli import run_cli
 from raci_sync.config import HistoryConfig, parse_config
 from raci_sync.demo import demo_config, demo_mount, demo_replay
-from raci_sync.mapping import Evaluation
-from raci_sync.model import Account, Finding, Severity, Snapshot, State, Task, WorkloadLine
+from raci_sync.model import (
+    Account,
+    Evaluation,
+    Finding,
+    Severity,
+    Snapshot,
+    State,
+    Task,
+    WorkloadLine,
+)
 from raci_sync.store import Retention, Store, Thinned, default_store_path
 from raci_sync.store.history import Point, expired, iso_week
 from raci_sync.store.history import thin as thin_history

@@ -14,8 +14,9 @@ import requests
 from raci_sync.demo import DEMO_TODAY, demo_config, demo_mount, demo_replay
 from raci_sync.demo.replay import Replay, mount_handler, request_parts
 from raci_sync.model import CHECK_IDS
+from raci_sync.reports.json import render_json
 from raci_sync.store import Store
-from raci_sync.sync import SyncOptions, _plan, build_report, sync
+from raci_sync.sync import SyncOptions, SyncResult, _plan, build_report, report_from_sync, sync
 
 
 @pytest.fixture
@@ -24,13 +25,15 @@ def store(tmp_path: Path) -> Store:
         yield s
 
 
-def demo_sync(store: Store, tmp_path: Path, mount: Any = None) -> Any:
+def demo_sync(
+    store: Store, tmp_path: Path, mount: Any = None, only: tuple[str, ...] = ()
+) -> tuple[Any, SyncResult, Replay]:
     """Sync the demo; always a full read (the recordings hold full reads only)."""
     cfg = demo_config(tmp_path / "s.sqlite")
     replay = demo_replay()
-    opts = SyncOptions(mount=mount or demo_mount(replay), rate_limits=False, full=True)
-    run = sync(cfg, store, opts)
-    return cfg, run, replay
+    opts = SyncOptions(mount=mount or demo_mount(replay), rate_limits=False, full=True, only=only)
+    result = sync(cfg, store, opts)
+    return cfg, result, replay
 
 
 def test_demo_syncs_every_source_and_shows_every_check(store: Store, tmp_path: Path) -> None:
@@ -46,6 +49,7 @@ def test_demo_syncs_every_source_and_shows_every_check(store: Store, tmp_path: P
     assert fired == set(CHECK_IDS), f"the demo does not show {set(CHECK_IDS) - fired}"
     assert {u.account for u in data.unmatched} >= {"kasperfoto"}
     assert len(data.tasks) == sum(s.tasks for s in run.sources)
+    assert [s.tool for s in data.sources] == ["Trello", "Asana", "monday.com"]  # from KINDS
     # the run's conclusions are kept for trends
     assert store.counts()["evaluations"] == 1 and store.counts()["findings"] > 0
 
@@ -167,10 +171,58 @@ def test_the_stored_evaluation_equals_one_made_from_the_store(store: Store, tmp_
     demo_sync(store, tmp_path)
     _, second, _ = demo_sync(store, tmp_path, failing_for("/1/", 401, "invalid token"))
     assert second.failed  # trello kept its last good snapshot, from memory and from the store
-    as_of = second.finished.date()
+    as_of = second.run.finished.date()
     fresh = evaluate_current(demo_config(tmp_path / "s.sqlite"), store, as_of)
     stored = store.db.execute(
         "SELECT check_id, task_id FROM findings WHERE evaluation_id = "
         "(SELECT max(id) FROM evaluations) ORDER BY check_id, task_id"
     ).fetchall()
     assert stored == sorted((f.check, f.task_id) for f in fresh.findings)
+
+
+def _same_report(cfg: Any, store: Store, result: SyncResult) -> None:
+    """The report made from a sync's result is the one the store gives for the same day."""
+    made = report_from_sync(cfg, store, result)
+    fresh = build_report(cfg, store, result.as_of, generated_at=made.generated_at)
+    assert made == fresh
+    assert render_json(made) == render_json(fresh)  # the same text too, offsets and all
+
+
+def test_a_report_from_the_sync_equals_one_from_the_store(store: Store, tmp_path: Path) -> None:
+    cfg, first, _ = demo_sync(store, tmp_path)
+    assert first.as_of == first.run.finished.date()
+    assert list(first.snapshots) == ["indhold", "kampagner", "events"]  # config order
+    _same_report(cfg, store, first)
+    _, failed, _ = demo_sync(store, tmp_path, failing_for("/1/", 401, "invalid token"))
+    assert failed.snapshots["indhold"].tasks == first.snapshots["indhold"].tasks  # kept
+    _same_report(cfg, store, failed)
+    _, one, _ = demo_sync(store, tmp_path, only=("events",))
+    assert list(one.snapshots) == ["indhold", "kampagner", "events"]  # the others from the store
+    _same_report(cfg, store, one)
+
+
+def test_a_report_from_the_sync_reads_no_snapshot_back(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg, result, _ = demo_sync(store, tmp_path)
+
+    def read_back(source: str) -> Any:
+        raise AssertionError(f"the report read the snapshot of {source} back")
+
+    monkeypatch.setattr(store, "current_snapshot", read_back)
+    data = report_from_sync(cfg, store, result)
+    assert data.findings == result.evaluation.findings
+    assert len(data.tasks) == sum(s.tasks for s in result.run.sources)
+
+
+def test_run_demo_syncs_reports_and_writes_its_files(tmp_path: Path) -> None:
+    from raci_sync.demo import FILES, run_demo
+
+    done = run_demo(tmp_path / "demo")
+    assert not done.run.failed and done.data.window_start == DEMO_TODAY
+    assert [p.name for p in done.written] == [name for name, _, _ in FILES]
+    assert all(p.stat().st_size > 0 for p in done.written) and done.store.exists()
+    written = json.loads((tmp_path / "demo" / "report.json").read_text(encoding="utf-8"))
+    assert written == json.loads(render_json(done.data))
+    again = run_demo(tmp_path / "demo", date(2027, 1, 4))  # a fresh store each time
+    assert again.data.window_start == date(2027, 1, 4) and not again.data.trends.weeks

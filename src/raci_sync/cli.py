@@ -9,19 +9,49 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import date
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from raci_sync import __version__
 from raci_sync.config import Config, find_config, load_config
+from raci_sync.connectors import KINDS
 from raci_sync.errors import ConfigError, LockedError, RaciError, SourceError, StoreError
-from raci_sync.model import Severity
-from raci_sync.reports.render import MATRIX_FORMATS, REPORT_FORMATS, render_matrix, render_report
+from raci_sync.model import ReportData, Severity
+from raci_sync.reports.render import (
+    MATRIX_FORMATS,
+    REPORT_FORMATS,
+    render_matrix,
+    render_report,
+    write_output,
+)
+
+if TYPE_CHECKING:
+    from raci_sync.store import Store
+    from raci_sync.sync import SyncResult
 
 EXIT_FINDINGS, EXIT_CONFIG, EXIT_SOURCES, EXIT_LOCKED = 1, 2, 3, 4
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _and_list(words: list[str]) -> str:
+    """``Trello, Asana and monday.com``."""
+    return f"{', '.join(words[:-1])} and {words[-1]}" if len(words) > 1 else "".join(words)
+
+
+# The tools come from the connectors' Kind records: a new connector shows up here by itself.
+HELP = f"""raci-sync: RACI roles across {_and_list([kind.title for kind in KINDS.values()])}.
+
+Pulls tasks from every configured board and project, attaches Responsible, Accountable,
+Consulted and Informed by configurable rules, and reports tasks without an owner and people
+who carry too much.
+
+\b
+Start here:
+  raci demo                       the whole pipeline on an embedded demo, no tokens needed
+  raci check-config               validate ./raci.toml (see config.example.toml)
+  raci sync && raci report        pull everything, then show the findings
+"""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -64,7 +94,7 @@ def run_cli(argv: list[str] | None = None) -> int:
         return 70
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, help=HELP)
 @click.version_option(__version__, prog_name="raci")
 @click.option(
     "--config",
@@ -86,18 +116,7 @@ def run_cli(argv: list[str] | None = None) -> int:
 def cli(
     ctx: click.Context, config_path: str | None, verbose: int, debug: bool, log_file: str | None
 ) -> None:
-    """raci-sync: RACI roles across Trello, Asana and monday.com.
-
-    Pulls tasks from every configured board and project, attaches Responsible, Accountable,
-    Consulted and Informed by configurable rules, and reports tasks without an owner and people
-    who carry too much.
-
-    \b
-    Start here:
-      raci demo                       the whole pipeline on an embedded demo, no tokens needed
-      raci check-config               validate ./raci.toml (see config.example.toml)
-      raci sync && raci report        pull everything, then show the findings
-    """
+    """The ``raci`` group: global options, then the command (its help is ``HELP``)."""
     from raci_sync.progress import setup_logging
 
     setup_logging(verbose=verbose, debug=debug, log_file=log_file)
@@ -112,15 +131,20 @@ def _config(ctx: click.Context) -> Config:
     return cfg
 
 
-def _report_data(cfg: Config, as_of: date | None = None) -> Any:
-    """Everything a report shows, from the store (window from ``as_of``, default today)."""
-    from raci_sync.sync import build_report
+def _report_data(
+    cfg: Config, as_of: date | None = None, synced: SyncResult | None = None
+) -> ReportData:
+    """Everything a report shows: what ``synced`` read and concluded, else what the store holds
+    (window from ``as_of``, default today)."""
+    from raci_sync.sync import build_report, report_from_sync
 
     with _open_store(cfg) as store:
+        if synced is not None:
+            return report_from_sync(cfg, store, synced)
         return build_report(cfg, store, as_of)
 
 
-def _open_store(cfg: Config) -> Any:
+def _open_store(cfg: Config) -> Store:
     from raci_sync.store import Store, default_store_path
 
     return Store(cfg.store or default_store_path())
@@ -196,11 +220,11 @@ def sync(ctx: click.Context, sources: tuple[str, ...], full: bool, quiet: bool) 
       raci sync --source indhold      one source
     """
     cfg = _config(ctx)
-    run = _locked_sync(cfg, sources, full, quiet)
-    return EXIT_SOURCES if run.failed else 0
+    synced = _locked_sync(cfg, sources, full, quiet)
+    return EXIT_SOURCES if synced.run.failed else 0
 
 
-def _locked_sync(cfg: Config, sources: tuple[str, ...], full: bool, quiet: bool) -> Any:
+def _locked_sync(cfg: Config, sources: tuple[str, ...], full: bool, quiet: bool) -> SyncResult:
     """Sync under the store's lock (exit 4 at once if another run holds it)."""
     from raci_sync.lock import run_lock
     from raci_sync.progress import SyncProgress, quiet_stderr
@@ -224,16 +248,7 @@ def _locked_sync(cfg: Config, sources: tuple[str, ...], full: bool, quiet: bool)
 def _emit(content: str | bytes, output: str | None) -> None:
     """Write to a file, or to stdout (binary formats only when stdout is not a terminal)."""
     if output:
-        path = Path(output)
-        try:
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(
-                    content if content.endswith("\n") else content + "\n", encoding="utf-8"
-                )
-        except OSError as exc:
-            raise RaciError(f"cannot write {path}: {exc.strerror}") from None
+        write_output(content, output)
         return
     if isinstance(content, bytes):
         if sys.stdout.isatty():
@@ -248,7 +263,7 @@ def _is_tty_table(fmt: str, output: str | None) -> bool:
     return output is None and fmt == "table" and sys.stdout.isatty()
 
 
-def _fail_code(data: Any, fail_on: str | None) -> int:
+def _fail_code(data: ReportData, fail_on: str | None) -> int:
     if not fail_on:
         return 0
     threshold = Severity(fail_on).rank
@@ -359,22 +374,22 @@ def run_command(
       raci run --dry-run --eml week.eml
     """
     cfg = _config(ctx)
-    run = _locked_sync(cfg, sources, full, quiet)
+    synced = _locked_sync(cfg, sources, full, quiet)
     code = 0
     if no_report and not (send_mail or dry_run):
-        return EXIT_SOURCES if run.failed else code
-    data = _report_data(cfg)
+        return EXIT_SOURCES if synced.run.failed else code
+    data = _report_data(cfg, synced=synced)  # the sync's own evaluation: nothing read back
     if not no_report:
         _emit(render_report(data, fmt, color=_is_tty_table(fmt, output)), output)
         code = _fail_code(data, fail_on)
     if send_mail or dry_run:
         _send_email(cfg, data, dry_run, eml)
-    return EXIT_SOURCES if run.failed else code
+    return EXIT_SOURCES if synced.run.failed else code
 
 
-def _send_email(cfg: Config, data: Any, dry_run: bool, eml: str) -> None:
+def _send_email(cfg: Config, data: ReportData, dry_run: bool, eml: str) -> None:
     """Build the weekly email; send it, or write it to ``eml`` with --dry-run."""
-    from raci_sync.reports.email import build_email, write_eml
+    from raci_sync.reports.email import build_email, send, write_eml
 
     msg = build_email(data, cfg.email)
     if msg is None:
@@ -384,8 +399,6 @@ def _send_email(cfg: Config, data: Any, dry_run: bool, eml: str) -> None:
         path = write_eml(msg, eml)
         click.echo(f"email: written to {path} (not sent): {msg['Subject']}", err=True)
         return
-    from raci_sync.reports.smtp import send
-
     refused = send(msg, cfg.email)
     for address, reply in refused.items():
         click.echo(f"email: {address} was refused: {reply}", err=True)
@@ -472,49 +485,10 @@ def demo(fmt: str, output_dir: str, as_of: date | None) -> int:
       raci demo
       raci demo --format json
     """
-    from raci_sync.demo import DEMO_TODAY, demo_config, demo_mount, demo_replay
-    from raci_sync.progress import SyncProgress
-    from raci_sync.store import Store
-    from raci_sync.sync import SyncOptions, build_report
-    from raci_sync.sync import sync as do_sync
+    from raci_sync.demo import run_demo
 
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    store_path = out / "raci-demo.sqlite"
-    for stale in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
-        stale.unlink(missing_ok=True)
-    cfg = demo_config(store_path)
-    replay = demo_replay()
-    progress = SyncProgress(len(cfg.sources))
-    with Store(store_path) as store:
-        run = do_sync(
-            cfg,
-            store,
-            SyncOptions(
-                mount=demo_mount(replay),
-                rate_limits=False,
-                progress=progress,
-                as_of=as_of or DEMO_TODAY,
-            ),
-        )
-        progress.close()
-        data = build_report(cfg, store, as_of or DEMO_TODAY)
-    if replay.misses:
-        raise RaciError(
-            "the demo asked for API responses it has no recording of: "
-            + "; ".join(replay.misses[:3])
-        )
-    _emit(render_report(data, fmt, color=_is_tty_table(fmt, None)), None)
-    written = []
-    for name, fmt_name in (
-        ("report.json", "json"),
-        ("report.md", "markdown"),
-        ("report.html", "html"),
-    ):
-        _emit(render_report(data, fmt_name), str(out / name))
-        written.append(out / name)
-    for name, matrix_fmt in (("raci-matrix.xlsx", "xlsx"), ("raci-matrix.html", "html")):
-        _emit(render_matrix(data, matrix_fmt), str(out / name))
-        written.append(out / name)
-    click.echo(f"\nwrote {', '.join(str(p) for p in written)} and the store {store_path}", err=True)
-    return EXIT_SOURCES if run.failed else 0
+    demo_run = run_demo(output_dir, as_of, progress=True)
+    _emit(render_report(demo_run.data, fmt, color=_is_tty_table(fmt, None)), None)
+    written = ", ".join(str(path) for path in demo_run.written)
+    click.echo(f"\nwrote {written} and the store {demo_run.store}", err=True)
+    return EXIT_SOURCES if demo_run.run.failed else 0

@@ -1,13 +1,18 @@
 """The normalized model: what every connector produces and every report reads (PRODUCT §2).
 
-Nothing here knows which API a task came from, and nothing here does I/O.
+Every type that crosses a layer lives here, at the bottom: connectors produce ``Snapshot``,
+mapping makes an ``Evaluation`` of them, the store keeps both and reads back ``Trends``, and
+reports render one ``ReportData``. Nothing here knows which API a task came from, and nothing
+here does I/O.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 
 LETTERS = ("R", "A", "C", "I")
 # The checks of PRODUCT §4, in report order; the ids are stable (JSON output and config).
@@ -205,3 +210,122 @@ class Run:
     @property
     def failed(self) -> bool:
         return any(s.status == "failed" for s in self.sources)
+
+
+@dataclass(frozen=True)
+class UnmatchedAccount:
+    """An account that no roster entry matched, with the number of tasks it holds a letter on."""
+
+    source: str
+    account: str  # username if the tool has one, else the account id
+    name: str | None
+    tasks: int
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What the mapping layer makes of one set of tasks on one day."""
+
+    # the roster, then one unmatched Person per account or name holding a letter
+    people: tuple[Person, ...]
+    assignments: tuple[Assignment, ...]
+    findings: tuple[Finding, ...]  # error first, then check, source, task title
+    workload: tuple[WorkloadLine, ...]  # highest utilisation first, unmonitored last
+    unmatched: tuple[UnmatchedAccount, ...]
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    """One ISO week of history: the last evaluation stored in that week."""
+
+    week: str  # ISO week, e.g. "2026-W49"
+    as_of: date  # the evaluation's window start
+    open_without_owner: int  # open tasks with a no-owner finding
+    findings: Mapping[str, int]  # check id → number of findings
+    utilisation: Mapping[str, float | None]  # person name → utilisation (None: unmonitored)
+
+
+@dataclass(frozen=True)
+class Trends:
+    """Week-over-week history, oldest first; the report's own week is not in it."""
+
+    weeks: tuple[WeekPoint, ...] = ()
+
+    def last(self, n: int) -> tuple[WeekPoint, ...]:
+        """The latest ``n`` weeks, oldest first."""
+        return self.weeks[-n:] if n > 0 else ()
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """One source as a report shows it."""
+
+    name: str
+    kind: str
+    status: str  # ok | failed | skipped | never (never synced)
+    synced_at: datetime | None  # when the data shown for it was read (its last good snapshot)
+    tasks: int
+    error: str | None = None
+    stale_since: datetime | None = None  # first failed sync after the snapshot shown
+    kind_title: str = ""  # how people name the tool ("monday.com"); "" when unknown
+
+    @property
+    def tool(self) -> str:
+        """The tool's name for people, else its kind."""
+        return self.kind_title or self.kind
+
+
+TaskKey = tuple[str, str]  # (source, task id)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a report shows: one immutable bundle, built once from the store or a sync.
+
+    The look-ups every renderer needs (``person_names``, ``task_index``,
+    ``assignments_by_task``) are computed on first use and kept: an HTML page, an XLSX workbook
+    and the email render from one bundle without rebuilding them. They are shared, never copied:
+    read them, don't change them.
+    """
+
+    generated_at: datetime
+    window_start: date
+    window_end: date
+    sources: tuple[SourceStatus, ...]
+    tasks: tuple[Task, ...]
+    assignments: tuple[Assignment, ...]
+    findings: tuple[Finding, ...]
+    workload: tuple[WorkloadLine, ...]
+    unmatched: tuple[UnmatchedAccount, ...]
+    people: tuple[Person, ...] = ()
+    trends: Trends = field(default_factory=Trends)  # the weeks before this report
+
+    @cached_property
+    def person_names(self) -> Mapping[str, str]:
+        """Display names by Person.key, so a key in a finding or workload line reads as a name."""
+        names = {person.key: person.name for person in self.people}
+        for assignment in self.assignments:
+            names.setdefault(assignment.person, assignment.person_name)
+        return names
+
+    @cached_property
+    def task_index(self) -> Mapping[TaskKey, Task]:
+        """Every task of the report by (source, id)."""
+        return {task.key: task for task in self.tasks}
+
+    @cached_property
+    def assignments_by_task(self) -> Mapping[TaskKey, tuple[Assignment, ...]]:
+        """Assignments by (source, task id), each in R, A, C, I then name order."""
+        grouped: dict[TaskKey, list[Assignment]] = {}
+        for assignment in self.assignments:
+            grouped.setdefault((assignment.source, assignment.task_id), []).append(assignment)
+        return {key: tuple(sorted(items, key=_letter_order)) for key, items in grouped.items()}
+
+    def task_of(self, finding: Finding) -> Task | None:
+        """The task a finding is about, if it is one of the report's tasks."""
+        return self.task_index.get((finding.source or "", finding.task_id or ""))
+
+
+def _letter_order(assignment: Assignment) -> tuple[int, str, str]:
+    letter = LETTERS.index(assignment.letter) if assignment.letter in LETTERS else len(LETTERS)
+    return (letter, assignment.person_name.casefold(), assignment.via)

@@ -1,6 +1,8 @@
-"""Orchestration: connectors → store, and store → mapping → report data.
+"""Orchestration: connectors → store → mapping, and the report data of what that concluded.
 
-No HTTP and no SQL here: connectors read, the store keeps, mapping judges.
+No HTTP and no SQL here: connectors read, the store keeps, mapping judges. One pass: ``sync``
+returns what it read and evaluated, and ``report_from_sync`` builds the report from that in the
+same process; ``build_report`` is for a report without a sync (``raci report``), from the store.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from zoneinfo import ZoneInfo
 import requests
 
 from raci_sync.config import Config, SourceConfig
+from raci_sync.connectors import KINDS
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.connectors.http import HttpClient
 from raci_sync.errors import SourceError
-from raci_sync.mapping import Evaluation, evaluate
-from raci_sync.model import Account, Run, Snapshot, SourceRun, Task
-from raci_sync.reports.data import ReportData, SourceStatus
-from raci_sync.store import Store
+from raci_sync.mapping import evaluate
+from raci_sync.model import Evaluation, ReportData, Run, Snapshot, SourceRun, SourceStatus
+from raci_sync.store import Store, StoredSnapshot
 
 log = logging.getLogger("raci_sync.sync")
 
@@ -41,6 +43,32 @@ class SyncOptions:
     progress: Callable[[str, SourceRun | None], None] | None = None  # (source, None) = started
 
 
+@dataclass(frozen=True)
+class SyncResult:
+    """What one sync did, read and concluded; ``raci run`` reports from it without reading back.
+
+    It reads like its run (``sources``, ``id``, ``failed``) for callers that only want to know
+    how the sources fared.
+    """
+
+    run: Run
+    snapshots: Mapping[str, Snapshot]  # each configured source's current snapshot, config order
+    evaluation: Evaluation  # what was stored for the run, the window starting at ``as_of``
+    as_of: date
+
+    @property
+    def sources(self) -> tuple[SourceRun, ...]:
+        return self.run.sources
+
+    @property
+    def id(self) -> int | None:
+        return self.run.id
+
+    @property
+    def failed(self) -> bool:
+        return self.run.failed
+
+
 @dataclass
 class _Plan:
     """What one source's fetch will do: full or incremental, and from which snapshot."""
@@ -57,11 +85,13 @@ def now_in(config: Config) -> datetime:
     return datetime.now(ZoneInfo(config.timezone))
 
 
-def sync(config: Config, store: Store, options: SyncOptions | None = None) -> Run:
+def sync(config: Config, store: Store, options: SyncOptions | None = None) -> SyncResult:
     """Read every selected source into the store; a failed source keeps its last snapshot.
 
     Sources are read concurrently (``[sync] max_workers``); the store is written from this
-    thread only, one transaction per source snapshot.
+    thread only, one transaction per source snapshot. Then every configured source's current
+    snapshot (what was just read, else the stored one) is evaluated once, and the evaluation
+    stored for trends.
     """
     opts = options or SyncOptions()
     selected = [config.source(n) for n in opts.only] if opts.only else list(config.sources)
@@ -94,11 +124,13 @@ def sync(config: Config, store: Store, options: SyncOptions | None = None) -> Ru
     status = "ok" if not failed else ("failed" if failed == len(ordered) else "partial")
     store.finish_run(run_id, finished, status)
     as_of = opts.as_of or finished.date()
-    evaluation = evaluate_current(config, store, as_of, known)
+    snapshots = current_snapshots(config, store, known)
+    evaluation = evaluate_snapshots(config, snapshots, as_of)
     store.save_evaluation(run_id, as_of, finished, evaluation)
     keep = config.history
     store.thin(finished, keep.keep_daily_weeks, keep.keep_weekly_weeks, keep.keep_all_days)
-    return Run(started=started, finished=finished, sources=ordered, id=run_id)
+    run = Run(started=started, finished=finished, sources=ordered, id=run_id)
+    return SyncResult(run, snapshots, evaluation, as_of)
 
 
 def _plan(config: Config, store: Store, source: SourceConfig, full: bool, now: datetime) -> _Plan:
@@ -106,15 +138,7 @@ def _plan(config: Config, store: Store, source: SourceConfig, full: bool, now: d
     stored = store.current_snapshot(source.name)
     if stored is None or stored.kind != source.kind:
         return _Plan(source, None, None, None)
-    previous = Snapshot(
-        source=source.name,
-        kind=stored.kind,
-        tasks=stored.tasks,
-        accounts=stored.accounts,
-        containers=stored.containers,
-        fetched_at=stored.taken_at,
-        state=stored.state,
-    )
+    previous = _snapshot(stored)
     last_full = stored.state.get("last_full")
     due = last_full is None or now - datetime.fromisoformat(last_full) > timedelta(
         hours=config.sync.full_every_hours
@@ -201,34 +225,53 @@ def _same_content(snap: Snapshot, previous: Snapshot | None) -> bool:
     )
 
 
-def current_data(
+def _snapshot(stored: StoredSnapshot) -> Snapshot:
+    """A stored snapshot as the connectors made it."""
+    return Snapshot(
+        source=stored.source,
+        kind=stored.kind,
+        tasks=stored.tasks,
+        accounts=stored.accounts,
+        containers=stored.containers,
+        fetched_at=stored.taken_at,
+        state=stored.state,
+    )
+
+
+def current_snapshots(
     config: Config, store: Store, known: Mapping[str, Snapshot | None] | None = None
-) -> tuple[list[Task], list[Account]]:
-    """Tasks and accounts of every configured source's current snapshot.
+) -> dict[str, Snapshot]:
+    """The current snapshot of every configured source that has one, in config order.
 
     ``known`` holds snapshots a sync already has in memory (what it just stored, or kept):
     reading 50,000 tasks back from the store would only cost seconds.
     """
-    tasks: list[Task] = []
-    accounts: list[Account] = []
+    current: dict[str, Snapshot] = {}
     for source in config.sources:
-        snap = (
-            known[source.name]
-            if known and source.name in known
-            else (store.current_snapshot(source.name))
-        )
+        if known and source.name in known:
+            snap = known[source.name]
+        else:
+            stored = store.current_snapshot(source.name)
+            snap = _snapshot(stored) if stored is not None else None
         if snap is not None:
-            tasks.extend(snap.tasks)
-            accounts.extend(snap.accounts)
-    return tasks, accounts
+            current[source.name] = snap
+    return current
+
+
+def evaluate_snapshots(
+    config: Config, snapshots: Mapping[str, Snapshot], as_of: date
+) -> Evaluation:
+    """Attach roles and run the checks on the tasks and accounts of ``snapshots``."""
+    tasks = [task for snap in snapshots.values() for task in snap.tasks]
+    accounts = [account for snap in snapshots.values() for account in snap.accounts]
+    return evaluate(tasks, accounts, config, as_of)
 
 
 def evaluate_current(
     config: Config, store: Store, as_of: date, known: Mapping[str, Snapshot | None] | None = None
 ) -> Evaluation:
     """Attach roles and run the checks on the current snapshots."""
-    tasks, accounts = current_data(config, store, known)
-    return evaluate(tasks, accounts, config, as_of)
+    return evaluate_snapshots(config, current_snapshots(config, store, known), as_of)
 
 
 def build_report(
@@ -237,19 +280,43 @@ def build_report(
     """Everything a report shows, from the store, with the window starting at ``as_of``."""
     now = generated_at or now_in(config)
     start = as_of or now.date()
-    tasks, accounts = current_data(config, store)
-    ev = evaluate(tasks, accounts, config, start)
+    snapshots = current_snapshots(config, store)
+    evaluation = evaluate_snapshots(config, snapshots, start)
+    return _report_data(config, store, now, start, snapshots, evaluation)
+
+
+def report_from_sync(
+    config: Config, store: Store, result: SyncResult, generated_at: datetime | None = None
+) -> ReportData:
+    """The report of what ``result``'s sync read and concluded, window from its ``as_of``.
+
+    Nothing is evaluated again and no snapshot is read back: the store gives only how each
+    source stands and the weeks before (trends).
+    """
+    now = generated_at or now_in(config)
+    return _report_data(config, store, now, result.as_of, result.snapshots, result.evaluation)
+
+
+def _report_data(
+    config: Config,
+    store: Store,
+    now: datetime,
+    start: date,
+    snapshots: Mapping[str, Snapshot],
+    evaluation: Evaluation,
+) -> ReportData:
+    tz = ZoneInfo(config.timezone)
     return ReportData(
         generated_at=now,
         window_start=start,
         window_end=start + timedelta(days=config.workload.horizon_days - 1),
-        sources=tuple(source_status(store, s, ZoneInfo(config.timezone)) for s in config.sources),
-        tasks=tuple(tasks),
-        assignments=ev.assignments,
-        findings=ev.findings,
-        workload=ev.workload,
-        unmatched=ev.unmatched,
-        people=ev.people,
+        sources=tuple(source_status(store, s, tz) for s in config.sources),
+        tasks=tuple(task for snap in snapshots.values() for task in snap.tasks),
+        assignments=evaluation.assignments,
+        findings=evaluation.findings,
+        workload=evaluation.workload,
+        unmatched=evaluation.unmatched,
+        people=evaluation.people,
         trends=store.trends(start, 4),
     )
 
@@ -266,6 +333,7 @@ def source_status(store: Store, source: SourceConfig, tz: ZoneInfo | None = None
         tasks=h.snapshot_tasks,
         error=h.last_error if status == "failed" else None,
         stale_since=_local(h.stale_since, tz),
+        kind_title=kind.title if (kind := KINDS.get(source.kind)) else "",
     )
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from raci_sync.config import FieldsConfig, RuleConfig, SourceConfig
-from raci_sync.mapping import Evaluation, evaluate
-from raci_sync.model import Account, State
-from raci_sync.reports.data import UnmatchedAccount
+from raci_sync.mapping import evaluate
+from raci_sync.model import Account, Evaluation, State, UnmatchedAccount
 from tests.mapping import (
     TODAY,
     TRELLO_ACCOUNTS,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from raci_sync.config import PersonConfig
 from raci_sync.mapping.identity import Directory, normalise_name, unmatched_accounts
-from raci_sync.model import Account, Assignment
-from raci_sync.reports.data import UnmatchedAccount
+from raci_sync.model import Account, Assignment, UnmatchedAccount
 from tests.mapping import ROSTER, TRELLO_ACCOUNTS
 
 KINDS = {"indhold": "trello", "kampagne": "asana", "planer": "monday"}

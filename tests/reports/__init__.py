@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from raci_sync.model import Assignment, Finding, Person, Severity, State, Task, WorkloadLine
-from raci_sync.reports.data import ReportData, SourceStatus, UnmatchedAccount
+from raci_sync.model import (
+    Assignment,
+    Finding,
+    Person,
+    ReportData,
+    Severity,
+    SourceStatus,
+    State,
+    Task,
+    UnmatchedAccount,
+    WorkloadLine,
+)
 
 CPH = timezone(timedelta(hours=1))
 GENERATED = datetime(2026, 12, 7, 7, 0, tzinfo=CPH)
@@ -15,7 +25,9 @@ LONG_TITLE = (
 )
 
 SOURCES = (
-    SourceStatus("indhold", "trello", "ok", datetime(2026, 12, 7, 6, 58, tzinfo=CPH), 5),
+    SourceStatus(
+        "indhold", "trello", "ok", datetime(2026, 12, 7, 6, 58, tzinfo=CPH), 5, kind_title="Trello"
+    ),
     SourceStatus(
         "kampagner",
         "asana",
@@ -24,8 +36,16 @@ SOURCES = (
         0,
         "source 'kampagner': Asana answered 401 — the token in $ASANA_TOKEN is invalid or "
         "expired; create a new one under My Settings › Apps › Developer apps",
+        kind_title="Asana",
     ),
-    SourceStatus("drift", "monday", "stale", datetime(2026, 12, 1, 7, 0, tzinfo=CPH), 1),
+    SourceStatus(
+        "drift",
+        "monday",
+        "stale",
+        datetime(2026, 12, 1, 7, 0, tzinfo=CPH),
+        1,
+        kind_title="monday.com",
+    ),
 )
 
 

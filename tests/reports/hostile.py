@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from raci_sync.model import Assignment, Finding, Person, Severity, State, Task, WorkloadLine
-from raci_sync.reports.data import ReportData, UnmatchedAccount
+from raci_sync.model import (
+    Assignment,
+    Finding,
+    Person,
+    ReportData,
+    Severity,
+    State,
+    Task,
+    UnmatchedAccount,
+    WorkloadLine,
+)
 from tests.reports import FREJA, METTE, sample_report
 
 SCRIPT = "<script>alert(1)</script>"

@@ -10,8 +10,7 @@ from importlib import resources
 
 import pytest
 
-from raci_sync.model import Finding, Severity
-from raci_sync.reports.data import SourceStatus, Trends, WeekPoint
+from raci_sync.model import Finding, Severity, SourceStatus, Trends, WeekPoint
 from raci_sync.reports.html import render_html, render_matrix_page, safe_url
 from raci_sync.reports.summary import rag_status
 from tests.reports import GENERATED, SOURCES, empty_report, sample_report
@@ -273,6 +272,8 @@ def test_templates_ship_with_the_package() -> None:
     templates = resources.files("raci_sync.reports") / "templates"
     names = {entry.name for entry in templates.iterdir()}
     assert {"report.html.j2", "matrix.html.j2", "_head.html.j2", "_matrix.html.j2"} <= names
+    email = resources.files("raci_sync.reports.email") / "templates"
+    assert {"email.html.j2", "email.txt.j2"} <= {entry.name for entry in email.iterdir()}
 
 
 def test_never_synced_and_skipped_sources() -> None:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import pytest
 
-from raci_sync.reports.jsonreport import render_json, to_dict
+from raci_sync.reports.json import render_json, to_dict
 from tests.reports import GENERATED, empty_report, sample_report
 
 TOP = {"generated_at", "window", "sources", "tasks", "findings", "workload", "unmatched"}
@@ -192,11 +192,11 @@ def test_empty_report() -> None:
 
 
 def test_a_large_report_is_the_same_json_one_record_per_line(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from raci_sync.reports import jsonreport
+    from raci_sync.reports import json as json_report
 
     data = sample_report()
-    pretty = jsonreport.render_json(data)
-    monkeypatch.setattr(jsonreport, "PRETTY_LIMIT", 0)
-    compact = jsonreport.render_json(data)
+    pretty = json_report.render_json(data)
+    monkeypatch.setattr(json_report, "PRETTY_LIMIT", 0)
+    compact = json_report.render_json(data)
     assert json.loads(compact) == json.loads(pretty)
     assert compact != pretty and len(compact.splitlines()) > len(data.tasks)

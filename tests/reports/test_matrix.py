@@ -12,16 +12,10 @@ import pandas as pd
 import pytest
 
 from raci_sync.model import Assignment, Person, Task
-from raci_sync.reports.matrix import (
-    MATRIX_COLUMNS,
-    build_matrix,
-    matrix_csv,
-    matrix_html,
-    matrix_tasks,
-    matrix_xlsx,
-    person_columns,
-)
+from raci_sync.reports.html import render_matrix_page
+from raci_sync.reports.matrix import MATRIX_COLUMNS, build_matrix, matrix_tasks, person_columns
 from raci_sync.reports.sanitize import FORMULA_PREFIXES
+from raci_sync.reports.spreadsheet import matrix_csv, matrix_xlsx
 from tests.reports import ANDERS, FREJA, KASPER, METTE, sample_report
 from tests.reports.hostile import EVIL_PERSON, HYPERLINK, hostile_report
 
@@ -163,12 +157,12 @@ def test_xlsx() -> None:
 
 
 def test_html() -> None:
-    page = matrix_html(sample_report())
+    page = render_matrix_page(sample_report())
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
     assert "Instagram-kampagne: julekaffe ☕" in page
     assert '<td class="title sub"><a href="https://trello.com/c/c4"' in page
     assert "Showing the first" not in page
-    capped = matrix_html(sample_report(), max_rows=2)
+    capped = render_matrix_page(sample_report(), max_rows=2)
     assert "Showing the first 2 of 4 tasks; and 2 more — see the XLSX matrix" in capped
 
 

@@ -7,7 +7,6 @@ source; nothing here knows which API a task came from.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from raci_sync.config import Config
@@ -15,23 +14,9 @@ from raci_sync.mapping.checks import Inputs, run_checks
 from raci_sync.mapping.identity import Directory, unmatched_accounts
 from raci_sync.mapping.roles import TaskRoles, map_task, roles_for
 from raci_sync.mapping.workload import Window, compute_workload
-from raci_sync.model import Account, Assignment, Finding, Person, Task, WorkloadLine
-from raci_sync.reports.data import UnmatchedAccount
+from raci_sync.model import Account, Assignment, Evaluation, Person, Task
 
 __all__ = ["Evaluation", "evaluate", "map_tasks"]
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """What the mapping layer makes of one set of tasks on one day."""
-
-    people: tuple[
-        Person, ...
-    ]  # the roster, then one unmatched Person per account/name with a letter
-    assignments: tuple[Assignment, ...]
-    findings: tuple[Finding, ...]  # error first, then check, source, task title
-    workload: tuple[WorkloadLine, ...]  # highest utilisation first, unmonitored last
-    unmatched: tuple[UnmatchedAccount, ...]
 
 
 def evaluate(

@@ -17,8 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from raci_sync.config import PersonConfig
-from raci_sync.model import Account, Assignment, Person
-from raci_sync.reports.data import UnmatchedAccount
+from raci_sync.model import Account, Assignment, Person, UnmatchedAccount
 
 
 def normalise_name(text: str) -> str:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from raci_sync.model import CHECK_IDS, LETTERS, Assignment, Finding, Severity, Task, WorkloadLine
-from raci_sync.reports.data import ReportData
+from raci_sync.model import (
+    CHECK_IDS,
+    Finding,
+    Severity,
+    Task,
+    WorkloadLine,
+)
 from raci_sync.reports.sanitize import clean_line
 
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
@@ -22,8 +27,6 @@ DASH = "—"
 ELLIPSIS = "…"
 
 _WHITESPACE = re.compile(r"\s+")
-
-TaskKey = tuple[str, str]
 
 
 def clean_text(text: str | None) -> str:
@@ -114,35 +117,7 @@ def sorted_tasks(tasks: Iterable[Task]) -> list[Task]:
     return sorted(tasks, key=task_sort_key)
 
 
-def task_index(data: ReportData) -> dict[TaskKey, Task]:
-    """Every task of the report by (source, id)."""
-    return {task.key: task for task in data.tasks}
-
-
-def assignments_by_task(data: ReportData) -> dict[TaskKey, list[Assignment]]:
-    """Assignments grouped by (source, task id), each list in R, A, C, I then name order."""
-    grouped: dict[TaskKey, list[Assignment]] = {}
-    for assignment in data.assignments:
-        grouped.setdefault((assignment.source, assignment.task_id), []).append(assignment)
-    for items in grouped.values():
-        items.sort(key=_assignment_sort_key)
-    return grouped
-
-
-def _assignment_sort_key(assignment: Assignment) -> tuple[int, str, str]:
-    letter = LETTERS.index(assignment.letter) if assignment.letter in LETTERS else len(LETTERS)
-    return (letter, assignment.person_name.casefold(), assignment.via)
-
-
-def person_names(data: ReportData) -> dict[str, str]:
-    """Display names by Person.key, so a key in a finding or workload line reads as a name."""
-    names = {person.key: person.name for person in data.people}
-    for assignment in data.assignments:
-        names.setdefault(assignment.person, assignment.person_name)
-    return names
-
-
-def display_person(reference: str | None, names: dict[str, str]) -> str | None:
+def display_person(reference: str | None, names: Mapping[str, str]) -> str | None:
     """The display name for a person key, or the reference itself when it already is a name."""
     if reference is None:
         return None
@@ -195,7 +170,7 @@ def summary_line(findings: Iterable[Finding]) -> str:
     )
 
 
-def sorted_workload(lines: Iterable[WorkloadLine], names: dict[str, str]) -> list[WorkloadLine]:
+def sorted_workload(lines: Iterable[WorkloadLine], names: Mapping[str, str]) -> list[WorkloadLine]:
     """Most loaded first; unmonitored people (no utilisation) last; ties by name."""
 
     def key(line: WorkloadLine) -> tuple[bool, float, str]:
@@ -213,7 +188,7 @@ def location(task: Task | None, source: str | None) -> str:
     return " › ".join(clean_text(part) for part in parts if part)
 
 
-def finding_subject(finding: Finding, task: Task | None, names: dict[str, str]) -> str:
+def finding_subject(finding: Finding, task: Task | None, names: Mapping[str, str]) -> str:
     """What a finding is about, in one line: the task title, else the person's name."""
     title = finding.task or (task.title if task else None)
     if title:

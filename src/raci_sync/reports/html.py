@@ -8,13 +8,14 @@ A Content-Security-Policy in the page forbids scripts even if something slipped 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from raci_sync.model import Severity, Task, WorkloadLine
+from raci_sync.model import ReportData, Severity, SourceStatus, Task, WorkloadLine
 from raci_sync.reports.common import (
     CHECK_ORDER,
     DASH,
@@ -25,14 +26,10 @@ from raci_sync.reports.common import (
     format_units,
     human_datetime,
     location,
-    person_names,
     sorted_workload,
     summary_line,
-    task_index,
 )
-from raci_sync.reports.data import ReportData, SourceStatus
 from raci_sync.reports.matrix import (
-    MATRIX_HTML_ROWS,
     PersonColumn,
     frame_rows,
     matrix_frame,
@@ -55,6 +52,7 @@ from raci_sync.reports.summary import (
 )
 
 REPORT_MATRIX_ROWS = 500  # matrix rows in the report; the XLSX holds them all
+MATRIX_HTML_ROWS = 2_000  # rows a standalone HTML matrix shows; the rest is in the XLSX
 REPORT_FINDING_ROWS = 1_000  # findings per severity in the report; the CSV/XLSX hold them all
 BAR_SCALE = 2.0  # a utilisation bar's full width is 200 %; the 100 % mark sits in the middle
 SEVERITY_TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
@@ -92,7 +90,10 @@ def render_html(
 def render_matrix_page(
     data: ReportData, include_closed: bool = False, max_rows: int = MATRIX_HTML_ROWS
 ) -> str:
-    """The RACI matrix alone as one self-contained HTML page."""
+    """The RACI matrix alone as one self-contained HTML page (inline CSS, no scripts).
+
+    Shows at most ``max_rows`` tasks and says how many more the XLSX matrix holds.
+    """
     context = {
         "title": f"RACI matrix {iso_week(data.window_start)}",
         "generated": human_datetime(data.generated_at),
@@ -193,13 +194,12 @@ def _worse(increased: bool) -> str:
 
 
 def _findings(data: ReportData, limit: int) -> list[dict[str, Any]]:
-    tasks = task_index(data)
-    names = person_names(data)
+    names = data.person_names
     groups = []
     for severity, findings in findings_by_severity(data.findings):
         rows = []
         for finding in findings[:limit]:
-            task = tasks.get((finding.source or "", finding.task_id or ""))
+            task = data.task_of(finding)
             rows.append(
                 {
                     "check": finding.check,
@@ -245,11 +245,11 @@ class HistoryBar:
 
 
 def _workload(data: ReportData) -> list[dict[str, Any]]:
-    names = person_names(data)
+    names = data.person_names
     return [_load_row(line, names, data) for line in sorted_workload(data.workload, names)]
 
 
-def _load_row(line: WorkloadLine, names: dict[str, str], data: ReportData) -> dict[str, Any]:
+def _load_row(line: WorkloadLine, names: Mapping[str, str], data: ReportData) -> dict[str, Any]:
     name = display_person(line.person, names) or ""
     monitored = line.utilisation is not None and line.status != "unmonitored"
     now = line.utilisation if monitored else None

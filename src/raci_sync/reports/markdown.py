@@ -7,10 +7,10 @@ title can neither break a table nor smuggle in a link or HTML.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from urllib.parse import quote, urlsplit
 
-from raci_sync.model import Finding, Severity, Task
+from raci_sync.model import Finding, ReportData, Severity, SourceStatus, Task
 from raci_sync.reports.common import (
     DASH,
     EMPTY_FINDINGS,
@@ -22,13 +22,10 @@ from raci_sync.reports.common import (
     format_units,
     human_datetime,
     location,
-    person_names,
     plural,
     sorted_workload,
     summary_line,
-    task_index,
 )
-from raci_sync.reports.data import ReportData, SourceStatus
 
 # Markdown punctuation that could start a link, emphasis, code or HTML, or split a table cell,
 # and an "&" that would start an entity. A backslash before ASCII punctuation always renders
@@ -115,14 +112,11 @@ def _findings(data: ReportData) -> list[str]:
     groups = findings_by_severity(data.findings)
     if not groups:
         return ["## Findings", "", EMPTY_FINDINGS]
-    tasks = task_index(data)
-    names = person_names(data)
+    names = data.person_names
     lines = ["## Findings"]
     headers = ["Check", "Task / person", "Where", "Message", "Suggestion"]
     for severity, findings in groups:
-        rows = [
-            _finding_row(f, tasks.get((f.source or "", f.task_id or "")), names) for f in findings
-        ]
+        rows = [_finding_row(f, data.task_of(f), names) for f in findings]
         lines += [
             "",
             f"### {SEVERITY_TITLE[severity]} ({len(findings)})",
@@ -132,7 +126,7 @@ def _findings(data: ReportData) -> list[str]:
     return lines
 
 
-def _finding_row(finding: Finding, task: Task | None, names: dict[str, str]) -> list[str]:
+def _finding_row(finding: Finding, task: Task | None, names: Mapping[str, str]) -> list[str]:
     subject = finding_subject(finding, task, names)
     return [
         f"`{_CHECK_ID.sub('', finding.check)}`",
@@ -148,7 +142,7 @@ def _workload(data: ReportData) -> list[str]:
     lines = ["## Workload", "", f"Window {window}.", ""]
     if not data.workload:
         return [*lines, "Nobody holds a letter on an open task in the window."]
-    names = person_names(data)
+    names = data.person_names
     rows = [
         [
             escape(display_person(line.person, names)),

@@ -6,28 +6,25 @@ roster people first in roster order, headed with their hats ("Mette Sørensen (s
 then accounts that matched nobody ("Kasper Vinther (unmatched)"), by name. A cell holds the
 person's letters on that task in R, A, C, I order joined by "/" ("R/A"), or "" when none.
 
-pandas is imported inside the functions so that ``raci sync`` never pays for it.
+This module builds the matrix as data (a DataFrame); ``terminal.py``, ``spreadsheet.py`` and
+``html.py`` render it. pandas is imported inside the functions so that ``raci sync`` never pays
+for it.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from raci_sync.model import LETTERS, Person, Task
+from raci_sync.model import LETTERS, Person, ReportData, Task
 from raci_sync.reports.common import sorted_tasks
-from raci_sync.reports.data import ReportData
-from raci_sync.reports.sanitize import cell_text, clean_line
-from raci_sync.reports.xlsx import Book, Column
+from raci_sync.reports.sanitize import clean_line
 
 if TYPE_CHECKING:
     import pandas as pd
 
 MATRIX_COLUMNS = ("source", "container", "group", "title", "state", "due")
-MATRIX_HTML_ROWS = 2_000  # rows a standalone HTML matrix shows; the rest is in the XLSX
 _BITS = {letter: 1 << index for index, letter in enumerate(LETTERS)}
 _COMBINED = [  # bits → "R/A/C/I", in R, A, C, I order
     "/".join(letter for letter in LETTERS if bits & _BITS[letter])
@@ -170,77 +167,3 @@ def frame_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     one conversion to an object array is some 20 times quicker for 100k × 56 cells.
     """
     return list(map(tuple, frame.to_numpy(dtype=object).tolist()))
-
-
-def matrix_csv(data: ReportData, include_closed: bool = False) -> str:
-    """The matrix as CSV (header row, one row per task; text neutralised for spreadsheets)."""
-    frame = build_matrix(data, include_closed)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([cell_text(str(name)) for name in frame.columns])
-    for row in frame_rows(frame):
-        writer.writerow(_csv_row(row))
-    return out.getvalue()
-
-
-def _csv_row(row: tuple[object, ...]) -> list[str]:
-    source, container, group, title, state, due, *letters = row
-    texts = [cell_text(str(value)) for value in (source, container, group, title, state)]
-    return [*texts, due.isoformat() if due is not None else "", *letters]  # type: ignore[attr-defined]
-
-
-def matrix_xlsx(data: ReportData, include_closed: bool = False) -> bytes:
-    """The matrix as an XLSX workbook: one sheet "Matrix" (see ``add_matrix_sheet``)."""
-    book = Book()
-    add_matrix_sheet(book, data, include_closed)
-    return book.finish()
-
-
-def add_matrix_sheet(book: Book, data: ReportData, include_closed: bool = False) -> None:
-    """Add the sheet "Matrix" to a ``reports.xlsx.Book``.
-
-    One sheet for every source: ``source`` and ``container`` are columns, so the autofilter
-    groups them; the header row and the task columns up to the title stay frozen.
-    """
-    frame = build_matrix(data, include_closed)
-    people = person_columns(data)
-    columns = [
-        Column("source", max_width=20),
-        Column("container", max_width=30),
-        Column("group", max_width=24),
-        Column("title", max_width=60),
-        Column("state", width=9),
-        Column("due", kind="date", width=11),
-        *(Column(person.header, kind="letters", width=12) for person in people),
-    ]
-    rows = frame_rows(frame)
-    formats = ["header"] * len(MATRIX_COLUMNS) + ["person"] * len(people)
-    book.sheet("Matrix", columns, rows, freeze_columns=4, header_format=formats)
-
-
-def matrix_html(
-    data: ReportData, include_closed: bool = False, max_rows: int = MATRIX_HTML_ROWS
-) -> str:
-    """The matrix as one self-contained HTML page (inline CSS, no scripts).
-
-    Shows at most ``max_rows`` tasks and says how many more the XLSX matrix holds.
-    """
-    from raci_sync.reports.html import render_matrix_page
-
-    return render_matrix_page(data, include_closed, max_rows)
-
-
-def matrix_text(data: ReportData, include_closed: bool = False, title_width: int = 48) -> str:
-    """The matrix as a plain-text table for a terminal: every text cleaned to one line of
-    printable characters (no terminal escapes, no bidi overrides) and long titles cut."""
-    from raci_sync.reports.common import truncate
-    from raci_sync.reports.sanitize import clean_line
-
-    frame = build_matrix(data, include_closed)
-    if not len(frame):
-        return "No open tasks." if not include_closed else "No tasks."
-    frame = frame.copy()
-    for column, width in (("container", 24), ("group", 20), ("title", title_width)):
-        frame[column] = [truncate(clean_line(str(v)), width) for v in frame[column]]
-    frame.columns = [truncate(clean_line(str(c)), 32) for c in frame.columns]
-    return str(frame.to_string(index=False))

@@ -10,18 +10,16 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from raci_sync.model import Severity
+from raci_sync.model import ReportData, Severity, SourceStatus
 from raci_sync.reports.common import (
     DASH,
     display_person,
     format_percent,
     human_datetime,
-    person_names,
     plural,
     sorted_workload,
     summary_line,
 )
-from raci_sync.reports.data import ReportData, SourceStatus
 from raci_sync.reports.sanitize import clean_line
 
 # Checks that say a task has no clear owner (PRODUCT §4, the first four rows).
@@ -117,7 +115,7 @@ def _ownership_line(data: ReportData) -> str:
 
 
 def _load_line(data: ReportData) -> str:
-    names = person_names(data)
+    names = data.person_names
     over = [
         line
         for line in sorted_workload(data.workload, names)

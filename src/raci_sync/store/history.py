@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from raci_sync.reports.data import Trends, WeekPoint
+from raci_sync.model import Trends, WeekPoint
 
 log = logging.getLogger("raci_sync.store")
 

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from raci_sync.errors import NoDataError, StoreError
-from raci_sync.model import Account, FieldValue, Snapshot, State, Task
-from raci_sync.reports.data import Trends
+from raci_sync.model import Account, Evaluation, FieldValue, Snapshot, State, Task, Trends
 from raci_sync.store.files import (
     backup,
     backup_due,
@@ -349,7 +348,7 @@ class Store:
         )
 
     def save_evaluation(
-        self, run_id: int | None, as_of: date, generated_at: datetime, evaluation: Any
+        self, run_id: int | None, as_of: date, generated_at: datetime, evaluation: Evaluation
     ) -> int:
         """Keep what a run concluded (assignments, findings, workload) for trends."""
         with self.transaction() as db:

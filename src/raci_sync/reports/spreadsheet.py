@@ -1,4 +1,5 @@
-"""The report as CSV and XLSX, for people who filter and sort in a spreadsheet.
+"""The report and the RACI matrix as CSV and XLSX, for people who filter and sort in a
+spreadsheet.
 
 CSV (``report_csv``) is one table, one row per line of the report, ``section`` first:
 
@@ -13,6 +14,9 @@ CSV (``report_csv``) is one table, one row per line of the report, ``section`` f
 Columns a section does not use stay empty. XLSX (``report_xlsx``) has a sheet per part:
 Findings, Workload, Tasks, Unmatched, Matrix, Sources.
 
+The matrix (``matrix_csv``, ``matrix_xlsx``) is ``matrix.build_matrix``'s frame as it is: the
+task columns, then one column per person.
+
 Every text cell is one clean line and neutralised (``sanitize.cell_text``): text that starts
 like a formula gets a leading apostrophe. Numbers stay numbers; dates are dates in XLSX.
 """
@@ -21,25 +25,21 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from raci_sync.model import LETTERS, Finding, Task, WorkloadLine
+from raci_sync.model import LETTERS, Finding, ReportData, Task, UnmatchedAccount, WorkloadLine
 from raci_sync.reports.common import (
-    assignments_by_task,
     display_person,
     iso_date,
     iso_datetime,
     json_number,
-    person_names,
     round_half_up,
     sorted_findings,
     sorted_tasks,
     sorted_workload,
-    task_index,
 )
-from raci_sync.reports.data import ReportData, UnmatchedAccount
-from raci_sync.reports.matrix import add_matrix_sheet
-from raci_sync.reports.sanitize import Cell, cell
+from raci_sync.reports.matrix import MATRIX_COLUMNS, build_matrix, frame_rows, person_columns
+from raci_sync.reports.sanitize import Cell, cell, cell_text
 from raci_sync.reports.summary import TREND_WEEKS, source_label, utilisation_trend
 from raci_sync.reports.xlsx import Book, Column
 
@@ -82,8 +82,7 @@ def report_csv(data: ReportData) -> str:
 
 
 def _csv_records(data: ReportData) -> list[dict[str, Cell]]:
-    names = person_names(data)
-    tasks = task_index(data)
+    names = data.person_names
     records: list[dict[str, Cell]] = []
     for source in data.sources:
         records.append(
@@ -97,7 +96,7 @@ def _csv_records(data: ReportData) -> list[dict[str, Cell]]:
             }
         )
     for finding in sorted_findings(data.findings):
-        task = tasks.get((finding.source or "", finding.task_id or ""))
+        task = data.task_of(finding)
         record: dict[str, Cell] = {"section": "finding"}
         record.update(_finding_cells(finding, task, names))
         record["due"] = iso_date(task.due) if task else None
@@ -120,7 +119,9 @@ def _csv_records(data: ReportData) -> list[dict[str, Cell]]:
     return records
 
 
-def _finding_cells(finding: Finding, task: Task | None, names: dict[str, str]) -> dict[str, Cell]:
+def _finding_cells(
+    finding: Finding, task: Task | None, names: Mapping[str, str]
+) -> dict[str, Cell]:
     return {
         "severity": str(finding.severity),
         "check": finding.check,
@@ -180,11 +181,10 @@ FINDING_COLUMNS = (
 
 
 def _findings_sheet(book: Book, data: ReportData) -> None:
-    names = person_names(data)
-    tasks = task_index(data)
+    names = data.person_names
     rows: list[list[Cell]] = []
     for finding in sorted_findings(data.findings):
-        task = tasks.get((finding.source or "", finding.task_id or ""))
+        task = data.task_of(finding)
         cells = _finding_cells(finding, task, names)
         cells["due"] = task.due if task else None
         rows.append([cells[column.title] for column in FINDING_COLUMNS])
@@ -192,7 +192,7 @@ def _findings_sheet(book: Book, data: ReportData) -> None:
 
 
 def _workload_sheet(book: Book, data: ReportData) -> None:
-    names = person_names(data)
+    names = data.person_names
     weeks = [point.week for point in data.trends.last(TREND_WEEKS)]
     columns = [
         Column("person", max_width=30),
@@ -240,14 +240,14 @@ TASK_COLUMNS = (
 
 
 def _tasks_sheet(book: Book, data: ReportData) -> None:
-    assignments = assignments_by_task(data)
+    assignments = data.assignments_by_task
     checks: dict[tuple[str, str], list[str]] = {}
     for finding in sorted_findings(data.findings):
         if finding.task_id is not None:
             checks.setdefault((finding.source or "", finding.task_id), []).append(finding.check)
     rows: list[list[Cell]] = []
     for task in sorted_tasks(data.tasks):
-        held = assignments.get(task.key, [])
+        held = assignments.get(task.key, ())
         letters = [
             ", ".join(dict.fromkeys(a.person_name for a in held if a.letter == letter))
             for letter in LETTERS
@@ -257,7 +257,7 @@ def _tasks_sheet(book: Book, data: ReportData) -> None:
                 *(task.source, task.container, task.group, task.id, task.title, task.url),
                 *(str(task.state), task.due, task.start, task.parent_id, ", ".join(task.labels)),
                 *letters,
-                ", ".join(dict.fromkeys(checks.get(task.key, []))),
+                ", ".join(dict.fromkeys(checks.get(task.key, ()))),
             ]
         )
     book.sheet("Tasks", TASK_COLUMNS, rows, freeze_columns=5)
@@ -290,3 +290,52 @@ def _sources_sheet(book: Book, data: ReportData) -> None:
         [s.name, s.kind, source_label(s), s.synced_at, s.tasks, s.error] for s in data.sources
     ]
     book.sheet("Sources", columns, rows)
+
+
+# --- the matrix ------------------------------------------------------------------------
+
+
+def matrix_csv(data: ReportData, include_closed: bool = False) -> str:
+    """The matrix as CSV (header row, one row per task; text neutralised for spreadsheets)."""
+    frame = build_matrix(data, include_closed)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([cell_text(str(name)) for name in frame.columns])
+    for row in frame_rows(frame):
+        writer.writerow(_csv_row(row))
+    return out.getvalue()
+
+
+def _csv_row(row: tuple[object, ...]) -> list[str]:
+    source, container, group, title, state, due, *letters = row
+    texts = [cell_text(str(value)) for value in (source, container, group, title, state)]
+    return [*texts, due.isoformat() if due is not None else "", *letters]  # type: ignore[attr-defined]
+
+
+def matrix_xlsx(data: ReportData, include_closed: bool = False) -> bytes:
+    """The matrix as an XLSX workbook: one sheet "Matrix" (see ``add_matrix_sheet``)."""
+    book = Book()
+    add_matrix_sheet(book, data, include_closed)
+    return book.finish()
+
+
+def add_matrix_sheet(book: Book, data: ReportData, include_closed: bool = False) -> None:
+    """Add the sheet "Matrix" to a ``reports.xlsx.Book``.
+
+    One sheet for every source: ``source`` and ``container`` are columns, so the autofilter
+    groups them; the header row and the task columns up to the title stay frozen.
+    """
+    frame = build_matrix(data, include_closed)
+    people = person_columns(data)
+    columns = [
+        Column("source", max_width=20),
+        Column("container", max_width=30),
+        Column("group", max_width=24),
+        Column("title", max_width=60),
+        Column("state", width=9),
+        Column("due", kind="date", width=11),
+        *(Column(person.header, kind="letters", width=12) for person in people),
+    ]
+    rows = frame_rows(frame)
+    formats = ["header"] * len(MATRIX_COLUMNS) + ["person"] * len(people)
+    book.sheet("Matrix", columns, rows, freeze_columns=4, header_format=formats)

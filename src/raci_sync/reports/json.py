@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from raci_sync.model import Assignment, Finding, Task, WorkloadLine
+from raci_sync.model import (
+    Assignment,
+    Finding,
+    ReportData,
+    SourceStatus,
+    Task,
+    UnmatchedAccount,
+    WorkloadLine,
+)
 from raci_sync.reports.common import (
-    assignments_by_task,
     display_person,
     iso_date,
     iso_datetime,
     json_number,
-    person_names,
     round_half_up,
     sorted_findings,
     sorted_tasks,
-    task_index,
 )
-from raci_sync.reports.data import ReportData, SourceStatus, UnmatchedAccount
 
 PRETTY_LIMIT = 10_000  # tasks; above it, one record per line (same JSON, a third the memory)
 
@@ -46,7 +51,7 @@ def render_json(data: ReportData) -> str:
 
 def to_dict(data: ReportData) -> dict[str, Any]:
     """The report as plain JSON-ready data, in a deterministic order."""
-    names = person_names(data)
+    names = data.person_names
     return {
         "generated_at": iso_datetime(data.generated_at),
         "window": {"start": iso_date(data.window_start), "end": iso_date(data.window_end)},
@@ -71,11 +76,11 @@ def _source(source: SourceStatus) -> dict[str, Any]:
 
 
 def _tasks(data: ReportData) -> list[dict[str, Any]]:
-    assignments = assignments_by_task(data)
-    return [_task(task, assignments.get(task.key, [])) for task in sorted_tasks(data.tasks)]
+    assignments = data.assignments_by_task
+    return [_task(task, assignments.get(task.key, ())) for task in sorted_tasks(data.tasks)]
 
 
-def _task(task: Task, assignments: list[Assignment]) -> dict[str, Any]:
+def _task(task: Task, assignments: Sequence[Assignment]) -> dict[str, Any]:
     return {
         "source": task.source,
         "id": task.id,
@@ -97,15 +102,11 @@ def _assignment(assignment: Assignment) -> dict[str, Any]:
     return {"person": assignment.person_name, "role": assignment.letter, "via": assignment.via}
 
 
-def _findings(data: ReportData, names: dict[str, str]) -> list[dict[str, Any]]:
-    tasks = task_index(data)
-    return [
-        _finding(f, tasks.get((f.source or "", f.task_id or "")), names)
-        for f in sorted_findings(data.findings)
-    ]
+def _findings(data: ReportData, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    return [_finding(f, data.task_of(f), names) for f in sorted_findings(data.findings)]
 
 
-def _finding(finding: Finding, task: Task | None, names: dict[str, str]) -> dict[str, Any]:
+def _finding(finding: Finding, task: Task | None, names: Mapping[str, str]) -> dict[str, Any]:
     return {
         "check": finding.check,
         "severity": str(finding.severity),
@@ -118,11 +119,11 @@ def _finding(finding: Finding, task: Task | None, names: dict[str, str]) -> dict
     }
 
 
-def _by_person(lines: tuple[WorkloadLine, ...], names: dict[str, str]) -> list[WorkloadLine]:
+def _by_person(lines: tuple[WorkloadLine, ...], names: Mapping[str, str]) -> list[WorkloadLine]:
     return sorted(lines, key=lambda line: (display_person(line.person, names) or "").casefold())
 
 
-def _workload(line: WorkloadLine, names: dict[str, str]) -> dict[str, Any]:
+def _workload(line: WorkloadLine, names: Mapping[str, str]) -> dict[str, Any]:
     utilisation = None
     if line.utilisation is not None and line.status != "unmonitored":
         utilisation = round_half_up(line.utilisation)

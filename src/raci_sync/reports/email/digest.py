@@ -3,7 +3,7 @@
 A ``Digest`` holds the email's sections as plain, one-line texts: a three-line summary with the
 red/amber/green status, ownership errors (task, tool, link, suggestion), overloaded people with
 their trend over the last weeks, due and overdue tasks by owner, unmatched accounts and the
-workload lines. ``email.py`` renders it as text and HTML and wraps it in a MIME message. Every
+workload lines. ``message.py`` renders it as text and HTML and wraps it in a MIME message. Every
 list holds the top ``CAP`` items and how many more there were.
 
 Text from the tools goes through ``sanitize.clean_line`` (no control or bidi characters, one
@@ -18,20 +18,16 @@ from datetime import date, timedelta
 from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
-from raci_sync.model import Finding, Severity, Task
+from raci_sync.model import Finding, ReportData, Severity, Task, WeekPoint
 from raci_sync.reports.common import (
-    assignments_by_task,
     display_person,
     format_units,
     human_datetime,
-    person_names,
     plural,
     round_half_up,
     sorted_findings,
     sorted_workload,
-    task_index,
 )
-from raci_sync.reports.data import ReportData, WeekPoint
 from raci_sync.reports.sanitize import clean_line
 from raci_sync.reports.summary import (
     iso_week,
@@ -50,7 +46,6 @@ OWNERSHIP_CHECKS = (
     "too-many-responsible",
     "too-many-consulted",
 )
-TOOLS = {"trello": "Trello", "asana": "Asana", "monday": "monday.com"}
 
 T = TypeVar("T")
 
@@ -232,17 +227,16 @@ def _link(task: Task | None, fallback: str | None) -> Link:
 
 
 def _tools(data: ReportData) -> dict[str, str]:
-    return {s.name: TOOLS.get(s.kind, s.kind) for s in data.sources}
+    return {s.name: s.tool for s in data.sources}
 
 
 def _ownership(data: ReportData) -> list[OwnershipItem]:
-    tasks = task_index(data)
     tools = _tools(data)
     items = []
     for finding in sorted_findings(data.findings):
         if finding.check not in OWNERSHIP_CHECKS:
             continue
-        task = tasks.get((finding.source or "", finding.task_id or ""))
+        task = data.task_of(finding)
         where = [task.container, task.group] if task else [finding.source]
         items.append(
             OwnershipItem(
@@ -268,7 +262,7 @@ def _problem(finding: Finding) -> str:
 
 
 def _overloaded(data: ReportData) -> list[OverloadItem]:
-    names = person_names(data)
+    names = data.person_names
     last = data.trends.last(1)
     latest = last[0] if last else None
     previous = iso_week(data.window_start - timedelta(days=7))
@@ -329,13 +323,13 @@ def _streak(values: Sequence[float | None]) -> int:
 
 def _due_tasks(data: ReportData) -> list[tuple[Task, dict[str, str]]]:
     """Open tasks due by the window's end, each with who holds R or A on it (person → letters)."""
-    letters_of = assignments_by_task(data)
+    letters_of = data.assignments_by_task
     due = []
     for task in data.tasks:
         if not task.is_open or task.due is None or task.due > data.window_end:
             continue
         held: dict[str, list[str]] = {}
-        for assignment in letters_of.get(task.key, []):  # R before A
+        for assignment in letters_of.get(task.key, ()):  # R before A
             if assignment.letter in ("R", "A"):
                 letters = held.setdefault(assignment.person, [])
                 if assignment.letter not in letters:
@@ -347,7 +341,7 @@ def _due_tasks(data: ReportData) -> list[tuple[Task, dict[str, str]]]:
 
 def _due_by_owner(data: ReportData, due: Sequence[tuple[Task, dict[str, str]]]) -> list[OwnerDue]:
     """The due tasks per person holding R or A on them; people by name, tasks by due date."""
-    names = person_names(data)
+    names = data.person_names
     tools = _tools(data)
     per_person: dict[str, list[DueItem]] = {}
     for task, held in due:
@@ -369,8 +363,8 @@ def _due_by_owner(data: ReportData, due: Sequence[tuple[Task, dict[str, str]]]) 
 
 
 def _unmatched(data: ReportData) -> list[UnmatchedItem]:
-    tools = {s.name: s.kind for s in data.sources}
-    names = person_names(data)
+    titles = {s.name: s.kind_title for s in data.sources}
+    names = data.person_names
     suggestions = {
         (f.source, clean_line(display_person(f.person, names))): clean_line(f.suggestion)
         for f in data.findings
@@ -381,7 +375,7 @@ def _unmatched(data: ReportData) -> list[UnmatchedItem]:
         UnmatchedItem(
             name=clean_line(a.name) or clean_line(a.account),
             account=clean_line(a.account),
-            tool=TOOLS.get(tools.get(a.source, ""), clean_line(a.source)),
+            tool=titles.get(a.source) or clean_line(a.source),
             source=clean_line(a.source),
             tasks=a.tasks,
             suggestion=suggestions.get((a.source, clean_line(a.name))),
@@ -391,7 +385,7 @@ def _unmatched(data: ReportData) -> list[UnmatchedItem]:
 
 
 def _workload(data: ReportData) -> list[LoadItem]:
-    names = person_names(data)
+    names = data.person_names
     return [
         LoadItem(
             name=clean_line(display_person(line.person, names)),

@@ -7,7 +7,7 @@ from dataclasses import replace
 import click
 import pytest
 
-from raci_sync.reports.table import render_table
+from raci_sync.reports.terminal import render_table
 from tests.reports import LONG_TITLE, empty_report, sample_report
 
 

@@ -1,14 +1,15 @@
-"""The terminal report: header, findings by severity, workload table, unmatched accounts."""
+"""On a terminal: the report (header, findings by severity, workload table, unmatched accounts)
+and the RACI matrix as plain-text tables."""
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
 
-from raci_sync.model import Finding, Severity, Task
+from raci_sync.model import Finding, ReportData, Severity, SourceStatus, Task
 from raci_sync.reports.common import (
     DASH,
     EMPTY_FINDINGS,
@@ -20,14 +21,13 @@ from raci_sync.reports.common import (
     format_units,
     human_datetime,
     location,
-    person_names,
     plural,
     sorted_workload,
     summary_line,
-    task_index,
     truncate,
 )
-from raci_sync.reports.data import ReportData, SourceStatus
+from raci_sync.reports.matrix import build_matrix
+from raci_sync.reports.sanitize import clean_line
 
 WIDTH = 100
 NAME_WIDTH = 28
@@ -116,8 +116,7 @@ def _findings(data: ReportData, paint: _Painter) -> list[str]:
     groups = findings_by_severity(data.findings)
     if not groups:
         return [EMPTY_FINDINGS]
-    tasks = task_index(data)
-    names = person_names(data)
+    names = data.person_names
     lines: list[str] = []
     for severity, findings in groups:
         if lines:
@@ -125,13 +124,13 @@ def _findings(data: ReportData, paint: _Painter) -> list[str]:
         title = f"{SEVERITY_TITLE[severity]} ({len(findings)})"
         lines.append(paint(title, **SEVERITY_STYLE[severity]))
         for finding in findings:
-            task = tasks.get((finding.source or "", finding.task_id or ""))
+            task = data.task_of(finding)
             lines.extend(_finding_lines(finding, task, names, paint))
     return lines
 
 
 def _finding_lines(
-    finding: Finding, task: Task | None, names: dict[str, str], paint: _Painter
+    finding: Finding, task: Task | None, names: Mapping[str, str], paint: _Painter
 ) -> list[str]:
     check = clean_text(finding.check)
     severity = Severity(finding.severity)
@@ -157,7 +156,7 @@ def _workload(data: ReportData, paint: _Painter) -> list[str]:
     title = paint("WORKLOAD", bold=True)
     if not data.workload:
         return [f"{title}: nobody holds a letter on an open task in the window."]
-    names = person_names(data)
+    names = data.person_names
     rows = [
         [
             truncate(clean_text(display_person(line.person, names)), NAME_WIDTH),
@@ -217,3 +216,16 @@ def _columns(
 
 def _pad(cell: str, width: int, right: bool) -> str:
     return cell.rjust(width) if right else cell.ljust(width)
+
+
+def matrix_text(data: ReportData, include_closed: bool = False, title_width: int = 48) -> str:
+    """The matrix as a plain-text table for a terminal: every text cleaned to one line of
+    printable characters (no terminal escapes, no bidi overrides) and long titles cut."""
+    frame = build_matrix(data, include_closed)
+    if not len(frame):
+        return "No open tasks." if not include_closed else "No tasks."
+    frame = frame.copy()
+    for column, width in (("container", 24), ("group", 20), ("title", title_width)):
+        frame[column] = [truncate(clean_line(str(v)), width) for v in frame[column]]
+    frame.columns = [truncate(clean_line(str(c)), 32) for c in frame.columns]
+    return str(frame.to_string(index=False))

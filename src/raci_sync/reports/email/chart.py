@@ -13,16 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from raci_sync.model import WorkloadLine
+from raci_sync.model import ReportData, WeekPoint, WorkloadLine
 from raci_sync.reports.common import (
     clean_text,
     display_person,
-    person_names,
     round_half_up,
     sorted_workload,
     truncate,
 )
-from raci_sync.reports.data import ReportData, WeekPoint
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -101,7 +99,7 @@ def workload_figure(data: ReportData) -> Figure:
 
 
 def _rows(data: ReportData, weeks: Sequence[WeekPoint]) -> list[_Row]:
-    names = person_names(data)
+    names = data.person_names
     lines = sorted_workload(data.workload, names)[:MAX_PEOPLE]
     rows = []
     for line in lines:

@@ -9,9 +9,9 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from raci_sync.reports.data import Trends, WeekPoint
+from raci_sync.model import Trends, WeekPoint
 from raci_sync.reports.sanitize import FORMULA_PREFIXES, cell, cell_text, clean_line, neutralise
-from raci_sync.reports.tabular import REPORT_CSV_COLUMNS, report_csv, report_xlsx
+from raci_sync.reports.spreadsheet import REPORT_CSV_COLUMNS, report_csv, report_xlsx
 from tests.reports import empty_report, sample_report
 from tests.reports.hostile import EMOJI, EVIL_PERSON, HYPERLINK, SCRIPT, hostile_report
 

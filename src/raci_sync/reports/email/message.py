@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING
 
 from raci_sync.config import EmailConfig
 from raci_sync.errors import ConfigError, RaciError
-from raci_sync.reports.data import ReportData
-from raci_sync.reports.digest import Digest, build_digest
+from raci_sync.model import ReportData
+from raci_sync.reports.email.digest import Digest, build_digest
 from raci_sync.reports.sanitize import clean_line
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def _environment() -> jinja2.Environment:
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("raci_sync.reports", "templates"),
+        loader=jinja2.PackageLoader("raci_sync.reports.email", "templates"),
         # HTML templates escape everything; the plain-text one has nothing to escape into
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=jinja2.StrictUndefined,
@@ -86,13 +86,13 @@ def build_email(
         render_html(digest, cid[1:-1] if cid else None), subtype="html", cte="quoted-printable"
     )
     if cid:
-        from raci_sync.reports.chart import workload_png
+        from raci_sync.reports.email.chart import workload_png
 
         html = msg.get_payload()[1]  # type: ignore[index]
         png = workload_png(data)
         html.add_related(png, "image", "png", cid=cid, disposition="inline", filename=CHART_NAME)
     if attach_matrix and digest.matrix_name:
-        from raci_sync.reports.matrix import matrix_xlsx
+        from raci_sync.reports.spreadsheet import matrix_xlsx
 
         xlsx = matrix_xlsx(data)
         msg.add_attachment(xlsx, maintype=XLSX[0], subtype=XLSX[1], filename=digest.matrix_name)

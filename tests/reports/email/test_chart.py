@@ -7,9 +7,8 @@ from datetime import date
 
 import pytest
 
-from raci_sync.model import Person, WorkloadLine
-from raci_sync.reports.chart import MAX_PEOPLE, chart_size, workload_figure, workload_png
-from raci_sync.reports.data import ReportData, Trends, WeekPoint
+from raci_sync.model import Person, ReportData, Trends, WeekPoint, WorkloadLine
+from raci_sync.reports.email.chart import MAX_PEOPLE, chart_size, workload_figure, workload_png
 from tests.reports import sample_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

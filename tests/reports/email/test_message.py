@@ -15,11 +15,20 @@ from pathlib import Path
 import pytest
 
 from raci_sync.config import EmailConfig
-from raci_sync.model import Assignment, Finding, Severity, Task, WorkloadLine
-from raci_sync.reports.chart import COLOURS
-from raci_sync.reports.data import ReportData, SourceStatus, Trends, WeekPoint
-from raci_sync.reports.digest import CAP, build_digest, trend_text
-from raci_sync.reports.email import build_email, render_html, render_text, write_eml
+from raci_sync.model import (
+    Assignment,
+    Finding,
+    ReportData,
+    Severity,
+    SourceStatus,
+    Task,
+    Trends,
+    WeekPoint,
+    WorkloadLine,
+)
+from raci_sync.reports.email.chart import COLOURS
+from raci_sync.reports.email.digest import CAP, build_digest, trend_text
+from raci_sync.reports.email.message import build_email, render_html, render_text, write_eml
 from tests.reports import FREJA, SOURCES, TASKS, _trello, empty_report, sample_report
 
 CONFIG = EmailConfig(sender="RACI <raci@nordlyskaffe.dk>", to=("marketing@nordlyskaffe.dk",))

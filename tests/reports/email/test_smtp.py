@@ -24,9 +24,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from raci_sync.config import EmailConfig, Secret, parse_config
 from raci_sync.demo import DEMO_TODAY, demo_config, demo_mount, demo_replay
 from raci_sync.errors import ConfigError, EmailError
-from raci_sync.reports.data import ReportData
-from raci_sync.reports.email import build_email
-from raci_sync.reports.smtp import send
+from raci_sync.model import ReportData
+from raci_sync.reports.email import build_email, send
 from raci_sync.store import Store
 from raci_sync.sync import SyncOptions, build_report, sync
 

@@ -1,0 +1,1 @@
+"""Email tests: the digest, the MIME message, the chart and sending over SMTP."""
