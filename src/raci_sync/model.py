@@ -262,7 +262,9 @@ class SourceStatus:
 
     name: str
     kind: str
-    status: str  # ok | failed | skipped | never (never synced)
+    # ok | failed (its last sync failed) | stale (ok, but older than stale_after_hours) |
+    # never (never synced) | skipped
+    status: str
     synced_at: datetime | None  # when the data shown for it was read (its last good snapshot)
     tasks: int
     error: str | None = None
@@ -273,6 +275,32 @@ class SourceStatus:
     def tool(self) -> str:
         """The tool's name for people, else its kind."""
         return self.kind_title or self.kind
+
+    @property
+    def missing(self) -> bool:
+        """True when this source's data is missing, failed or too old (PRODUCT §9)."""
+        return self.status in MISSING_STATUSES
+
+    @property
+    def why(self) -> str:
+        """Why its data is missing, in words, with since when; "" when it is not."""
+        if self.status == "never":
+            return "never synced: run `raci sync`"
+        since = self.stale_since or self.synced_at
+        when = f" since {since:%Y-%m-%d %H:%M %z}" if since else ""
+        if self.status == "failed":
+            shown = (
+                f"; showing data from {self.synced_at:%Y-%m-%d %H:%M %z}"
+                if self.synced_at
+                else "; no data from it at all"
+            )
+            return f"the last sync failed{when}{shown}: {self.error or 'no reason recorded'}"
+        if self.status == "stale":
+            return f"not synced{when}: its data is too old to trust"
+        return ""
+
+
+MISSING_STATUSES = ("failed", "stale", "never")
 
 
 TaskKey = tuple[str, str]  # (source, task id)
@@ -320,6 +348,16 @@ class ReportData:
         for assignment in self.assignments:
             grouped.setdefault((assignment.source, assignment.task_id), []).append(assignment)
         return {key: tuple(sorted(items, key=_letter_order)) for key, items in grouped.items()}
+
+    @property
+    def missing(self) -> tuple[SourceStatus, ...]:
+        """The sources whose data is missing, failed or too old: shown first everywhere."""
+        return tuple(s for s in self.sources if s.missing)
+
+    @property
+    def no_data(self) -> bool:
+        """True when no source has any data: the report must say so, never "all clear"."""
+        return not any(s.synced_at is not None for s in self.sources)
 
     def task_of(self, finding: Finding) -> Task | None:
         """The task a finding is about, if it is one of the report's tasks."""

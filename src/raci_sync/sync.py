@@ -310,21 +310,49 @@ def _report_data(
         generated_at=now,
         window_start=start,
         window_end=start + timedelta(days=config.workload.horizon_days - 1),
-        sources=tuple(source_status(store, s, tz) for s in config.sources),
+        sources=tuple(
+            source_status(
+                store,
+                s,
+                tz,
+                now=now,
+                stale_after=timedelta(hours=config.sync.stale_after_hours),
+            )
+            for s in config.sources
+        ),
         tasks=tuple(task for snap in snapshots.values() for task in snap.tasks),
         assignments=evaluation.assignments,
         findings=evaluation.findings,
         workload=evaluation.workload,
         unmatched=evaluation.unmatched,
         people=evaluation.people,
-        trends=store.trends(start, 4),
+        trends=store.trends(start, 4, now=now),
     )
 
 
-def source_status(store: Store, source: SourceConfig, tz: ZoneInfo | None = None) -> SourceStatus:
-    """How a report shows one source: ok, failed (stale data kept), or never synced."""
+def source_status(
+    store: Store,
+    source: SourceConfig,
+    tz: ZoneInfo | None = None,
+    *,
+    now: datetime | None = None,
+    stale_after: timedelta | None = None,
+) -> SourceStatus:
+    """How a report shows one source: ok, failed (its last good data kept), stale (older than
+    ``stale_after`` at ``now``), or never synced."""
     h = store.history(source.name)
     status = h.last_status or "never"
+    if status == "ok" and h.snapshot_at is None:
+        status = "never"
+    stale_since = h.stale_since
+    if (
+        status == "ok"
+        and now is not None
+        and stale_after is not None
+        and h.snapshot_at is not None
+        and now - h.snapshot_at > stale_after
+    ):
+        status, stale_since = "stale", h.snapshot_at + stale_after
     return SourceStatus(
         name=source.name,
         kind=source.kind,
@@ -332,7 +360,7 @@ def source_status(store: Store, source: SourceConfig, tz: ZoneInfo | None = None
         synced_at=_local(h.snapshot_at, tz),
         tasks=h.snapshot_tasks,
         error=h.last_error if status == "failed" else None,
-        stale_since=_local(h.stale_since, tz),
+        stale_since=_local(stale_since, tz),
         kind_title=kind.title if (kind := KINDS.get(source.kind)) else "",
     )
 

@@ -216,6 +216,18 @@ class SyncConfig:
     max_workers: int = setting(4, type="int", minimum=1, maximum=64)
     # an incremental sync older than this re-reads everything
     full_every_hours: float = setting(24.0, type="number", minimum=0, maximum=24 * 366)
+    # a source whose last good read is older than this is "stale": reports say so, exit 3
+    stale_after_hours: float = setting(48.0, type="number", minimum=1, maximum=24 * 366)
+    # a source's whole read must end within this, or it fails cleanly
+    source_deadline_s: float = setting(900.0, type="number", minimum=1, maximum=24 * 3600)
+    # the longest wait an API may ask for (Retry-After, reset times); longer fails at once
+    max_wait_s: float = setting(120.0, type="number", minimum=0, maximum=3600)
+    # the largest answer read from an API, after decompression
+    max_response_mb: float = setting(64.0, type="number", minimum=0.001, maximum=4096)
+    # pages one listing may take where the API gives no total
+    max_pages: int = setting(10_000, type="int", minimum=1, maximum=10_000_000)
+    # completed tasks older than this are not read (open ones always are)
+    history_days: int = setting(90, type="int", minimum=1, maximum=36_500)
 
 
 @dataclass(frozen=True)
