@@ -14,6 +14,15 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPat
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
 
 
+@pytest.fixture
+def demo_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variables the demo config's secrets refer to (tests/cli_runs.py)."""
+    from tests.cli_runs import DEMO_KEY, DEMO_TOKEN
+
+    monkeypatch.setenv("RACI_DEMO_TOKEN", DEMO_TOKEN)
+    monkeypatch.setenv("RACI_DEMO_KEY", DEMO_KEY)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
     """Each test starts with empty request budgets (they are shared per token otherwise)."""

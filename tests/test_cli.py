@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import click
 import pytest
-from werkzeug import Response
 
-from raci_sync.cli import cli, run_cli
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = run_cli(args)
-    out, err = capsys.readouterr()
-    return code, out, err
+from raci_sync.cli import cli
+from tests.cli_runs import local_config as _local_config
+from tests.cli_runs import run
+from tests.cli_runs import serve_recordings as _serve_recordings
 
 
 def test_every_command_has_help_with_an_example() -> None:
@@ -86,47 +81,6 @@ def test_check_config_ok(
 def test_bad_as_of_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["report", "--as-of", "7/12/2026"], capsys)
     assert code == 2 and "not a date like" in err
-
-
-def _serve_recordings(httpserver: Any, fail_prefix: str | None = None) -> None:
-    """A real local server answering the demo's recordings under their vendor paths."""
-    from raci_sync.demo import demo_replay
-
-    replay = demo_replay()
-
-    def handler(request: Any) -> Response:
-        if fail_prefix and request.path.startswith(fail_prefix):
-            return Response("invalid token", status=401, content_type="text/plain")
-        body = request.get_json(silent=True)
-        status, headers, answer = replay.answer(
-            request.method, request.path, dict(request.args), body
-        )
-        return Response(
-            json.dumps(answer), status=status, headers=headers, content_type="application/json"
-        )
-
-    httpserver.expect_request(re.compile(".*")).respond_with_handler(handler)
-
-
-def _local_config(tmp_path: Path, httpserver: Any) -> Path:
-    """The demo config pointed at a local server (base_url per source)."""
-    text = (Path(__file__).resolve().parents[1] / "src/raci_sync/demo/demo.toml").read_text(
-        encoding="utf-8"
-    )
-    bases = {"trello": "/1", "asana": "/api/1.0", "monday": "/v2"}
-    for kind, path in bases.items():
-        text = text.replace(
-            f'kind = "{kind}"\n', f'kind = "{kind}"\nbase_url = "{httpserver.url_for(path)}"\n'
-        )
-    cfg = tmp_path / "raci.toml"
-    cfg.write_text(f'store = "{(tmp_path / "s.sqlite").as_posix()}"\n' + text, encoding="utf-8")
-    return cfg
-
-
-@pytest.fixture
-def demo_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RACI_DEMO_TOKEN", "cli-demo-token-0123456789")
-    monkeypatch.setenv("RACI_DEMO_KEY", "cli-demo-key-0123456789")
 
 
 def test_sync_then_report_against_a_local_server(
@@ -310,5 +264,5 @@ def test_a_second_run_exits_4_at_once_while_the_lock_is_held(
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
-    code, _, _ = run(["--config", str(cfg), "run", "-q"], capsys)  # free again
-    assert code == 0
+    code, _, err = run(["--config", str(cfg), "run", "-q"], capsys)  # free again: it runs,
+    assert code == 3 and "no data" in err and "another raci run" not in err  # over no sources

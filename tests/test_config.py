@@ -109,7 +109,7 @@ BAD = [
         "source[0].kind",
         "did you mean 'trello'",
     ),
-    ('[[source]]\nname="x"\nkind="asana"\ntoken="${NOPE}"', "source[0].token", "NOPE is not set"),
+    ('store="${NOPE}/raci.sqlite"', "store", "NOPE is not set"),
     ('[[source]]\nname="x"\nkind="asana"', "source[0].token", "is required"),
     ('[[source]]\nname="x"\nkind="trello"\ntoken="t"', "source[0].key", "required for trello"),
     (
@@ -243,6 +243,47 @@ def test_every_problem_is_reported_at_once() -> None:
         "source[0].token",
         "checks.max_consulted",
     }
+
+
+def test_an_unset_secret_is_an_error_only_where_it_is_needed() -> None:
+    """Reports and the matrix need no token; a sync of that source or sending the email does
+    (PRODUCT §9 "secrets only where used")."""
+    cfg = parse(
+        '[[source]]\nname="x"\nkind="asana"\ntoken="${NOPE}"\n'
+        '[[source]]\nname="y"\nkind="asana"\ntoken="${ASANA_TOKEN}"\n'
+        '[email]\nusername="raci"\npassword="${SMTP_NOPE}"'
+    )
+    x, y = cfg.sources
+    assert x.token is not None and x.token.missing == "NOPE" and "NOPE" not in repr(x)
+    cfg.require_secrets([y])  # y's token is set: nothing missing
+    with pytest.raises(ConfigError) as info:
+        cfg.require_secrets([x, y], email=True)
+    assert info.value.problems == [
+        "source[0].token: environment variable NOPE is not set (referenced as ${NOPE}); "
+        "export it before running raci",
+        "email.password: environment variable SMTP_NOPE is not set (referenced as "
+        "${SMTP_NOPE}); export it before running raci",
+    ]
+    with pytest.raises(ConfigError, match="NOPE is not set"):
+        x.token.reveal()
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("s3cr3t\n", "line break"),
+        (" s3cr3t", "spaces"),
+        ("s3cr3tø", "not ASCII"),
+        ("s3c\x07r3t", "control character"),
+        ("", "is empty"),
+    ],
+)
+def test_an_unusable_token_names_its_variable(value: str, words: str) -> None:
+    found = problems(
+        '[[source]]\nname="x"\nkind="asana"\ntoken="${ASANA_TOKEN}"', {"ASANA_TOKEN": value}
+    )
+    assert len(found) == 1 and found[0].startswith("source[0].token: the value from $ASANA_TOKEN")
+    assert words in found[0] and "s3c" not in found[0]  # never the value itself
 
 
 def test_literal_secret_is_a_warning_not_a_silent_accept() -> None:

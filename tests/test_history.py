@@ -280,7 +280,7 @@ def test_without_store_in_the_config_the_store_lands_in_the_user_data_dir(
     config = tmp_path / "raci.toml"
     config.write_text('timezone = "Europe/Copenhagen"\n', encoding="utf-8")
     assert parse_config(config.read_text()).store is None
-    code = run_cli(["--config", str(config), "report", "-f", "json", "-o", str(tmp_path / "r")])
+    code = run_cli(["--config", str(config), "sync"])
     assert code == 0, capsys.readouterr().err
     assert (data_home / "raci-sync" / "raci.sqlite").is_file()
     with Store(default_store_path()) as store:

@@ -1,5 +1,5 @@
-"""``python -m raci_sync`` runs the CLI."""
+"""``python -m raci_sync`` runs the CLI, as the ``raci`` script does."""
 
-from raci_sync.cli import main
+from raci_sync.entry import main
 
 main()

@@ -1,14 +1,18 @@
 """The `raci` command line: parse → call the library → render. One error handler for all.
 
-Exit codes (PRODUCT §5): 0 success; 1 findings at/above --fail-on; 2 usage or configuration
-error; 3 one or more sources failed (the others were still synced); 4 another run holds the lock.
+Exit codes (PRODUCT §5, §12): 0 success; 1 findings at/above --fail-on; 2 usage or configuration
+error; 3 a source failed, or (report, run) a source's data is missing, failed or stale; 4
+another run holds the lock; 5 the email was not (fully) sent; 70 a bug; 130/143 SIGINT/SIGTERM.
+When several apply, the first of 70, 2, 4, 3, 5, 1 wins (``worst``).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -16,7 +20,15 @@ import click
 from raci_sync import __version__
 from raci_sync.config import Config, find_config, load_config
 from raci_sync.connectors import KINDS
-from raci_sync.errors import ConfigError, LockedError, RaciError, SourceError, StoreError
+from raci_sync.errors import (
+    ConfigError,
+    LockedError,
+    NoDataError,
+    RaciError,
+    SourceError,
+    StoreError,
+)
+from raci_sync.interrupt import Interrupted
 from raci_sync.model import ReportData, Severity
 from raci_sync.reports.render import (
     MATRIX_FORMATS,
@@ -30,7 +42,8 @@ if TYPE_CHECKING:
     from raci_sync.store import Store
     from raci_sync.sync import SyncResult
 
-EXIT_FINDINGS, EXIT_CONFIG, EXIT_SOURCES, EXIT_LOCKED = 1, 2, 3, 4
+EXIT_FINDINGS, EXIT_CONFIG, EXIT_SOURCES, EXIT_LOCKED, EXIT_EMAIL, EXIT_BUG = 1, 2, 3, 4, 5, 70
+PRIORITY = (EXIT_BUG, EXIT_CONFIG, EXIT_LOCKED, EXIT_SOURCES, EXIT_EMAIL, EXIT_FINDINGS)
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -54,8 +67,13 @@ Start here:
 """
 
 
+def worst(*codes: int) -> int:
+    """The exit code that wins when several apply (PRODUCT §12: 70 > 2 > 4 > 3 > 5 > 1 > 0)."""
+    return next((c for c in PRIORITY if c in codes), 0)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script and ``python -m raci_sync``."""
+    """Run the CLI and exit with its code (the console script is ``raci_sync.entry``)."""
     sys.exit(run_cli(argv))
 
 
@@ -72,13 +90,20 @@ def run_cli(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("raci: interrupted", err=True)
         return 130
+    except Interrupted as exc:
+        click.echo(
+            f"raci: {exc}; the run is recorded as interrupted, and every source read in full "
+            "was kept",
+            err=True,
+        )
+        return exc.code
     except ConfigError as exc:
         click.echo(f"raci: configuration error: {exc}", err=True)
         return EXIT_CONFIG
     except LockedError as exc:
         click.echo(f"raci: {exc}", err=True)
         return EXIT_LOCKED
-    except SourceError as exc:
+    except (SourceError, NoDataError) as exc:
         click.echo(f"raci: {exc}", err=True)
         return EXIT_SOURCES
     except (StoreError, RaciError) as exc:
@@ -94,38 +119,90 @@ def run_cli(argv: list[str] | None = None) -> int:
         return 70
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep a global option given before or after the subcommand (the later one wins)."""
+    if value not in (None, False, 0):
+        given = ctx.find_root().meta.setdefault("raci.globals", {})
+        name = param.name or ""
+        given[name] = given.get(name, 0) + value if name == "verbose" else value
+    return value
+
+
+def global_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the global options to a command or the group. They are accepted before or after the
+    subcommand (PRODUCT §5: `raci sync --config team.toml` as `raci --config team.toml sync`);
+    their values are read by ``_globals``, not passed to the function."""
+    keep = {"expose_value": False, "callback": _remember}
+    options = (
+        click.option(
+            "--config",
+            "-c",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            help="Config file. Default: $RACI_CONFIG, else ./raci.toml.",
+            **keep,
+        ),
+        click.option(
+            "-v", "--verbose", count=True, help="Log each source and retry (to stderr).", **keep
+        ),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            help="No progress on stderr, only warnings and errors.",
+            **keep,
+        ),
+        click.option(
+            "--debug",
+            is_flag=True,
+            help="Log every request too, and tracebacks of internal errors.",
+            **keep,
+        ),
+        click.option(
+            "--log-file",
+            type=click.Path(dir_okay=False),
+            help="Also write log records (one line each) to this file (created 0600).",
+            **keep,
+        ),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _globals(ctx: click.Context) -> dict[str, Any]:
+    return dict(ctx.find_root().meta.get("raci.globals", {}))
+
+
+def _start(ctx: click.Context) -> dict[str, Any]:
+    """Set up logging once from the global options; return them."""
+    given = _globals(ctx)
+    root = ctx.find_root()
+    if not root.meta.get("raci.logging"):
+        from raci_sync.progress import quiet_stderr, setup_logging
+
+        setup_logging(
+            verbose=int(given.get("verbose", 0)),
+            debug=bool(given.get("debug")),
+            log_file=given.get("log_file"),
+        )
+        if given.get("quiet"):
+            quiet_stderr()
+        root.meta["raci.logging"] = True
+    return given
+
+
 @click.group(context_settings=CONTEXT, help=HELP)
 @click.version_option(__version__, prog_name="raci")
-@click.option(
-    "--config",
-    "-c",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="Config file. Default: $RACI_CONFIG, else ./raci.toml.",
-)
-@click.option("-v", "--verbose", count=True, help="Log each source and retry (to stderr).")
-@click.option(
-    "--debug", is_flag=True, help="Log every request too, and tracebacks of internal errors."
-)
-@click.option(
-    "--log-file",
-    type=click.Path(dir_okay=False),
-    help="Also write log records (one line each) to this file.",
-)
-@click.pass_context
-def cli(
-    ctx: click.Context, config_path: str | None, verbose: int, debug: bool, log_file: str | None
-) -> None:
+@global_options
+def cli() -> None:
     """The ``raci`` group: global options, then the command (its help is ``HELP``)."""
-    from raci_sync.progress import setup_logging
-
-    setup_logging(verbose=verbose, debug=debug, log_file=log_file)
-    ctx.obj = {"config_path": config_path}
 
 
-def _config(ctx: click.Context) -> Config:
-    path = find_config(ctx.obj["config_path"])
-    cfg = load_config(path)
+def _config(ctx: click.Context, *, all_secrets: bool = False) -> Config:
+    given = _start(ctx)
+    path = find_config(given.get("config_path"))
+    cfg = load_config(path, all_secrets=all_secrets)
     for w in cfg.warnings:
         click.echo(f"raci: warning: {w}", err=True)
     return cfg
@@ -135,28 +212,47 @@ def _report_data(
     cfg: Config, as_of: date | None = None, synced: SyncResult | None = None
 ) -> ReportData:
     """Everything a report shows: what ``synced`` read and concluded, else what the store holds
-    (window from ``as_of``, default today)."""
+    (window from ``as_of``, default today).
+
+    A report never creates a store: where none exists, it is the report of no data at all
+    (every source "never synced", status RED), and the path is named on stderr (exit 3).
+    """
+    from raci_sync.store import Store
     from raci_sync.sync import build_report, report_from_sync
 
-    with _open_store(cfg) as store:
+    try:
+        store = _open_store(cfg, create=synced is not None)
+    except NoDataError as exc:
+        click.echo(f"raci: {exc}", err=True)
+        store = Store(":memory:")
+    with store:
         if synced is not None:
             return report_from_sync(cfg, store, synced)
         return build_report(cfg, store, as_of)
 
 
-def _open_store(cfg: Config) -> Store:
+def _open_store(cfg: Config, *, create: bool = True) -> Store:
     from raci_sync.store import Store, default_store_path
 
-    return Store(cfg.store or default_store_path())
+    return Store(cfg.store or default_store_path(), create=create, write=create)
+
+
+# --as-of within these: a window, its trends and its weeks must be real dates
+EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
 
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2026-12-07") from None
+    if not EARLIEST <= day <= LATEST:
+        raise click.BadParameter(
+            f"{value} is not a date a report can start on ({EARLIEST} … {LATEST})"
+        )
+    return day
 
 
 # Options several commands share, spelled the same everywhere.
@@ -171,11 +267,11 @@ sources_option = click.option(
 full_option = click.option(
     "--full", is_flag=True, help="Re-read everything instead of only what changed."
 )
-quiet_option = click.option(
-    "--quiet", "-q", is_flag=True, help="No progress on stderr, only warnings and errors."
-)
 output_option = click.option(
-    "--output", "-o", type=click.Path(dir_okay=False), help="Write to a file instead of printing."
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Write to a file instead of printing; the format follows its extension.",
 )
 as_of_option = click.option(
     "--as-of",
@@ -188,27 +284,70 @@ fail_on_option = click.option(
     type=click.Choice(["error", "warning"]),
     help="Exit 1 when findings at or above this severity exist.",
 )
+allow_stale_option = click.option(
+    "--allow-stale",
+    is_flag=True,
+    help="Accept data older than [sync] stale_after_hours (never a failed or unsynced source).",
+)
+
+# The format an output file's extension asks for (PRODUCT §12).
+EXTENSIONS = {
+    ".txt": "table",
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+}
 
 
 def format_option(choices: tuple[str, ...], help_text: str) -> Any:
-    """``--format/-f`` over ``choices``, default table."""
+    """``--format/-f`` over ``choices``; absent: the extension of -o, else table."""
     return click.option(
         "--format",
         "-f",
         "fmt",
         type=click.Choice(choices),
-        default="table",
-        show_default=True,
-        help=help_text,
+        default=None,
+        help=f"{help_text} Default: from the extension of -o, else table.",
     )
+
+
+def output_format(fmt: str | None, output: str | None, choices: tuple[str, ...]) -> str:
+    """The format to write: -f, else the extension of -o, else table; a contradiction between
+    the two, or an extension no format of this command has, is a usage error."""
+    suffix = Path(output).suffix.lower() if output else ""
+    by_extension = EXTENSIONS.get(suffix) if suffix else None
+    if suffix and (by_extension is None or by_extension not in choices):
+        if fmt is not None and fmt != "table":
+            raise click.UsageError(
+                f"-f {fmt} does not match the extension of {output}; name the file .{_ext(fmt)}"
+            )
+        if fmt is None:
+            known = ", ".join(sorted({e for e, f in EXTENSIONS.items() if f in choices}))
+            raise click.UsageError(
+                f"cannot tell the format of {output} from {suffix}: give -f, or one of {known}"
+            )
+    if fmt is not None and by_extension is not None and fmt != by_extension:
+        raise click.UsageError(
+            f"-f {fmt} contradicts the extension of {output} ({by_extension}): drop -f, or "
+            f"name the file .{_ext(fmt)}"
+        )
+    return fmt or by_extension or "table"
+
+
+def _ext(fmt: str) -> str:
+    return {"markdown": "md", "table": "txt"}.get(fmt, fmt)
 
 
 @cli.command()
 @sources_option
 @full_option
-@quiet_option
+@global_options
 @click.pass_context
-def sync(ctx: click.Context, sources: tuple[str, ...], full: bool, quiet: bool) -> int:
+def sync(ctx: click.Context, sources: tuple[str, ...], full: bool) -> int:
     """Pull every configured source into the store.
 
     A source that fails keeps its last good data; the others are still synced, and the exit
@@ -218,25 +357,27 @@ def sync(ctx: click.Context, sources: tuple[str, ...], full: bool, quiet: bool) 
     Example:
       raci sync                       all sources
       raci sync --source indhold      one source
+      raci sync --full -q             re-read everything, only warnings on stderr
     """
     cfg = _config(ctx)
-    synced = _locked_sync(cfg, sources, full, quiet)
+    synced = _locked_sync(ctx, cfg, sources, full)
     return EXIT_SOURCES if synced.run.failed else 0
 
 
-def _locked_sync(cfg: Config, sources: tuple[str, ...], full: bool, quiet: bool) -> SyncResult:
+def _locked_sync(
+    ctx: click.Context, cfg: Config, sources: tuple[str, ...], full: bool
+) -> SyncResult:
     """Sync under the store's lock (exit 4 at once if another run holds it)."""
     from raci_sync.lock import run_lock
-    from raci_sync.progress import SyncProgress, quiet_stderr
+    from raci_sync.progress import SyncProgress
     from raci_sync.store import default_store_path
     from raci_sync.sync import SyncOptions
     from raci_sync.sync import sync as do_sync
 
     names = sources or tuple(s.name for s in cfg.sources)
-    for name in names:
-        cfg.source(name)  # an unknown --source is a usage error before anything starts
-    if quiet:
-        quiet_stderr()
+    selected = [cfg.source(name) for name in names]  # an unknown --source is a usage error
+    cfg.require_secrets(selected)  # every token this sync uses, named at once if unset
+    quiet = bool(_globals(ctx).get("quiet"))
     with run_lock(cfg.store or default_store_path()), _open_store(cfg) as store:
         progress = SyncProgress(len(names), quiet=quiet)
         try:
@@ -270,41 +411,69 @@ def _fail_code(data: ReportData, fail_on: str | None) -> int:
     return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in data.findings) else 0
 
 
+def _missing_code(data: ReportData, allow_stale: bool) -> int:
+    """Exit 3 when a source's data is missing, failed or stale (``--allow-stale`` waives only
+    age), saying which and why on stderr: a report of missing data must not look clean."""
+    missing = [s for s in data.missing if not (allow_stale and s.status == "stale")]
+    if data.no_data:
+        click.echo("raci: no data: no source has ever been synced into this store", err=True)
+    for source in missing:
+        click.echo(f"raci: data missing from {source.name} ({source.tool}): {source.why}", err=True)
+    return EXIT_SOURCES if missing or data.no_data else 0
+
+
 @cli.command()
 @format_option(REPORT_FORMATS, "Output format.")
 @output_option
 @as_of_option
 @fail_on_option
+@allow_stale_option
+@global_options
 @click.pass_context
 def report(
-    ctx: click.Context, fmt: str, output: str | None, as_of: date | None, fail_on: str | None
+    ctx: click.Context,
+    fmt: str | None,
+    output: str | None,
+    as_of: date | None,
+    fail_on: str | None,
+    allow_stale: bool,
 ) -> int:
     """Show findings and workload from the store (run `raci sync` first).
+
+    Sources whose data is missing, failed or stale come first, and the exit code is then 3
+    (after every file is written); --allow-stale accepts data that is only old.
 
     \b
     Example:
       raci report                                  table on the terminal
-      raci report -f json -o report.json           the machine-readable contract
+      raci report -o report.json                   the machine-readable contract
       raci report --as-of 2026-12-07 --fail-on error
     """
+    fmt = output_format(fmt, output, REPORT_FORMATS)
     cfg = _config(ctx)
     data = _report_data(cfg, as_of)
     _emit(render_report(data, fmt, color=_is_tty_table(fmt, output)), output)
-    return _fail_code(data, fail_on)
+    return worst(_missing_code(data, allow_stale), _fail_code(data, fail_on))
 
 
 @cli.command("check-config")
-@click.option("--online", is_flag=True, help="Also call each source's API to test its token.")
+@click.option(
+    "--online", is_flag=True, help="Also call each source's API to test its token and scope."
+)
+@global_options
 @click.pass_context
 def check_config(ctx: click.Context, online: bool) -> int:
     """Validate the config; with --online, test each source's token and scope.
 
+    Every problem is listed at once, with its key path; unset environment variables that
+    a sync or the email would need are problems too.
+
     \b
     Example:
       raci check-config
-      raci --config team.toml check-config --online
+      raci check-config --config team.toml --online
     """
-    cfg = _config(ctx)
+    cfg = _config(ctx, all_secrets=True)
     click.echo(
         f"{cfg.path}: ok — {len(cfg.sources)} source(s), {len(cfg.people)} person(s), "
         f"{len(cfg.rules)} rule(s)"
@@ -332,10 +501,11 @@ def check_config(ctx: click.Context, online: bool) -> int:
     "--output",
     "-o",
     type=click.Path(dir_okay=False),
-    help="Write the report to a file instead of printing it.",
+    help="Write the report to a file instead of printing it; the format follows its extension.",
 )
 @click.option("--no-report", is_flag=True, help="Sync only; print no report.")
 @fail_on_option
+@allow_stale_option
 @click.option("--email", "send_mail", is_flag=True, help="Also send the weekly email ([email]).")
 @click.option("--dry-run", is_flag=True, help="Write the email to --eml instead of sending it.")
 @click.option(
@@ -345,46 +515,48 @@ def check_config(ctx: click.Context, online: bool) -> int:
     show_default=True,
     help="Where --dry-run writes the email.",
 )
-@quiet_option
+@global_options
 @click.pass_context
 def run_command(
     ctx: click.Context,
     sources: tuple[str, ...],
     full: bool,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     no_report: bool,
     fail_on: str | None,
+    allow_stale: bool,
     send_mail: bool,
     dry_run: bool,
     eml: str,
-    quiet: bool,
 ) -> int:
     """Sync, then report and/or email: the one command a crontab line calls.
 
     Holds a lock on the store: a second `raci run` while one is running exits 4 at once.
-    Exit codes: 0 ok, 1 findings at/above --fail-on, 2 config error, 3 a source failed (the
-    others were synced and the report still shows everything, the failed source as stale),
-    4 another run holds the lock.
+    Exit codes: 0 ok; 1 findings at/above --fail-on (with or without --no-report); 2 config
+    error; 3 a source failed or its data is missing or stale (the others were synced and
+    reported); 4 another run holds the lock; 5 the email was not sent to everyone.
 
     \b
     Example:
-      raci run -q -f markdown -o /srv/raci/report.md
-      raci --log-file /var/log/raci.log run -q --no-report --email
+      raci run -q -o /srv/raci/report.md
+      raci run -q --no-report --fail-on error --log-file /var/log/raci.log
       raci run --dry-run --eml week.eml
     """
+    fmt = output_format(fmt, output, REPORT_FORMATS)
     cfg = _config(ctx)
-    synced = _locked_sync(cfg, sources, full, quiet)
-    code = 0
-    if no_report and not (send_mail or dry_run):
-        return EXIT_SOURCES if synced.run.failed else code
+    synced = _locked_sync(ctx, cfg, sources, full)
     data = _report_data(cfg, synced=synced)  # the sync's own evaluation: nothing read back
     if not no_report:
         _emit(render_report(data, fmt, color=_is_tty_table(fmt, output)), output)
-        code = _fail_code(data, fail_on)
+    codes = [
+        EXIT_SOURCES if synced.run.failed else 0,
+        _missing_code(data, allow_stale),
+        _fail_code(data, fail_on),
+    ]
     if send_mail or dry_run:
         _send_email(cfg, data, dry_run, eml)
-    return EXIT_SOURCES if synced.run.failed else code
+    return worst(*codes)
 
 
 def _send_email(cfg: Config, data: ReportData, dry_run: bool, eml: str) -> None:
@@ -416,6 +588,7 @@ def _send_email(cfg: Config, data: ReportData, dry_run: bool, eml: str) -> None:
     help="Where --dry-run writes the .eml file.",
 )
 @as_of_option
+@global_options
 @click.pass_context
 def email(ctx: click.Context, dry_run: bool, output: str, as_of: date | None) -> int:
     """Render the weekly report email from the store and send it over SMTP ([email]).
@@ -438,25 +611,43 @@ def email(ctx: click.Context, dry_run: bool, output: str, as_of: date | None) ->
 @format_option(MATRIX_FORMATS, "Output format.")
 @output_option
 @click.option("--all", "include_closed", is_flag=True, help="Include done and archived tasks.")
+@allow_stale_option
+@global_options
 @click.pass_context
-def matrix(ctx: click.Context, fmt: str, output: str | None, include_closed: bool) -> int:
+def matrix(
+    ctx: click.Context,
+    fmt: str | None,
+    output: str | None,
+    include_closed: bool,
+    allow_stale: bool,
+) -> int:
     """The RACI matrix: tasks × people, the letters in the cells.
 
     Tasks are grouped by source and board/project; people are columns, with their hats.
+    Missing, failed or stale data is named on stderr, and the exit code is then 3.
 
     \b
     Example:
       raci matrix                                  on the terminal
-      raci matrix -f xlsx -o raci-matrix.xlsx      for a spreadsheet
+      raci matrix -o raci-matrix.xlsx              for a spreadsheet
     """
+    fmt = output_format(fmt, output, MATRIX_FORMATS)
     cfg = _config(ctx)
     data = _report_data(cfg)
     _emit(render_matrix(data, fmt, include_closed=include_closed), output)
-    return 0
+    return _missing_code(data, allow_stale)
 
 
 @cli.command()
-@format_option(REPORT_FORMATS, "What to print on the terminal.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(REPORT_FORMATS),
+    default="table",
+    show_default=True,
+    help="What to print on the terminal.",
+)
 @click.option(
     "--output-dir",
     "-o",
@@ -471,7 +662,9 @@ def matrix(ctx: click.Context, fmt: str, output: str | None, include_closed: boo
     metavar="DATE",
     help="Window start. Default: 2026-12-07, the day the demo was recorded.",
 )
-def demo(fmt: str, output_dir: str, as_of: date | None) -> int:
+@global_options
+@click.pass_context
+def demo(ctx: click.Context, fmt: str, output_dir: str, as_of: date | None) -> int:
     """Run the whole pipeline on an embedded demo workspace: no tokens, no network.
 
     A Danish marketing team works across one Trello board, two Asana projects and one
@@ -487,6 +680,7 @@ def demo(fmt: str, output_dir: str, as_of: date | None) -> int:
     """
     from raci_sync.demo import run_demo
 
+    _start(ctx)
     demo_run = run_demo(output_dir, as_of, progress=True)
     _emit(render_report(demo_run.data, fmt, color=_is_tty_table(fmt, None)), None)
     written = ", ".join(str(path) for path in demo_run.written)

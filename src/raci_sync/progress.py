@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any, TextIO
 
+from raci_sync.errors import RaciError
 from raci_sync.model import SourceRun
 
 log = logging.getLogger("raci_sync.progress")
@@ -28,6 +30,7 @@ def setup_logging(
     )
     handlers: list[logging.Handler] = [handler]
     if log_file:
+        _create_private(log_file)  # it holds names and titles: owner only (PRODUCT §6)
         file_handler = logging.FileHandler(log_file, encoding="utf-8")
         file_handler.setFormatter(fmt)
         file_handler.setLevel(logging.DEBUG if debug else logging.INFO)
@@ -41,6 +44,15 @@ def setup_logging(
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     for noisy in ("urllib3", "matplotlib", "PIL", "filelock"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+def _create_private(path: str) -> None:
+    """Create ``path`` readable by its owner only (the umask may make it stricter); an
+    existing file keeps its mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    except OSError as exc:
+        raise RaciError(f"cannot write the log file {path}: {exc.strerror or exc}") from None
 
 
 def quiet_stderr() -> None:

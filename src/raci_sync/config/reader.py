@@ -57,8 +57,17 @@ def find_config(explicit: str | os.PathLike[str] | None) -> Path:
     return Path(env) if env else Path("raci.toml")
 
 
-def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:
-    """Read and validate a config file; raise ConfigError listing every problem."""
+def load_config(
+    path: str | os.PathLike[str],
+    env: Mapping[str, str] | None = None,
+    *,
+    all_secrets: bool = False,
+) -> Config:
+    """Read and validate a config file; raise ConfigError listing every problem.
+
+    An unset ``${NAME}`` in a secret is a problem only with ``all_secrets`` (check-config);
+    otherwise the command that uses the secret reports it (``Config.require_secrets``).
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -78,7 +87,7 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
                 "save it as UTF-8 (TOML files are UTF-8)"
             ]
         ) from None
-    cfg = parse_config(text, path=p, env=env)
+    cfg = parse_config(text, path=p, env=env, all_secrets=all_secrets)
     if cfg.literal_secrets and _world_readable(p):
         warning = (
             f"{p} holds secrets ({', '.join(cfg.literal_secrets)}) and every user of this "
@@ -96,7 +105,11 @@ def _world_readable(path: Path) -> bool:
 
 
 def parse_config(
-    text: str, *, path: Path | None = None, env: Mapping[str, str] | None = None
+    text: str,
+    *,
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    all_secrets: bool = False,
 ) -> Config:
     """Parse TOML text into a Config; raise ConfigError listing every problem."""
     where = str(path) if path else None
@@ -108,7 +121,7 @@ def parse_config(
         raise ConfigError(
             ["not a sensible config: arrays or tables nested too deep"], where
         ) from None
-    r = _Reader(os.environ if env is None else env)
+    r = _Reader(os.environ if env is None else env, all_secrets=all_secrets)
     cfg = r.config(raw, path)
     if r.problems:
         raise ConfigError(r.problems, where)
@@ -136,8 +149,9 @@ def all_keys() -> set[str]:
 class _Reader:
     """Walks the raw TOML, collecting problems instead of stopping at the first."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[str, str], *, all_secrets: bool = False) -> None:
         self.env = env
+        self.all_secrets = all_secrets  # an unset secret is a problem now, not when used
         self.problems: list[str] = []
         self.warnings: list[str] = []
         self.literal_secrets: list[str] = []  # key paths of secrets written into the file
@@ -176,8 +190,8 @@ class _Reader:
             return self.string(t, k, where, default)
         if rule.type == "strings":
             return self.strings(t, k, where, default)
-        if rule.type == "secret":
-            return self.secret(t, k, where)
+        if rule.type in ("secret", "token"):
+            return self.secret(t, k, where, ascii_only=rule.type == "token")
         if rule.type == "bool":
             return self.boolean(t, k, where, default)
         if rule.type == "choice":
@@ -206,18 +220,37 @@ class _Reader:
             return default
         return self.expand(v, _join(where, k))
 
-    def secret(self, t: dict[str, Any], k: str, where: str) -> Secret | None:
-        raw = t.get(k)
-        value = self.string(t, k, where)
-        if value is None:
+    def secret(
+        self, t: dict[str, Any], k: str, where: str, *, ascii_only: bool = False
+    ) -> Secret | None:
+        """A credential: literal (a warning) or ``${NAME}``; an unset NAME is kept as missing,
+        for the commands that need it to report (PRODUCT §9: secrets only where used).
+        ``ascii_only``: an API token travels in a header or query, so it must be ASCII."""
+        if k not in t:
             return None
-        if isinstance(raw, str) and not _ENV_REF.search(raw):
-            self.literal_secrets.append(_join(where, k))
+        raw, w = t[k], _join(where, k)
+        if not isinstance(raw, str):
+            self.problem(w, f"must be a string, got {_tname(raw)}")
+            return None
+        unset = [name for name in _ENV_REF.findall(raw) if name not in self.env]
+        if unset:
+            missing = Secret("", missing=unset[0], where=w)
+            if self.all_secrets:
+                self.problems.append(missing.problem())
+            return missing
+        if not _ENV_REF.search(raw):
+            self.literal_secrets.append(w)
             self.warnings.append(
-                f'{_join(where, k)} holds a literal secret; write "${{NAME}}" and export NAME '
+                f'{w} holds a literal secret; write "${{NAME}}" and export NAME '
                 "instead, so the config file holds no secrets"
             )
-        return Secret(value)
+        value = self.expand(raw, w)
+        bad = _bad_secret(value, ascii_only)
+        if bad:
+            source = ", ".join(f"${name}" for name in _ENV_REF.findall(raw)) or "the file"
+            self.problem(w, f"the value from {source} {bad}; set it again without it")
+            return None
+        return Secret(value, where=w)
 
     def strings(self, t: dict[str, Any], k: str, where: str, default: Any = None) -> Any:
         if k not in t:
@@ -610,6 +643,19 @@ class _Reader:
         if sender and any(c in sender for c in "\r\n"):
             self.problem("email.from", "must be one line")
         return self.section(EmailConfig, t, w, sender=sender, to=to)
+
+
+def _bad_secret(value: str, ascii_only: bool) -> str:
+    """What makes a credential unusable (in an HTTP header or query), or ""."""
+    if not value:
+        return "is empty"
+    if value != value.strip():
+        return "has spaces or a line break at its start or end (often a copied newline)"
+    if ascii_only and not value.isascii():
+        return "has a character that is not ASCII"
+    if not value.isprintable():
+        return "has a control character"
+    return ""
 
 
 def _source_keys(kind: Kind | None) -> tuple[str, ...]:

@@ -27,7 +27,8 @@ class Rule:
     """How one TOML value is read: its type, bounds and choices.
 
     ``type`` is one of ``str``, ``strings`` (a list of strings, or one string), ``int``,
-    ``number``, ``bool``, ``choice``, ``secret``, or ``custom`` (read by the reader's own code).
+    ``number``, ``bool``, ``choice``, ``secret``, ``token`` (a secret that must be ASCII: it
+    travels in an HTTP header or query), or ``custom`` (read by the reader's own code).
     """
 
     type: str
@@ -76,26 +77,47 @@ def toml_keys(cls: type) -> tuple[str, ...]:
 
 
 class Secret:
-    """A credential that never shows itself in ``repr``/``str``; ``reveal()`` gives the value."""
+    """A credential that never shows itself in ``repr``/``str``; ``reveal()`` gives the value.
 
-    __slots__ = ("_value",)
+    A secret whose ``${NAME}`` is not set keeps ``missing = NAME`` and where it was written:
+    commands that never use it (reports, the matrix) run without it, and using it — ``reveal()``
+    or ``Config.require_secrets`` — is a config error that names the variable (PRODUCT §9).
+    """
 
-    def __init__(self, value: str) -> None:
+    __slots__ = ("_value", "missing", "where")
+
+    def __init__(self, value: str, missing: str | None = None, where: str = "") -> None:
         self._value = value
+        self.missing = missing
+        self.where = where
 
     def reveal(self) -> str:
+        if self.missing is not None:
+            raise ConfigError([self.problem()])
         return self._value
 
+    def problem(self) -> str:
+        """The config problem of an unset secret (its key path and the variable)."""
+        where = f"{self.where}: " if self.where else ""
+        return (
+            f"{where}environment variable {self.missing} is not set (referenced as "
+            f"${{{self.missing}}}); export it before running raci"
+        )
+
     def __repr__(self) -> str:
-        return "Secret('***')"
+        return "Secret(unset)" if self.missing else "Secret('***')"
 
     __str__ = __repr__
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
+        return (
+            isinstance(other, Secret)
+            and other._value == self._value
+            and other.missing == self.missing
+        )
 
     def __hash__(self) -> int:
-        return hash(self._value)
+        return hash((self._value, self.missing))
 
 
 def normalise_name(text: str) -> str:
@@ -128,8 +150,8 @@ class SourceConfig:
 
     name: str = setting(type="custom")
     kind: str = setting(type="custom")
-    token: Secret | None = setting(None, type="secret")
-    key: Secret | None = setting(None, type="secret")
+    token: Secret | None = setting(None, type="token")
+    key: Secret | None = setting(None, type="token")
     boards: tuple[str, ...] | None = setting(None, type="strings")
     workspace: str | None = setting(None, type="str")
     projects: tuple[str, ...] | None = setting(None, type="strings")
@@ -257,6 +279,16 @@ class Config:
     history: HistoryConfig = setting(type="custom", factory=HistoryConfig)
     warnings: tuple[str, ...] = derived(())
     literal_secrets: tuple[str, ...] = derived(())  # key paths of secrets written in the file
+
+    def require_secrets(self, sources: Iterable[SourceConfig] = (), *, email: bool = False) -> None:
+        """Raise a ConfigError naming every unset variable that ``sources`` (and, with
+        ``email``, the SMTP login) need: secrets are needed only where they are used."""
+        secrets: list[Secret | None] = [s for source in sources for s in (source.token, source.key)]
+        if email:
+            secrets += [self.email.username, self.email.password]
+        problems = [s.problem() for s in secrets if s is not None and s.missing]
+        if problems:
+            raise ConfigError(problems, str(self.path) if self.path else None)
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
