@@ -16,19 +16,10 @@ import requests
 import responses
 
 from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors.asana.client import (
-    DEFAULT_BASE_URL,
-    TASK_FIELDS,
-    AsanaConnector,
-    Ref,
-    Scope,
-    Tree,
-    account_from_asana,
-    departed,
-    merge_tasks,
-    since_param,
-    task_from_asana,
-)
+from raci_sync.connectors.asana.client import DEFAULT_BASE_URL, AsanaConnector
+from raci_sync.connectors.asana.convert import Ref, account_from_asana, task_from_asana
+from raci_sync.connectors.asana.incremental import Scope, Tree, departed, merge_tasks, since_param
+from raci_sync.connectors.asana.queries import TASK_FIELDS
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, RetryableError, SourceError
 from raci_sync.model import FieldValue, State, Task
@@ -274,7 +265,7 @@ def test_malformed_user_and_non_object() -> None:
         account_from_asana({"name": "Mette", "gid": None}, "k")
     with pytest.raises(ResponseError, match="user '1' with 'email' = '42' instead of a string"):
         account_from_asana({"gid": "1", "email": 42}, "k")
-    with pytest.raises(ResponseError, match="as list instead of an object"):
+    with pytest.raises(ResponseError, match="as a list instead of an object"):
         task_from_asana([], "k")
 
 

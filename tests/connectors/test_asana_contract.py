@@ -23,7 +23,8 @@ import responses
 from pytest_httpserver import HTTPServer
 
 from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors.asana.client import DEFAULT_BASE_URL, PAGE_SIZE
+from raci_sync.connectors.asana.client import DEFAULT_BASE_URL
+from raci_sync.connectors.asana.queries import PAGE_SIZE
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.demo.replay import Cassette, Replay, mount_handler, request_parts
 from tests.connectors.test_asana import (

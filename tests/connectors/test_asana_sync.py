@@ -23,7 +23,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from raci_sync.connectors.asana.client import PAT_URL, TASK_FIELDS, AsanaConnector
+from raci_sync.connectors.asana.client import PAT_URL, AsanaConnector
+from raci_sync.connectors.asana.queries import TASK_FIELDS
 from raci_sync.connectors.base import make_http
 from raci_sync.errors import AuthError, ResponseError, RetryableError
 from raci_sync.model import Snapshot, State, Task
