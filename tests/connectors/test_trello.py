@@ -14,15 +14,14 @@ import responses
 
 from raci_sync.config import Secret, SourceConfig
 from raci_sync.connectors.base import make_connector, make_http
-from raci_sync.connectors.trello.client import (
-    DEFAULT_BASE_URL,
-    TrelloConnector,
+from raci_sync.connectors.trello.client import DEFAULT_BASE_URL, TrelloConnector
+from raci_sync.connectors.trello.convert import (
     account_from_trello,
     board_from_trello,
     custom_field_from_trello,
-    oldest_first_second,
     task_from_trello,
 )
+from raci_sync.connectors.trello.queries import oldest_first_second
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, RetryableError, SourceError
 from raci_sync.model import Account, State
 
@@ -214,13 +213,19 @@ def test_field_without_definition_and_stale_option(board: Any) -> None:
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        (lambda c: c.pop("id"), "required field 'id' is missing"),
-        (lambda c: c.update(idMembers="5e8f1a2b3c4d5e6f70819201"), "'idMembers' should be a list"),
-        (lambda c: c.update(closed="yes"), "'closed' should be a boolean"),
-        (lambda c: c.update(due="next week"), "'due' is not an ISO date-time"),
-        (lambda c: c.update(name=7), "'name' should be a string"),
-        (lambda c: c["customFieldItems"][2].update(value={"number": "fem"}), "is not a number"),
-        (lambda c: c.update(customFieldItems=[{"id": "1" * 24}]), "'idCustomField' is missing"),
+        (lambda c: c.pop("id"), "without its 'id'"),
+        (
+            lambda c: c.update(idMembers="5e8f1a2b3c4d5e6f70819201"),
+            "'idMembers' = '5e8f1a2b3c4d5e6f70819201' instead of a list",
+        ),
+        (lambda c: c.update(closed="yes"), "'closed' = 'yes' instead of true or false"),
+        (lambda c: c.update(due="next week"), "'due' = 'next week' instead of a date-time"),
+        (lambda c: c.update(name=7), "'name' = '7' instead of a string"),
+        (
+            lambda c: c["customFieldItems"][2].update(value={"number": "fem"}),
+            "'fem' instead of a number",
+        ),
+        (lambda c: c.update(customFieldItems=[{"id": "1" * 24}]), "without its 'idCustomField'"),
     ],
 )
 def test_bad_card_shape_is_a_response_error(board: Any, change: Any, words: str) -> None:
@@ -235,7 +240,7 @@ def test_bad_card_shape_is_a_response_error(board: Any, change: Any, words: str)
 def test_bad_board_shape_is_a_response_error() -> None:
     with pytest.raises(ResponseError, match="a list of board 'Kampagner'"):
         board_from_trello({**load("board.json"), "lists": [["not", "an", "object"]]}, "x")
-    with pytest.raises(ResponseError, match="expected a JSON object, got a list"):
+    with pytest.raises(ResponseError, match="sent a board as a list instead of an object"):
         board_from_trello([], "x")
 
 
@@ -427,7 +432,9 @@ def test_truncated_json_is_a_response_error() -> None:
 @responses.activate
 def test_cards_not_a_list_is_a_response_error() -> None:
     register_board(responses.mock, cards={"cards": []})
-    with pytest.raises(ResponseError, match="expected a JSON array of cards, got an object"):
+    with pytest.raises(
+        ResponseError, match="sent cards of board 'Kampagner' as an object instead of a list"
+    ):
         connector(boards=(BOARD_ID,)).fetch()
 
 

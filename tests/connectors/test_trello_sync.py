@@ -24,12 +24,11 @@ from werkzeug import Request, Response
 
 from raci_sync.config import Secret, SourceConfig
 from raci_sync.connectors.base import make_http
-from raci_sync.connectors.trello.client import (
+from raci_sync.connectors.trello.client import TrelloConnector
+from raci_sync.connectors.trello.convert import BoardSummary, board_summary_from_trello
+from raci_sync.connectors.trello.incremental import (
     BoardRead,
-    BoardSummary,
-    TrelloConnector,
     board_changed,
-    board_summary_from_trello,
     cached_boards,
     kept_board,
     state_from_reads,

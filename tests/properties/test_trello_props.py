@@ -11,10 +11,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from raci_sync.connectors.trello.client import (
-    BOARD_PARAMS,
-    CARD_FIELDS,
-    STATE_KEY,
+from raci_sync.connectors.trello.convert import (
     Board,
     BoardSummary,
     CustomFieldDef,
@@ -22,10 +19,11 @@ from raci_sync.connectors.trello.client import (
     account_from_trello,
     board_from_trello,
     board_summary_from_trello,
-    cached_boards,
     custom_field_from_trello,
     task_from_trello,
 )
+from raci_sync.connectors.trello.incremental import STATE_KEY, cached_boards
+from raci_sync.connectors.trello.queries import BOARD_PARAMS, CARD_FIELDS
 from raci_sync.errors import SourceError
 from tests.properties.junk import (
     assert_account,
