@@ -19,17 +19,14 @@ import responses
 
 from raci_sync.config import FieldsConfig, Secret, SourceConfig
 from raci_sync.connectors.http import HttpClient
-from raci_sync.connectors.monday.client import (
-    DEFAULT_BASE_URL,
-    QUERIES,
-    CursorExpiredError,
-    MondayConnector,
+from raci_sync.connectors.monday.client import DEFAULT_BASE_URL, MondayConnector
+from raci_sync.connectors.monday.convert import (
     account_from_monday,
-    check_body,
-    error_from_graphql,
     task_from_monday,
     tasks_from_monday,
 )
+from raci_sync.connectors.monday.errors import CursorExpiredError, check_body, error_from_graphql
+from raci_sync.connectors.monday.queries import QUERIES
 from raci_sync.errors import (
     AuthError,
     NotFoundError,
@@ -271,7 +268,7 @@ def test_account_from_monday() -> None:
 
 @pytest.mark.parametrize("raw", [None, [], {"name": "no id"}, {"id": True}, {"id": "1", "name": 5}])
 def test_a_malformed_user_is_a_response_error(raw: Any) -> None:
-    with pytest.raises(ResponseError, match="source 'k' \\(monday\\): a user"):
+    with pytest.raises(ResponseError, match=r"source 'k' \(monday\): monday\.com sent a user"):
         account_from_monday(raw, "k")
 
 
@@ -534,7 +531,7 @@ def test_a_wrongly_shaped_page_is_a_response_error(api: FakeMonday) -> None:
     bad = load("board_items.json")
     bad["data"]["boards"][0]["items_page"]["items"] = {"id": "1"}
     standard(api).on("BoardItems", bad)
-    with pytest.raises(ResponseError, match="items: expected a list"):
+    with pytest.raises(ResponseError, match="with 'items' as an object instead of a list"):
         api.connector().fetch()
 
 
@@ -593,11 +590,11 @@ def test_a_complexity_wait_comes_from_the_body() -> None:
 
 
 def test_check_body_accepts_a_clean_body_and_rejects_non_objects() -> None:
-    check_body({"data": {"me": None}}, "w")
-    with pytest.raises(ResponseError, match="not an object"):
-        check_body([], "w")
+    check_body({"data": {"me": None}}, "k", "w")
+    with pytest.raises(ResponseError, match="the answer to w as a list instead of an object"):
+        check_body([], "k", "w")
     with pytest.raises(SourceError, match="boom"):
-        check_body({"errors": ["boom"]}, "w")
+        check_body({"errors": ["boom"]}, "k", "w")
 
 
 # -- cursor expiry ------------------------------------------------------------------------------

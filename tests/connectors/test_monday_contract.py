@@ -25,7 +25,8 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
-from raci_sync.connectors.monday.client import DEFAULT_BASE_URL, QUERIES
+from raci_sync.connectors.monday.client import DEFAULT_BASE_URL
+from raci_sync.connectors.monday.queries import QUERIES
 from tests.specs import spec_path
 
 REPO = Path(__file__).resolve().parents[2]

@@ -29,7 +29,8 @@ from werkzeug.serving import WSGIRequestHandler
 
 from raci_sync.config import FieldsConfig, Secret, SourceConfig
 from raci_sync.connectors.http import HttpClient
-from raci_sync.connectors.monday.client import QUERIES, ComplexityBudget, MondayConnector
+from raci_sync.connectors.monday.client import ComplexityBudget, MondayConnector
+from raci_sync.connectors.monday.queries import QUERIES
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, RetryableError
 from raci_sync.model import Snapshot, State
 from tests.connectors.test_monday_contract import query_errors, schema
