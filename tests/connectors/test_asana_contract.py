@@ -27,20 +27,21 @@ from raci_sync.connectors.asana.client import DEFAULT_BASE_URL
 from raci_sync.connectors.asana.queries import PAGE_SIZE
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.demo.replay import Cassette, Replay, mount_handler, request_parts
-from tests.connectors.test_asana import (
+from tests.fakes.asana import AsanaSpec, asana_spec
+from tests.fakes.asana_fixtures import (
     FIXTURES,
     FREJA,
     P1,
+    SINCE,
     T2,
     T6,
     WS,
     AsanaStub,
+    FakeAsana,
     connector,
     full_workspace,
+    server_connector,
 )
-from tests.connectors.test_asana_sync import SINCE, FakeAsana
-from tests.connectors.test_asana_sync import connector as server_connector
-from tests.fakes.asana import AsanaSpec, asana_spec
 from tests.specs import spec_path
 
 RECORDING = (

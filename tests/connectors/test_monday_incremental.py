@@ -1,7 +1,7 @@
 """Incremental monday reads: one request per unchanged board, changes merged by id.
 
-Against the local fake monday of test_monday_server.py (a real HTTP server executing each query
-over the SDL), plus the pure merge and cache functions.
+Against the local fake monday of tests/fakes/monday_local.py (a real HTTP server executing each
+query over the SDL), plus the pure merge and cache functions.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from raci_sync.connectors.monday.incremental import (
 )
 from raci_sync.errors import NotFoundError
 from raci_sync.model import Snapshot, State, Task
-from tests.connectors.test_monday_server import (
+from tests.fakes.monday_local import (
     ALL_IDS,
     ANNA,
     B1,
@@ -40,7 +40,6 @@ from tests.connectors.test_monday_server import (
     TEAM,
     FakeMonday,
     column_value,
-    ids,
     item,
     load,
 )
@@ -61,6 +60,10 @@ def full(monday: FakeMonday) -> Snapshot:
     monday.server.clear_log()
     monday.sent.clear()
     return snap
+
+
+def ids(snap: Snapshot) -> list[str]:
+    return [t.id for t in snap.tasks]
 
 
 def find(monday: FakeMonday, board: str, item_id: str) -> dict[str, Any]:

@@ -1,20 +1,17 @@
-"""Trello connector: pure conversion, then fetches against recorded, spec-shaped answers."""
+"""Trello connector: pure conversion, then fetches against recorded, spec-shaped answers
+(tests/fakes/trello_fixtures.py)."""
 
 from __future__ import annotations
 
 import copy
-import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import responses
 
-from raci_sync.config import Secret, SourceConfig
 from raci_sync.connectors.base import make_connector, make_http
-from raci_sync.connectors.trello.client import DEFAULT_BASE_URL, TrelloConnector
 from raci_sync.connectors.trello.convert import (
     account_from_trello,
     board_from_trello,
@@ -24,61 +21,27 @@ from raci_sync.connectors.trello.convert import (
 from raci_sync.connectors.trello.queries import oldest_first_second
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, RetryableError, SourceError
 from raci_sync.model import Account, State
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "trello"
-KEY, TOKEN = "k3y0123456789abcdef0123456789ab", "t0ken-ATTA0123456789abcdefSECRET"
-BOARD_ID = "65a1f0c2d4e5f60718293a4b"
-OTHER_ID = "65b2e1d3c4b5a69788796a5c"
-ALICE, BO, GONE = "5e8f1a2b3c4d5e6f70819201", "5e8f1a2b3c4d5e6f70819202", "5e8f1a2b3c4d5e6f70819203"
-CF_ACCOUNTABLE, CF_CONSULTED, CF_TIMER = (
-    "65a1f0c2d4e5f60718293b01",
-    "65a1f0c2d4e5f60718293b02",
-    "65a1f0c2d4e5f60718293b03",
+from tests.fakes.trello_fixtures import (
+    ALICE,
+    BO,
+    BOARD_ID,
+    CF_ACCOUNTABLE,
+    GONE,
+    KEY,
+    OTHER_ID,
+    TOKEN,
+    URL,
+    connector,
+    load,
+    make_cards,
+    register_board,
+    register_workspace,
+    source,
 )
-URL = DEFAULT_BASE_URL
-
-
-def load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def source(**kw: Any) -> SourceConfig:
-    base: dict[str, Any] = {
-        "name": "indhold",
-        "kind": "trello",
-        "key": Secret(KEY),
-        "token": Secret(TOKEN),
-        "boards": ("Kampagner",),
-        "done_lists": ("FÆRDIG",),
-    }
-    return SourceConfig(**{**base, **kw})
-
-
-def connector(**kw: Any) -> TrelloConnector:
-    src = source(**kw)
-    # no client-side budget: the suite's many requests with one token must never wait for it
-    conn = make_connector(src, make_http(src, sleep=lambda s: None, rate_limits=False))
-    assert isinstance(conn, TrelloConnector)
-    return conn
 
 
 def query(call: Any) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(call.request.url).query, keep_blank_values=True))
-
-
-def register_board(
-    rsps: responses.RequestsMock, board_id: str = BOARD_ID, cards: Any = None
-) -> None:
-    board = load("board.json")
-    board["id"] = board_id
-    rsps.get(f"{URL}/boards/{board_id}", json=board)
-    rsps.get(f"{URL}/boards/{board_id}/cards", json=load("cards.json") if cards is None else cards)
-
-
-def register_workspace(rsps: responses.RequestsMock) -> None:
-    """The listing, one board and its cards: a full fetch by name."""
-    rsps.get(f"{URL}/members/me/boards", json=load("members_me_boards.json"))
-    register_board(rsps)
 
 
 @pytest.fixture
@@ -436,16 +399,6 @@ def test_cards_not_a_list_is_a_response_error() -> None:
         ResponseError, match="sent cards of board 'Kampagner' as an object instead of a list"
     ):
         connector(boards=(BOARD_ID,)).fetch()
-
-
-def make_cards(n: int, first_second: int, per_second: int = 1) -> list[dict[str, Any]]:
-    """``n`` spec-shaped cards, newest first, ``per_second`` created in each second."""
-    template = load("cards.json")[0]
-    cards = []
-    for i in range(n):
-        ts = first_second + i // per_second
-        cards.append({**template, "id": f"{ts:08x}{'ab' * 5}{i:06x}", "name": f"Kort {i}"})
-    return sorted(cards, key=lambda c: c["id"], reverse=True)
 
 
 @responses.activate

@@ -25,7 +25,7 @@ import responses
 from raci_sync.config import Secret, SourceConfig
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.demo.replay import Cassette, HandlerAdapter, Replay
-from tests.connectors import test_trello as t
+from tests.fakes import trello_fixtures as t
 from tests.specs import spec_path
 
 REPO = Path(__file__).resolve().parents[2]
