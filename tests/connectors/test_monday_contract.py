@@ -24,7 +24,9 @@ from graphql import (
 
 from raci_sync.connectors.monday.client import DEFAULT_BASE_URL
 from raci_sync.connectors.monday.queries import QUERIES
+from tests.connectors.contract import ConnectorContract
 from tests.fakes.monday import CURRENT, monday_schema, query_errors
+from tests.fakes.world import World, tool_world
 from tests.specs import spec_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -165,3 +167,13 @@ def test_the_demo_recording_has_the_schema_shape_and_valid_requests() -> None:
         variables = {k[5:]: v for k, v in it["match"].items() if k.startswith("$var.")}
         assert query_errors(query, variables) == []
         assert_conforms(query, variables, it["body"])
+
+
+class TestMondayContract(ConnectorContract):
+    """The connector contract (tests/connectors/contract.py) against the spec-built fake
+    monday.com of tests/fakes."""
+
+    kind = "monday"
+
+    def world(self, size: str) -> World:
+        return tool_world(self.kind, size)
