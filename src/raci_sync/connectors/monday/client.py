@@ -128,10 +128,11 @@ class ComplexityBudget:
         if not isinstance(complexity, dict):
             return False
         values = [complexity.get(k) for k in ("query", "after", "reset_in_x_seconds")]
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        if len(numbers) != len(values):
             return False
         with self._lock:
-            self.costs[kind], self.after, self.reset_in = values[0], values[1], float(values[2])
+            self.costs[kind], self.after, self.reset_in = numbers[0], numbers[1], float(numbers[2])
         return True
 
 
@@ -581,7 +582,7 @@ class MondayConnector:
             self.budget.release(reserved)
         data: dict[str, Any] = body["data"]
         c = data.get("complexity")
-        if self.budget.record(name, c):
+        if self.budget.record(name, c) and isinstance(c, dict):
             self.complexity.append(c)
             log.debug("%s: %s cost %s, %s left", self.describe, what, c["query"], c["after"])
         return data

@@ -275,25 +275,33 @@ def _field_value(v: dict[str, Any], teams: Teams, s: Shape) -> FieldValue | None
     cid = s.about(f"{s.what}: a column value").ident(v, integers=True)
     cs = s.about(f"{s.what}: column {cid}")
     text = v.get("text") if isinstance(v.get("text"), str) and v.get("text") else None
-    base = {"key": "field", "id": cid, "title": v.get("_title")}
+    title: str | None = v.get("_title")
     if ctype in PEOPLE_TYPES:  # always present, so "the first people column" stays the first
         accounts = _people(v, teams, cs)
-        return FieldValue(**base, kind="people", accounts=accounts, text=text)
+        return FieldValue(
+            key="field", id=cid, title=title, kind="people", accounts=accounts, text=text
+        )
     if ctype == "numbers":
         key = "number" if v.get("number") is not None else "text"
         number = cs.number_value(v.get("number") if key == "number" else text, key, text=True)
         if number is None:
             return None
-        return FieldValue(**base, kind="number", number=number, text=text)
+        return FieldValue(key="field", id=cid, title=title, kind="number", number=number, text=text)
     if ctype == "status":
         label = v.get("label") if isinstance(v.get("label"), str) else text
-        return FieldValue(**base, kind="status", text=label) if label else None
+        return (
+            FieldValue(key="field", id=cid, title=title, kind="status", text=label)
+            if label
+            else None
+        )
     if ctype == "date":
         d = cs.text(v, "date")
-        return FieldValue(**base, kind="date", text=d) if d else None
+        return FieldValue(key="field", id=cid, title=title, kind="date", text=d) if d else None
     if ctype in _SKIPPED_TYPES or text is None:
         return None
-    return FieldValue(**base, kind=_FIELD_KINDS.get(ctype, ctype), text=text)
+    return FieldValue(
+        key="field", id=cid, title=title, kind=_FIELD_KINDS.get(ctype, ctype), text=text
+    )
 
 
 def _people_entries(v: dict[str, Any]) -> Any:

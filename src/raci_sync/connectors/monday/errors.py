@@ -164,7 +164,8 @@ def _cursor_error(
 def _parse_error(e: Any) -> Parsed:
     if not isinstance(e, dict):
         return None, None, str(e), {}
-    ext = e.get("extensions") if isinstance(e.get("extensions"), dict) else {}
+    raw_ext = e.get("extensions")
+    ext: dict[str, Any] = raw_ext if isinstance(raw_ext, dict) else {}
     code = ext.get("code") or e.get("code") or e.get("error_code")
     status = ext.get("status_code")
     msg = e.get("message") or ""
@@ -175,7 +176,8 @@ def _retry_wait(msg: str, ext: Mapping[str, Any]) -> float:
     """The wait monday asks for (``retry_in_seconds``, else "reset in N seconds" in the
     message), capped at MAX_RETRY_WAIT; DEFAULT_RETRY_WAIT when it asks for none that is usable
     (negative, infinite, or an integer beyond float's range such as ``1e400``)."""
-    data = ext.get("error_data") if isinstance(ext.get("error_data"), dict) else {}
+    raw_data = ext.get("error_data")
+    data: Mapping[str, Any] = raw_data if isinstance(raw_data, dict) else {}
     asked: list[Any] = [ext.get("retry_in_seconds"), data.get("retry_in_seconds")]
     m = _RESET_IN.search(msg)
     for v in (*asked, float(m.group(1)) if m else None):
