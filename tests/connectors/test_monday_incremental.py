@@ -20,11 +20,11 @@ from raci_sync.connectors.monday.incremental import (
     STATE_BOARDS,
     BoardRef,
     Cache,
-    cache_from_state,
-    cache_to_state,
+    from_state,
     merge_items,
     merge_subitems,
     scope_key,
+    to_state,
 )
 from raci_sync.errors import NotFoundError
 from raci_sync.model import Snapshot, State, Task
@@ -280,11 +280,11 @@ def test_subitems_replace_in_place_or_follow_their_siblings() -> None:
 def test_the_cache_round_trips_through_string_state() -> None:
     scope = scope_key(("Kampagner",), FieldsConfig(status="Status"))
     cache = Cache((BoardRef(B1, "K", "9"), BoardRef(B2, "E")), {TEAM: (BO, ANNA)})
-    state = cache_to_state(scope, cache)
+    state = to_state(scope, cache)
     assert all(isinstance(v, str) for v in state.values())
-    assert cache_from_state(state, scope) == cache
-    assert cache_from_state(state, scope_key(("Kampagner",), FieldsConfig())) is None
-    assert cache_from_state({**state, STATE_BOARDS: "[[1]]"}, scope) is None
-    assert cache_from_state({**state, STATE_BOARDS: "[]"}, scope) is None
-    assert cache_from_state({}, scope) is None
+    assert from_state(state, scope) == cache
+    assert from_state(state, scope_key(("Kampagner",), FieldsConfig())) is None
+    assert from_state({**state, STATE_BOARDS: "[[1]]"}, scope) is None
+    assert from_state({**state, STATE_BOARDS: "[]"}, scope) is None
+    assert from_state({}, scope) is None
     assert B3 not in state[STATE_BOARDS]

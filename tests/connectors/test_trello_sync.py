@@ -21,9 +21,9 @@ from raci_sync.connectors.trello.convert import BoardSummary, board_summary_from
 from raci_sync.connectors.trello.incremental import (
     BoardRead,
     board_changed,
-    cached_boards,
+    from_state,
     kept_board,
-    state_from_reads,
+    to_state,
 )
 from raci_sync.model import Account, Snapshot
 from tests.fakes.trello_fixtures import (
@@ -254,14 +254,14 @@ def test_board_changed() -> None:
 
 def test_state_round_trip_and_damaged_state() -> None:
     alice = Account("x", "5e8f1a2b3c4d5e6f70819201", "Alice Andersen", "aliceandersen")
-    state = state_from_reads([BoardRead(B1, "Kampagner", (), (alice,)), BoardRead(B2, "Ø", (), ())])
+    state = to_state([BoardRead(B1, "Kampagner", (), (alice,)), BoardRead(B2, "Ø", (), ())])
     assert all(isinstance(v, str) for v in state.values())
-    assert cached_boards(state) == {
+    assert from_state(state) == {
         B1: ("Kampagner", frozenset({alice.id})),
         B2: ("Ø", frozenset()),
     }
     for bad in ({}, {"boards": "{"}, {"boards": "[1]"}, {"boards": '{"x": {"name": "n"}}'}):
-        assert cached_boards(bad) == {}
+        assert from_state(bad) == {}
 
 
 def test_kept_board_keeps_its_tasks_and_accounts() -> None:

@@ -24,7 +24,7 @@ from raci_sync.connectors.monday.incremental import (
     STATE_BOARDS,
     STATE_SCOPE,
     STATE_TEAMS,
-    cache_from_state,
+    from_state,
     subitems_board_of,
 )
 from raci_sync.connectors.shape import Shape
@@ -347,8 +347,8 @@ def state_texts(seed: Any) -> st.SearchStrategy[str]:
 )
 def test_cache_from_state(boards: str, team_ids: str) -> None:
     """A damaged cache in the previous snapshot means a full read (None), never a crash."""
-    cache = cache_from_state({STATE_SCOPE: "s", STATE_BOARDS: boards, STATE_TEAMS: team_ids}, "s")
-    tried("monday.cache_from_state", "none" if cache is None else "ok")
+    cache = from_state({STATE_SCOPE: "s", STATE_BOARDS: boards, STATE_TEAMS: team_ids}, "s")
+    tried("monday.from_state", "none" if cache is None else "ok")
     if cache is not None:  # what a cache holds is typed, or there is none
         assert isinstance(cache.boards, tuple) and isinstance(cache.teams, dict)
         assert all(isinstance(k, str) and isinstance(v, tuple) for k, v in cache.teams.items())

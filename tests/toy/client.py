@@ -28,7 +28,7 @@ from raci_sync.model import Account, Snapshot, Task
 from tests.toy.convert import ToyList, account_from_toy, list_from_toy, shape, task_from_toy
 from tests.toy.incremental import (
     OVERLAP,
-    cached_lists,
+    from_state,
     kept_tasks,
     list_changed,
     to_state,
@@ -112,7 +112,7 @@ class ToyConnector:
 
     def cached_scope(self, previous: Snapshot) -> dict[str, str] | None:
         """The lists the previous snapshot kept for this config, if any."""
-        return cached_lists(previous.state, self.config_key())
+        return from_state(previous.state, self.config_key())
 
     def config_key(self) -> str:
         """What the cached lists depend on: the server and the configured list names."""

@@ -24,7 +24,7 @@ def to_state(config: str, lists: Sequence[ToyList]) -> dict[str, str]:
     return {STATE_CONFIG: config, STATE_LISTS: json.dumps(names, ensure_ascii=False)}
 
 
-def cached_lists(state: Mapping[str, str], config: str) -> dict[str, str] | None:
+def from_state(state: Mapping[str, str], config: str) -> dict[str, str] | None:
     """List id → name from a previous snapshot of this config; None when missing or damaged."""
     if state.get(STATE_CONFIG) != config:
         return None

@@ -38,7 +38,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
@@ -56,15 +56,16 @@ from raci_sync.connectors.monday.convert import (
 )
 from raci_sync.connectors.monday.errors import CursorExpiredError, check_body
 from raci_sync.connectors.monday.incremental import (
+    OVERLAP,
     BoardRef,
     Cache,
-    cache_from_state,
-    cache_to_state,
+    from_state,
     merge_items,
     merge_subitems,
     rename_container,
     scope_key,
     subitems_board_of,
+    to_state,
 )
 from raci_sync.connectors.monday.queries import QUERIES
 from raci_sync.connectors.parallel import in_order
@@ -75,7 +76,6 @@ from raci_sync.model import Account, Snapshot, Task
 log = logging.getLogger("raci_sync.monday")
 
 DEFAULT_BASE_URL = "https://api.monday.com/v2"
-OVERLAP = timedelta(seconds=60)  # against clock skew between monday and us
 ITEM_PAGE_KINDS = frozenset(
     {"BoardItems", "NextItems", "ChangedItems", "ChangedItemsAndSubitems", "NextSubitems"}
 )
@@ -210,12 +210,12 @@ class MondayConnector:
             containers=tuple(b.name for b in cache.boards),
             fetched_at=started,
             requests=self.http.requests_made - before,  # this read only, not an earlier check()
-            state=cache_to_state(self.config_key(), cache),
+            state=to_state(self.config_key(), cache),
         )
 
     def cached_scope(self, previous: Snapshot) -> Cache | None:
         """The boards and teams the previous snapshot kept for this config, if any."""
-        return cache_from_state(previous.state, self.config_key())
+        return from_state(previous.state, self.config_key())
 
     def config_key(self) -> str:
         """What the cache depends on: another config means another (full) read."""

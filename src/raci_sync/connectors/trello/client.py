@@ -71,11 +71,11 @@ from raci_sync.connectors.trello.incremental import (
     BoardRead,
     Cached,
     board_changed,
-    cached_boards,
+    from_state,
     kept_board,
     merge_accounts,
     settings_key,
-    state_from_reads,
+    to_state,
 )
 from raci_sync.connectors.trello.queries import (
     BOARD_PARAMS,
@@ -155,7 +155,7 @@ class TrelloConnector:
             containers=tuple(r.name for r in reads),
             fetched_at=started,
             requests=self.http.requests_made - before,
-            state={**state_from_reads(reads), SETTINGS_KEY: self.config_key()},
+            state={**to_state(reads), SETTINGS_KEY: self.config_key()},
         )
 
     def read_all(self) -> list[BoardRead]:
@@ -179,7 +179,7 @@ class TrelloConnector:
         """The boards the previous snapshot kept, if it was made with this config's settings."""
         if previous.state.get(SETTINGS_KEY) != self.config_key():
             return {}
-        return cached_boards(previous.state)
+        return from_state(previous.state)
 
     def config_key(self) -> str:
         """The config that shapes converted tasks: when it changes, every board is read again."""

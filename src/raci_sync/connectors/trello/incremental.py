@@ -37,13 +37,13 @@ def settings_key(done_lists: Iterable[str]) -> str:
     return json.dumps(sorted({d.strip().casefold() for d in done_lists}))
 
 
-def state_from_reads(reads: Iterable[BoardRead]) -> dict[str, str]:
+def to_state(reads: Iterable[BoardRead]) -> dict[str, str]:
     """The connector's part of ``Snapshot.state``: each board's name and account ids."""
     boards = {r.id: {"name": r.name, "accounts": [a.id for a in r.accounts]} for r in reads}
     return {STATE_KEY: json.dumps(boards, ensure_ascii=False, separators=(",", ":"))}
 
 
-def cached_boards(state: Mapping[str, str]) -> dict[str, Cached]:
+def from_state(state: Mapping[str, str]) -> dict[str, Cached]:
     """Board id → (name, account ids) from a previous snapshot's state; {} when unreadable
     (an older snapshot, or a damaged store: every board is then read again)."""
     try:
