@@ -1,19 +1,15 @@
-"""The connectors against the local fakes of the three APIs (tests/fakes), through ``sync``.
+"""The local fakes of the three APIs (tests/fakes) themselves: they page, reject and fail as the
+specs and docs say, and the fault hook does what it promises, through ``sync``.
 
-A full sync must return exactly the generated workspace (every task once, its state, parent,
-board/project, R and A people; every person as an account) for no more than the documented
-minimum of requests plus a small constant; an unchanged incremental sync costs about one request
-per board/project; every request fits the vendor's spec. The fakes themselves are checked where
-they page, reject and fail as the specs and docs say.
+What every connector must do against them (a full read returns exactly the generated workspace,
+an unchanged incremental read costs the documented requests, a change is seen, every request
+fits the spec) is the connector contract: tests/connectors/contract.py.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,177 +17,15 @@ from typing import Any
 import pytest
 import requests
 
-from raci_sync.config import Config, Secret, SourceConfig, SyncConfig
-from raci_sync.model import Task
+from raci_sync.config import Config
 from raci_sync.store import Store
 from raci_sync.sync import SyncOptions, sync
 from tests.fakes import asana as fake_asana
-from tests.fakes import monday as fake_monday
 from tests.fakes import trello as fake_trello
 from tests.fakes.monday import MondayFake
 from tests.fakes.server import DROP, FakeServer, Reply, Stall, fail_first
 from tests.fakes.workspace import Workspace, generate
-
-# per tool, over 2 boards/projects each: every tool pages (Trello past 1000 cards a board)
-TASKS = {"asana": 450, "trello": 2100, "monday": 1100}
-CONTAINERS = 2
-KINDS = ("asana", "trello", "monday")
-# Requests the connectors make that the specs do not have (reported, see bench/README.md).
-KNOWN_GAPS = {
-    "asana": set(),
-    "trello": {"GET /boards/{id}/cards: card field(s) ['start'] not in the spec's schema"},
-    "monday": set(),
-}
-
-
-@pytest.fixture(scope="module")
-def ws() -> Workspace:
-    return generate(TASKS, containers=CONTAINERS, people=12, seed=7, subtask_share=0.02)
-
-
-@pytest.fixture(scope="module")
-def server(ws: Workspace) -> Iterator[FakeServer]:
-    with FakeServer(ws) as srv:
-        yield srv
-
-
-def source(kind: str, server: FakeServer, ws: Workspace) -> SourceConfig:
-    """A source over the fake, scoped by container *names* (so name resolution runs too)."""
-    names = tuple(c.name for c in ws.tools[kind].containers)
-    base = server.base_urls[kind]
-    if kind == "asana":
-        return SourceConfig(
-            name="a", kind=kind, token=Secret(fake_asana.TOKEN), base_url=base, projects=names
-        )
-    if kind == "trello":
-        return SourceConfig(
-            name="t",
-            kind=kind,
-            token=Secret(fake_trello.TOKEN),
-            key=Secret(fake_trello.KEY),
-            base_url=base,
-            boards=names,
-            done_lists=("Udgivet",),
-        )
-    return SourceConfig(
-        name="m", kind=kind, token=Secret(fake_monday.TOKEN), base_url=base, boards=names
-    )
-
-
-def run_sync(
-    kind: str, server: FakeServer, ws: Workspace, store: Store, *, full: bool, workers: int = 4
-) -> int:
-    """One sync of one source; the requests the fake served for it."""
-    config = Config(
-        path=None, sources=(source(kind, server, ws),), sync=SyncConfig(max_workers=workers)
-    )
-    server.reset()
-    run = sync(config, store, SyncOptions(full=full, rate_limits=False, sleep=lambda s: None))
-    assert run.sources[0].status == "ok", run.sources[0].error
-    assert run.sources[0].requests == server.counts[kind]
-    return server.counts[kind]
-
-
-def documented_minimum(kind: str, ws: Workspace) -> int:
-    """Pages a full read cannot do without: Asana 100 tasks, Trello 1000 cards (+1 board call),
-    monday 500 items per request, per board/project; Asana one subtask listing per parent."""
-    data = ws.tools[kind]
-    tops = [len(data.top_level(c)) for c in data.containers]
-    if kind == "asana":
-        parents = [t for t in data.live() if any(not s.deleted for s in t.subtasks)]
-        return sum(math.ceil(n / 100) for n in tops) + len(parents)
-    if kind == "trello":
-        return sum(1 + math.ceil(n / 1000) for n in tops)
-    return sum(max(1, math.ceil(n / 500)) for n in tops)
-
-
-def responsible(kind: str, task: Task) -> frozenset[str]:
-    for f in task.fields:
-        if (kind, f.key) in (("asana", "assignee"), ("trello", "members")) or (
-            kind == "monday" and f.title == "Ansvarlig"
-        ):
-            return frozenset(f.accounts)
-    return frozenset()
-
-
-def accountable(kind: str, task: Task) -> str | None:
-    for f in task.fields:
-        if f.title == "Accountable":
-            return f.text if kind == "trello" else (f.accounts[0] if f.accounts else None)
-    return None
-
-
-def effort(task: Task) -> float | None:
-    return next((f.number for f in task.fields if f.title == "Timer"), None)
-
-
-# -- full and incremental syncs ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_full_sync_reads_exactly_the_workspace(
-    kind: str, server: FakeServer, ws: Workspace, tmp_path: Path
-) -> None:
-    with Store(tmp_path / "s.sqlite") as store:
-        made = run_sync(kind, server, ws, store, full=True)
-        snap = store.current_snapshot(source(kind, server, ws).name)
-    assert snap is not None
-    expected = ws.expected(kind)
-    got = {t.id: t for t in snap.tasks}
-    assert len(snap.tasks) == len(got) == len(expected)  # every task once
-    assert set(got) == set(expected)
-    for tid, want in expected.items():
-        task = got[tid]
-        assert task.state.value == want.state, tid
-        assert task.parent_id == want.parent_id, tid
-        assert task.container_id == want.container_id, tid
-        assert responsible(kind, task) == want.responsible, tid
-        assert accountable(kind, task) == want.accountable, tid
-        assert effort(task) == want.effort, tid
-    accounts = {a.id: a for a in snap.accounts}
-    for person in ws.people:
-        account = accounts[person.account(kind)]
-        assert account.name == person.name
-        if kind == "trello":
-            assert account.username == person.username
-        else:
-            assert account.email == person.email
-    minimum = documented_minimum(kind, ws)
-    assert minimum <= made <= minimum + 3, (made, minimum)
-    assert set(server.violations[kind]) <= KNOWN_GAPS[kind], server.violations[kind]
-    assert not server.errors
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_unchanged_incremental_sync_costs_about_one_request_per_board(
-    kind: str, tmp_path: Path
-) -> None:
-    ws = generate(300, containers=3, people=6, seed=12, subtask_share=0.05)
-    with FakeServer(ws) as server, Store(tmp_path / "s.sqlite") as store:
-        run_sync(kind, server, ws, store, full=True)
-        made = run_sync(kind, server, ws, store, full=False)
-        snap = store.current_snapshot(source(kind, server, ws).name)
-        violations = server.violations[kind]
-    assert snap is not None and len(snap.tasks) == len(ws.expected(kind))
-    assert made <= 3 + 1  # one per board/project, plus at most one listing
-    assert set(violations) <= KNOWN_GAPS[kind], violations
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_incremental_sync_sees_a_changed_task(kind: str, tmp_path: Path) -> None:
-    ws = generate(60, containers=2, people=6, seed=11, subtask_share=0.0)
-    victim = ws.tools[kind].tasks[5]
-    with FakeServer(ws) as server, Store(tmp_path / "s.sqlite") as store:
-        run_sync(kind, server, ws, store, full=True)
-        ws.touch(kind, victim.id, title="Omdøbt opgave", state="done", due_complete=False)
-        run_sync(kind, server, ws, store, full=False)
-        snap = store.current_snapshot(source(kind, server, ws).name)
-    assert snap is not None
-    changed = next(t for t in snap.tasks if t.id == victim.id)
-    assert changed.title == "Omdøbt opgave"
-    if kind != "trello":  # a Trello card is done by its list or due checkbox, not a flag
-        assert changed.state.value == "done"
-    assert len(snap.tasks) == len(ws.expected(kind))
+from tests.fakes.world import ToolWorld, sync_once
 
 
 def test_trello_full_sync_with_the_live_apis_shapes(tmp_path: Path) -> None:
@@ -199,15 +33,15 @@ def test_trello_full_sync_with_the_live_apis_shapes(tmp_path: Path) -> None:
     the guides and the live API show them: the connector reads both shapes."""
     ws = generate(120, containers=2, people=6, seed=13, subtask_share=0.0)
     live = {"custom_field_shape": "guide", "dates": "live"}
-    with FakeServer(ws, trello=live) as server, Store(tmp_path / "s.sqlite") as store:
-        run_sync("trello", server, ws, store, full=True)
+    with ToolWorld("trello", ws, trello=live) as world, Store(tmp_path / "s.sqlite") as store:
+        sync_once(world, store, full=True)
         snap = store.current_snapshot("t")
     assert snap is not None
     got = {t.id: t for t in snap.tasks}
     for tid, want in ws.expected("trello").items():
         assert got[tid].state.value == want.state
-        assert accountable("trello", got[tid]) == want.accountable
-        assert effort(got[tid]) == want.effort
+        assert world.accountable(got[tid]) == want.accountable
+        assert world.effort(got[tid]) == want.effort
 
 
 # -- fault injection -------------------------------------------------------------------------
@@ -217,16 +51,16 @@ def test_fault_hook_503_twice_then_the_sync_completes_with_two_more_requests(
     tmp_path: Path,
 ) -> None:
     ws = generate(250, containers=2, people=6, seed=5, subtask_share=0.0)
-    with FakeServer(ws) as server, Store(tmp_path / "s.sqlite") as store:
-        baseline = run_sync("asana", server, ws, store, full=True)
-        server.fault = fail_first(
+    with ToolWorld("asana", ws) as world, Store(tmp_path / "s.sqlite") as store:
+        baseline = sync_once(world, store, full=True)
+        world.server.fault = fail_first(
             2,
             Reply(503, {"errors": [{"message": "Service Unavailable"}]}),
             api="asana",
             when=lambda r: r.path.endswith("/tasks") and "offset" in r.query,
         )
-        made = run_sync("asana", server, ws, store, full=True)
-        failed = [s for s in server.requests("asana") if s.status == 503]
+        made = sync_once(world, store, full=True)
+        failed = [s for s in world.server.requests("asana") if s.status == 503]
         snap = store.current_snapshot("a")
     assert made == baseline + 2 and len(failed) == 2
     assert snap is not None and len(snap.tasks) == len(ws.expected("asana"))
@@ -234,34 +68,32 @@ def test_fault_hook_503_twice_then_the_sync_completes_with_two_more_requests(
 
 def test_fault_hook_drops_a_connection_and_the_client_retries(tmp_path: Path) -> None:
     ws = generate(30, containers=1, people=5, seed=5, subtask_share=0.0)
-    with FakeServer(ws) as server, Store(tmp_path / "s.sqlite") as store:
-        server.fault = fail_first(1, DROP, api="trello", when=lambda r: "/cards" in r.path)
-        made = run_sync("trello", server, ws, store, full=True)
-        dropped = [s for s in server.requests("trello") if s.status is None]
-    assert len(dropped) == 1 and made == documented_minimum("trello", ws) + 2  # listing + retry
+    with ToolWorld("trello", ws) as world, Store(tmp_path / "s.sqlite") as store:
+        world.server.fault = fail_first(1, DROP, api="trello", when=lambda r: "/cards" in r.path)
+        made = sync_once(world, store, full=True)
+        dropped = [s for s in world.server.requests("trello") if s.status is None]
+    assert len(dropped) == 1 and made == world.minimum_cost() + 2  # listing + retry
 
 
 @pytest.mark.parametrize("outcome", [Stall(0.6), Reply(close_after=100)], ids=["stall", "cut"])
 def test_fault_hook_stall_or_broken_transfer_is_retried(outcome: Any, tmp_path: Path) -> None:
     ws = generate(30, containers=1, people=5, seed=5, subtask_share=0.0)
-    with FakeServer(ws) as server, Store(tmp_path / "s.sqlite") as store:
-        server.fault = fail_first(1, outcome, api="trello", when=lambda r: "/cards" in r.path)
-        config = Config(path=None, sources=(replace(source("trello", server, ws), timeout=0.2),))
+    with ToolWorld("trello", ws) as world, Store(tmp_path / "s.sqlite") as store:
+        world.server.fault = fail_first(1, outcome, api="trello", when=lambda r: "/cards" in r.path)
+        config = Config(path=None, sources=(world.source(timeout=0.2),))
         run = sync(config, store, SyncOptions(full=True, rate_limits=False, sleep=lambda s: None))
-        made = server.counts["trello"]
+        made = world.server.counts["trello"]
     assert run.sources[0].status == "ok", run.sources[0].error
-    assert made == documented_minimum("trello", ws) + 2  # the board listing and one retry
+    assert made == world.minimum_cost() + 2  # the board listing and one retry
 
 
-def test_fault_hook_can_truncate_the_fakes_own_answer(server: FakeServer) -> None:
-    server.fault = fail_first(1, Reply(truncate=40), api="asana")
-    try:
+def test_fault_hook_can_truncate_the_fakes_own_answer() -> None:
+    with FakeServer(generate(5, containers=1, people=4, seed=2)) as server:
+        server.fault = fail_first(1, Reply(truncate=40), api="asana")
         url = server.base_urls["asana"] + "/workspaces"
         headers = {"Authorization": f"Bearer {fake_asana.TOKEN}"}
         cut = requests.get(url, headers=headers, timeout=5)
         whole = requests.get(url, headers=headers, timeout=5)
-    finally:
-        server.fault = None
     assert len(cut.content) == 40 and whole.content.startswith(cut.content)
     with pytest.raises(ValueError):
         cut.json()

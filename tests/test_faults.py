@@ -15,17 +15,16 @@ requests the fake served for the faulted API against the clean run's count. Wait
 away (``SyncOptions(sleep=...)`` records them), so a 30 s ``Retry-After`` costs nothing; the
 waits asked for are asserted where they carry the point (Retry-After, Trello's 10 s window,
 monday's ``retry_in_seconds``, backoff). Figures: ``pytest tests/test_faults.py -rP`` prints
-them (``test_zz_figures``).
+them (``test_zz_figures``). The vendor-shaped faults and the fault plans are in
+tests/fakes/faults.py.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import shutil
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -40,12 +39,22 @@ from raci_sync.sync import SyncOptions, source_status, sync
 from tests.fakes import asana as fake_asana
 from tests.fakes import monday as fake_monday
 from tests.fakes import trello as fake_trello
+from tests.fakes.faults import (
+    MID,
+    RATE_LIMITS,
+    SERVER_ERRORS,
+    TRELLO_429,
+    Counted,
+    CursorClock,
+    in_turn,
+    revoked,
+    same_request,
+)
 from tests.fakes.server import (
     DROP,
     FakeServer,
     Fault,
     Reply,
-    Request,
     Served,
     Stall,
     fail_first,
@@ -64,136 +73,6 @@ WORKERS = 4  # the default [sync] max_workers: sources and boards are read concu
 TIMEOUT, STALL = 1.0, 2.0  # a source timeout of 1 s, a stall of 2 s
 ATTEMPTS = 5  # RetryPolicy.attempts: tries of one request before the source gives up
 FIGURES: dict[str, dict[str, Any]] = {}  # fault → figures, printed by test_zz_figures
-
-# -- the fault catalogue: vendor-shaped answers ----------------------------------------------
-
-ASANA_429 = {  # asana/examples/error_429_rate_limited.docs.json
-    "errors": [
-        {
-            "message": "You've made too many requests and hit a rate limit. Please retry after "
-            "the given amount of time."
-        }
-    ]
-}
-TRELLO_429 = {"error": "API_TOKEN_LIMIT_EXCEEDED", "message": "Rate limit exceeded"}
-MONDAY_429 = {
-    "errors": [
-        {
-            "message": "Rate Limit Exceeded",
-            "extensions": {"code": "RATE_LIMIT_EXCEEDED", "status_code": 429},
-        }
-    ]
-}
-MONDAY_BUDGET = fake_monday.error_body(
-    "Complexity budget exhausted, query cost 29014 budget remaining 1207 out of 10000000 "
-    "reset in 7 seconds",
-    "COMPLEXITY_BUDGET_EXHAUSTED",
-    429,
-    {"complexity": 29014, "complexity_budget_left": 1207, "complexity_budget_limit": 10_000_000},
-    retry_in_seconds=7,
-)
-# (answer, the wait the client must ask for) per rate-limit signal
-RATE_LIMITS: dict[str, tuple[str, Reply, float]] = {
-    "asana-429-retry-after": ("asana", Reply(429, ASANA_429, {"Retry-After": "30"}), 30.0),
-    "trello-429-token-limit-no-header": ("trello", Reply(429, TRELLO_429), 10.0),
-    "monday-429-retry-after": ("monday", Reply(429, MONDAY_429, {"Retry-After": "20"}), 20.0),
-    "monday-200-complexity-budget-exhausted": ("monday", Reply(200, MONDAY_BUDGET), 7.0),
-}
-SERVER_ERRORS = {  # each API's own 5xx bodies
-    "asana": [
-        Reply(500, {"errors": [{"message": "Server Error", "phrase": "6 sad squid snuggle"}]}),
-        Reply(503, {"errors": [{"message": "Service Unavailable"}]}),
-        Reply(502, "<html><body>502 Bad Gateway</body></html>", {"Content-Type": "text/html"}),
-    ],
-    "trello": [Reply(502, "Bad Gateway"), Reply(503, "Service Unavailable"), Reply(500, "")],
-    "monday": [
-        Reply(500, {"errors": [{"message": "Internal server error"}]}),
-        Reply(503, "upstream connect error"),
-        Reply(504, "<html><body>504 Gateway Time-out</body></html>"),
-    ],
-}
-
-
-def query_text(req: Request) -> str:
-    return str(req.body.get("query", "")) if isinstance(req.body, dict) else ""
-
-
-# A request in the middle of each API's full read (after the listings and the first pages).
-MID: dict[str, Callable[[Request], bool]] = {
-    "asana": lambda r: r.path.endswith("/tasks") and "offset" in r.query,  # a 2nd task page
-    "trello": lambda r: r.path.endswith("/cards"),  # a board's cards
-    "monday": lambda r: "next_items_page" in query_text(r),  # a board's 2nd items page
-}
-
-
-def same_request(pred: Callable[[Request], bool]) -> Callable[[Request], bool]:
-    """Matches the first request that ``pred`` accepts, and then only that request again (its
-    retries): a burst on ONE request, whatever the other threads are doing."""
-    first: list[tuple[Any, ...]] = []
-    lock = threading.Lock()
-
-    def when(req: Request) -> bool:
-        key = (
-            req.method,
-            req.path,
-            sorted(req.query.items()),
-            json.dumps(req.body, sort_keys=True),
-        )
-        with lock:
-            if not first:
-                if not pred(req):
-                    return False
-                first.append(key)
-            return key == first[0]
-
-    return when
-
-
-def in_turn(outcomes: Sequence[Reply], *, api: str, when: Callable[[Request], bool]) -> Fault:
-    """A fault plan: the matching requests get ``outcomes`` one after the other, then normal."""
-    left = list(outcomes)
-    lock = threading.Lock()
-
-    def hook(req: Request) -> Reply | None:
-        if req.api != api or not when(req):
-            return None
-        with lock:
-            return left.pop(0) if left else None
-
-    return hook
-
-
-class Counted:
-    """Wraps a fault plan and counts the faults it injected (per API)."""
-
-    def __init__(self, plan: Fault) -> None:
-        self.plan = plan
-        self.injected = 0
-        self.first = 0  # the number (per API, from 1) of the first request it faulted
-        self._lock = threading.Lock()
-
-    def __call__(self, req: Request) -> Any:
-        outcome = self.plan(req)
-        if outcome is not None:
-            with self._lock:
-                self.injected += 1
-                self.first = min(self.first or req.n, req.n)
-        return outcome
-
-
-def revoked(server: FakeServer, api: str) -> Reply:
-    """The fake's own answer to a request whose token is no longer valid."""
-    fake = server.fakes[api]
-    if api == "asana":
-        answer = fake.handle("GET", "/users/me", {}, None, {"Authorization": "Bearer revoked"})
-    elif api == "trello":
-        answer = fake.handle("GET", "/members/me", {"key": fake.key, "token": "revoked"}, None, {})
-    else:
-        answer = fake.handle("POST", "/", {}, {"query": "{ me { id } }"}, {"Authorization": "x"})
-    status, headers, body = answer
-    assert status == 401, answer
-    return Reply(status, body, headers)
-
 
 # -- the workspace, the server, the clean run -------------------------------------------------
 
@@ -645,26 +524,6 @@ def test_a_passing_failure_tells_the_user_what_to_do(
 
 
 # -- monday cursors -----------------------------------------------------------------------------
-
-
-class CursorClock:
-    """The monday fake's clock, jumped 61 minutes ahead by a fault hook: every cursor issued
-    before the jump is expired (the fake's own CursorExpiredError), later ones are fine."""
-
-    def __init__(self, jumps: int) -> None:
-        self.offset = 0.0
-        self.jumps = jumps
-        self.injected = 0
-
-    def now(self) -> float:
-        import time
-
-        return time.time() + self.offset
-
-    def hook(self, req: Request) -> None:
-        if req.api == "monday" and MID["monday"](req) and self.injected < self.jumps:
-            self.injected += 1
-            self.offset += 3660
 
 
 @pytest.fixture

@@ -1,52 +1,50 @@
-"""The Asana connector: conversion (no network) and fetching (``responses`` at the HTTP edge)."""
+"""The Asana connector: conversion (no network) and fetching (``responses`` at the HTTP edge,
+through ``tests/fakes/asana_fixtures.py``)."""
 
 from __future__ import annotations
 
 import copy
-import json
-import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import requests
 import responses
 
-from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors.asana.client import (
-    DEFAULT_BASE_URL,
-    TASK_FIELDS,
-    AsanaConnector,
-    Ref,
-    Scope,
-    Tree,
-    account_from_asana,
-    departed,
-    merge_tasks,
-    since_param,
-    task_from_asana,
-)
+from raci_sync.connectors.asana.client import DEFAULT_BASE_URL, AsanaConnector
+from raci_sync.connectors.asana.convert import Ref, account_from_asana, task_from_asana
+from raci_sync.connectors.asana.incremental import Scope, Tree, departed, merge_tasks, since_param
+from raci_sync.connectors.asana.queries import TASK_FIELDS
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, RetryableError, SourceError
 from raci_sync.model import FieldValue, State, Task
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "asana"
-TOKEN = "2/1201987650000012/1208999999999999:0123456789abcdef0123456789abcdef"
-WS, WS2 = "1204558760925811", "1207760012345678"
-P1, P2 = "1206112233445501", "1206112233445502"
-T1, T2, T3, T4, T5, T6 = (f"120842190731550{i}" for i in range(1, 7))
-S1, S2 = "1208421907315511", "1208421907315512"
-METTE, JONAS, ANDERS, SOFIE, FREJA = (f"12019876500000{i}" for i in range(11, 16))
-LARS = "1201987650000099"  # left the workspace, still assignee of T5
-OFFSET_TASKS = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.dGFza3My"
-OFFSET_USERS = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.dXNlcnMy"
-
-
-def load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+from tests.fakes.asana_fixtures import (
+    ANDERS,
+    FREJA,
+    JONAS,
+    LARS,
+    METTE,
+    OFFSET_TASKS,
+    OFFSET_USERS,
+    P1,
+    P2,
+    S1,
+    S2,
+    SOFIE,
+    T1,
+    T2,
+    T3,
+    T4,
+    T5,
+    T6,
+    TOKEN,
+    WS,
+    AsanaStub,
+    connector,
+    full_workspace,
+    load,
+    source,
+)
 
 
 def field(task: Any, key: str, title: str | None = None) -> FieldValue | None:
@@ -54,93 +52,6 @@ def field(task: Any, key: str, title: str | None = None) -> FieldValue | None:
         if f.key == key and (title is None or f.title == title):
             return f
     return None
-
-
-# -- a fake Asana at the HTTP edge ----------------------------------------------------------------
-
-
-class AsanaStub:
-    """Answers GETs under the Asana base URL from routes ``(path, offset) → [answers]``.
-
-    Each answer is ``(status, headers, body)``; a route with several answers gives them in turn
-    and then repeats the last. Unknown routes get Asana's 404 body.
-    """
-
-    def __init__(self, rsps: responses.RequestsMock, base: str = DEFAULT_BASE_URL) -> None:
-        self.base = base
-        self.routes: dict[tuple[str, str | None], list[tuple[int, dict[str, str], Any]]] = {}
-        self.seen: list[tuple[str, dict[str, str]]] = []
-        rsps.add_callback(responses.GET, re.compile(re.escape(base) + r"/.*"), callback=self)
-
-    def on(self, path: str, *answers: Any, offset: str | None = None) -> AsanaStub:
-        """Route ``path`` (and page ``offset``) to fixture names, bodies or (status, body[, h])."""
-        out = []
-        for a in answers:
-            if isinstance(a, tuple):
-                out.append((a[0], a[2] if len(a) > 2 else {}, _body(a[1])))
-            else:
-                out.append((200, {}, _body(a)))
-        self.routes[(path, offset)] = out
-        return self
-
-    def __call__(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-        parts = urlsplit(request.url or "")
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        path = parts.path.removeprefix(urlsplit(self.base).path)
-        self.seen.append((path, query))
-        answers = self.routes.get((path, query.get("offset")))
-        if not answers:
-            return 404, {}, json.dumps(load("error_404.json"))
-        status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
-        return status, headers, body if isinstance(body, str) else json.dumps(body)
-
-    @property
-    def paths(self) -> list[str]:
-        return [p for p, _ in self.seen]
-
-
-def _body(a: Any) -> Any:
-    return load(a) if isinstance(a, str) and a.endswith(".json") else a
-
-
-def full_workspace(stub: AsanaStub) -> AsanaStub:
-    """Routes for a whole fetch of the fixture workspace (two projects, paging, subtasks)."""
-    return (
-        stub.on("/users/me", "user_me.json")
-        .on("/workspaces", "workspaces.json")
-        .on("/projects", "projects.json")
-        .on("/users", "users_page1.json")
-        .on("/users", "users_page2.json", offset=OFFSET_USERS)
-        .on(f"/projects/{P1}/tasks", "tasks_kampagne_page1.json")
-        .on(f"/projects/{P1}/tasks", "tasks_kampagne_page2.json", offset=OFFSET_TASKS)
-        .on(f"/projects/{P2}/tasks", "tasks_analyse.json")
-        .on(f"/tasks/{T2}/subtasks", "subtasks_video.json")
-        .on(f"/tasks/{S1}/subtasks", "subtasks_manuskript.json")
-    )
-
-
-def source(**kw: Any) -> SourceConfig:
-    base: dict[str, Any] = {
-        "name": "kampagner",
-        "kind": "asana",
-        "token": Secret(TOKEN),
-        "workspace": "Nordlys Kaffe",
-    }
-    return SourceConfig(**{**base, **kw})
-
-
-def connector(*, max_workers: int = 4, **kw: Any) -> AsanaConnector:
-    """A connector over a client that records its waits instead of sleeping.
-
-    The client-side rate limiter is off: it is shared per token across the whole test run, and
-    Asana's 150 requests a minute would make the suite wait once the tests add up to more.
-    """
-    src = source(**kw)
-    sleeps: list[float] = []
-    http = make_http(src, sleep=sleeps.append, rate_limits=False)
-    conn = AsanaConnector(src, http, max_workers=max_workers)
-    conn.sleeps = sleeps  # type: ignore[attr-defined]
-    return conn
 
 
 def test_make_connector_builds_an_asana_connector_with_its_rate_limit() -> None:
@@ -274,7 +185,7 @@ def test_malformed_user_and_non_object() -> None:
         account_from_asana({"name": "Mette", "gid": None}, "k")
     with pytest.raises(ResponseError, match="user '1' with 'email' = '42' instead of a string"):
         account_from_asana({"gid": "1", "email": 42}, "k")
-    with pytest.raises(ResponseError, match="as list instead of an object"):
+    with pytest.raises(ResponseError, match="as a list instead of an object"):
         task_from_asana([], "k")
 
 

@@ -23,23 +23,27 @@ import responses
 from pytest_httpserver import HTTPServer
 
 from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors.asana.client import DEFAULT_BASE_URL, PAGE_SIZE
+from raci_sync.connectors.asana.client import DEFAULT_BASE_URL
+from raci_sync.connectors.asana.queries import PAGE_SIZE
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.demo.replay import Cassette, Replay, mount_handler, request_parts
-from tests.connectors.test_asana import (
+from tests.connectors.contract import ConnectorContract
+from tests.fakes.asana import AsanaSpec, asana_spec
+from tests.fakes.asana_fixtures import (
     FIXTURES,
     FREJA,
     P1,
+    SINCE,
     T2,
     T6,
     WS,
     AsanaStub,
+    FakeAsana,
     connector,
     full_workspace,
+    server_connector,
 )
-from tests.connectors.test_asana_sync import SINCE, FakeAsana
-from tests.connectors.test_asana_sync import connector as server_connector
-from tests.fakes.asana import AsanaSpec, asana_spec
+from tests.fakes.world import World, tool_world
 from tests.specs import spec_path
 
 RECORDING = (
@@ -346,3 +350,13 @@ def test_the_shape_checker_catches_wrong_bodies(spec: Spec) -> None:
         "'person' not one of",
     ):
         assert expected in problems
+
+
+class TestAsanaContract(ConnectorContract):
+    """The connector contract (tests/connectors/contract.py) against the spec-built fake
+    Asana of tests/fakes."""
+
+    kind = "asana"
+
+    def world(self, size: str) -> World:
+        return tool_world(self.kind, size)

@@ -1,39 +1,33 @@
 """The Asana connector against a real local server: incremental reads, concurrency, faults.
 
-``FakeAsana`` serves the fixture workspace (two projects, a task in both, subtasks two levels
-deep, a user who left) from a pytest-httpserver, keeps every request it saw, and can change
+``FakeAsana`` (tests/fakes/asana_fixtures.py) serves the fixture workspace (two projects, a task
+in both, subtasks two levels deep, a user who left), keeps every request it saw, and can change
 tasks, move them, create them and inject faults (status codes, truncated bodies, reset
 connections) before its normal answer. Every test asserts the outcome and the requests made.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-import os
-import re
-import socket
-import struct
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
-from raci_sync.connectors.asana.client import PAT_URL, TASK_FIELDS, AsanaConnector
-from raci_sync.connectors.base import make_http
+from raci_sync.connectors.asana.client import PAT_URL, AsanaConnector
+from raci_sync.connectors.asana.queries import TASK_FIELDS
 from raci_sync.errors import AuthError, ResponseError, RetryableError
 from raci_sync.model import Snapshot, State, Task
-from tests.connectors.test_asana import (
+from tests.fakes.asana_fixtures import (
     FREJA,
     LARS,
     P1,
     P2,
     S1,
     S2,
+    SINCE,
     T1,
     T2,
     T3,
@@ -42,138 +36,16 @@ from tests.connectors.test_asana import (
     T6,
     TOKEN,
     WS,
+    FakeAsana,
+    fail,
     load,
-    source,
+    reset,
+    server_connector,
 )
 
-API = "/api/1.0"
-SINCE = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)  # after every fixture's modified_at
-SINCE_PARAM = "2026-12-05T11:59:00.000Z"  # minus the minute of overlap
-CHANGED = "2026-12-06T09:30:00.000Z"
+SINCE_PARAM = "2026-12-05T11:59:00.000Z"  # SINCE minus the minute of overlap
 OTHER_PROJECT = "1206112233445599"  # a project the config does not name
 T7, NEW_USER = "1208421907315507", "1201987650000016"
-Fault = Callable[[Request], Response]
-
-
-def answer(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    text = body if isinstance(body, str) else json.dumps(body)
-    return Response(text, status=status, headers=headers, content_type="application/json")
-
-
-def fail(status: int, body: Any, headers: dict[str, str] | None = None) -> Fault:
-    return lambda _request: answer(status, body, headers)
-
-
-def reset(request: Request) -> Response:
-    """Drop the connection with a TCP reset before answering (the client sees ECONNRESET)."""
-    sock = request.environ["werkzeug.socket"]
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    dummy = socket.socket()
-    os.dup2(dummy.fileno(), sock.fileno())  # closes the connection's descriptor: RST
-    dummy.close()
-    return Response("never sent")
-
-
-class FakeAsana:
-    """A small Asana answering like the real one: lists of tasks per project, by modified_since,
-    subtasks per parent, users; pages of at most ``page_size``; 404 for unknown objects."""
-
-    def __init__(self, server: HTTPServer, page_size: int = 100) -> None:
-        self.base = server.url_for(API)
-        self.page_size = page_size
-        self.users = load("users_page1.json")["data"] + load("users_page2.json")["data"]
-        self.tasks: dict[str, dict[str, Any]] = {}
-        for name in ("tasks_kampagne_page1", "tasks_kampagne_page2", "tasks_analyse"):
-            for raw in load(f"{name}.json")["data"]:
-                self.tasks.setdefault(raw["gid"], raw)
-        self.subtasks: dict[str, list[str]] = {}
-        for parent, name in ((T2, "subtasks_video"), (S1, "subtasks_manuskript")):
-            for raw in load(f"{name}.json")["data"]:
-                self.tasks[raw["gid"]] = raw
-                self.subtasks.setdefault(parent, []).append(raw["gid"])
-        self.lagging: dict[str, list[str]] = {}  # project → tasks still listed after leaving it
-        self.faults: dict[str, list[Fault]] = {}
-        self.seen: list[tuple[str, dict[str, str]]] = []
-        server.expect_request(re.compile(f"^{API}/")).respond_with_handler(self)
-
-    # -- changing the workspace ----------------------------------------------------------------
-
-    def change(self, gid: str, **fields: Any) -> dict[str, Any]:
-        task = self.tasks[gid]
-        task.update(fields, modified_at=CHANGED)
-        return task
-
-    def move(self, gid: str, project: str, section: str = "Backlog") -> None:
-        home = {
-            "project": {"gid": project, "name": "Andet projekt"},
-            "section": {"gid": "1207000000000001", "name": section},
-        }
-        self.change(gid, memberships=[home])
-
-    def create(self, gid: str, like: str, **fields: Any) -> None:
-        self.tasks[gid] = {**copy.deepcopy(self.tasks[like]), "gid": gid, **fields}
-        self.tasks[gid]["modified_at"] = CHANGED
-
-    def on(self, path: str, *faults: Fault) -> None:
-        self.faults.setdefault(path, []).extend(faults)
-
-    # -- answering -----------------------------------------------------------------------------
-
-    def __call__(self, request: Request) -> Response:
-        path = request.path.removeprefix(API)
-        query = dict(request.args)
-        self.seen.append((path, query))
-        if self.faults.get(path):
-            return self.faults[path].pop(0)(request)
-        items = self.collection(path, query)
-        if items is None:
-            return answer(404, load("error_404.json"))
-        return answer(200, self.page(items, query))
-
-    def collection(self, path: str, query: dict[str, str]) -> list[Any] | None:
-        if path == "/workspaces":
-            return load("workspaces.json")["data"]  # type: ignore[no-any-return]
-        if path == "/projects":
-            return load("projects.json")["data"]  # type: ignore[no-any-return]
-        if path == "/users":
-            return self.users
-        if m := re.fullmatch(r"/projects/(\d+)/tasks", path):
-            return self.in_project(m[1])
-        if path == "/tasks":
-            after = datetime.fromisoformat(query["modified_since"])
-            listed = self.in_project(query["project"]) + [
-                self.shown(g) for g in self.lagging.get(query["project"], [])
-            ]
-            return [t for t in listed if datetime.fromisoformat(t["modified_at"]) >= after]
-        if m := re.fullmatch(r"/tasks/(\d+)/subtasks", path):
-            return [self.shown(g) for g in self.subtasks.get(m[1], [])]
-        return None
-
-    def in_project(self, project: str) -> list[dict[str, Any]]:
-        return [
-            self.shown(gid)
-            for gid, t in self.tasks.items()
-            if any(m["project"]["gid"] == project for m in t["memberships"])
-        ]
-
-    def shown(self, gid: str) -> dict[str, Any]:
-        return {**self.tasks[gid], "num_subtasks": len(self.subtasks.get(gid, []))}
-
-    def page(self, items: list[Any], query: dict[str, str]) -> dict[str, Any]:
-        size = min(int(query["limit"]), self.page_size)
-        start = int(query.get("offset", "o0")[1:])
-        more = start + size < len(items)
-        nxt = {"offset": f"o{start + size}", "path": "/x", "uri": "https://x"} if more else None
-        return {"data": items[start : start + size], "next_page": nxt}
-
-    # -- what was asked ------------------------------------------------------------------------
-
-    @property
-    def paths(self) -> list[str]:
-        return [p for p, _ in self.seen]
-
-    def count(self, path: str) -> int:
-        return sum(p == path for p in self.paths)
 
 
 @pytest.fixture
@@ -181,18 +53,9 @@ def fake(httpserver: HTTPServer) -> FakeAsana:
     return FakeAsana(httpserver)
 
 
-def connector(fake: FakeAsana, *, max_workers: int = 4, **kw: Any) -> AsanaConnector:
-    src = source(base_url=fake.base, **kw)
-    sleeps: list[float] = []
-    http = make_http(src, sleep=sleeps.append, rate_limits=False)
-    conn = AsanaConnector(src, http, max_workers=max_workers)
-    conn.sleeps = sleeps  # type: ignore[attr-defined]
-    return conn
-
-
 def full_then_reset(fake: FakeAsana, **kw: Any) -> tuple[AsanaConnector, Snapshot]:
     """A full read to start from, with the server's request log cleared after it."""
-    conn = connector(fake, **kw)
+    conn = server_connector(fake, **kw)
     previous = conn.fetch()
     fake.seen.clear()
     return conn, previous
@@ -215,7 +78,7 @@ def test_full_read_costs_one_page_per_100_tasks_per_project(httpserver: HTTPServ
         fake.create(f"12084219073{i:05d}", like=T4, name=f"Opgave {i}")
     for i in range(118):
         fake.create(f"12084219074{i:05d}", like=T6, name=f"Analyse {i}")
-    snap = connector(fake, max_workers=1).fetch()
+    snap = server_connector(fake, max_workers=1).fetch()
     assert len(snap.tasks) == 250 + 119 + 2  # T5 in both projects once; S1, S2
     assert fake.count(f"/projects/{P1}/tasks") == 3 and fake.count(f"/projects/{P2}/tasks") == 2
     # 1 workspaces + 1 projects + 1 users + 5 task pages + 2 subtask lists (T2, S1)
@@ -224,8 +87,8 @@ def test_full_read_costs_one_page_per_100_tasks_per_project(httpserver: HTTPServ
 
 
 def test_concurrent_read_gives_the_same_snapshot_in_the_same_order(fake: FakeAsana) -> None:
-    one = connector(fake, max_workers=1).fetch()
-    four = connector(fake, max_workers=4).fetch()
+    one = server_connector(fake, max_workers=1).fetch()
+    four = server_connector(fake, max_workers=4).fetch()
     assert four.tasks == one.tasks and four.accounts == one.accounts
     assert [t.id for t in four.tasks] == [T1, T2, S1, S2, T3, T4, T5, T6]
     assert (
@@ -363,7 +226,7 @@ def test_a_known_user_who_left_the_directory_costs_no_directory_read(fake: FakeA
 def test_without_cached_scope_or_with_another_config_the_read_is_full(fake: FakeAsana) -> None:
     conn, previous = full_then_reset(fake)
     assert conn.fetch(SINCE, replace(previous, state={})).requests == 7
-    other = connector(fake, projects=("Kampagne Q1 2027",))
+    other = server_connector(fake, projects=("Kampagne Q1 2027",))
     snap = other.fetch(SINCE, previous)
     assert "/workspaces" in fake.paths and snap.containers == ("Kampagne Q1 2027",)
     assert other.fetch(SINCE, snap).requests == 1  # its own cache from then on
@@ -384,7 +247,7 @@ def test_429_waits_as_retry_after_says_then_succeeds(fake: FakeAsana) -> None:
 def test_a_burst_of_500s_is_retried_with_backoff(fake: FakeAsana) -> None:
     error = {"errors": [{"message": "Server Error", "phrase": "6 sad squid"}]}
     fake.on(f"/projects/{P1}/tasks", *[fail(500, error)] * 3)
-    conn = connector(fake)
+    conn = server_connector(fake)
     snap = conn.fetch()
     assert fake.count(f"/projects/{P1}/tasks") == 4
     assert snap.requests == len(fake.seen) == 7 + 3 and len(snap.tasks) == 8
@@ -404,7 +267,7 @@ def test_500s_that_do_not_stop_give_up_after_five_tries(fake: FakeAsana) -> None
 
 def test_401_on_a_project_mid_sync_fails_the_source_with_what_to_fix(fake: FakeAsana) -> None:
     fake.on(f"/projects/{P2}/tasks", fail(401, load("error_401.json")))
-    conn = connector(fake, max_workers=1)
+    conn = server_connector(fake, max_workers=1)
     with pytest.raises(AuthError) as err:
         conn.fetch()
     msg = str(err.value)
@@ -436,7 +299,7 @@ def test_401_while_reading_concurrently_is_still_a_failure(fake: FakeAsana) -> N
 def test_truncated_json_is_a_response_error_naming_the_request(fake: FakeAsana) -> None:
     fake.on(f"/projects/{P1}/tasks", fail(200, '{"data": [{"gid": "1208421907315501", "na'))
     with pytest.raises(ResponseError) as err:
-        connector(fake, max_workers=1).fetch()
+        server_connector(fake, max_workers=1).fetch()
     msg = str(err.value)
     assert "source 'kampagner' (asana)" in msg and "not valid JSON" in msg
     assert "list tasks of project 'Kampagne Q1 2027'" in msg
@@ -454,5 +317,5 @@ def test_a_reset_connection_is_retried(fake: FakeAsana) -> None:
 
 
 def test_the_workspace_gid_in_the_config_reads_no_workspace_list(fake: FakeAsana) -> None:
-    snap = connector(fake, workspace=WS).fetch()
+    snap = server_connector(fake, workspace=WS).fetch()
     assert "/workspaces" not in fake.paths and snap.requests == 6

@@ -7,19 +7,7 @@ from werkzeug import Request, Response
 
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.limits import RateLimiter
-
-
-class FakeClock:
-    """Time that only moves when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
+from tests.fakes.clock import FakeClock
 
 
 def most_in_any_window(stamps: list[float], window: float) -> int:

@@ -1,7 +1,7 @@
 """The monday.com connector: conversion (pure), board resolution, paging, errors, cursor restarts.
 
-HTTP is faked with ``responses`` at the edge; every request a test sends is checked against the
-monday SDL afterwards (tests/connectors/test_monday_contract.py).
+HTTP is faked with ``responses`` at the edge (tests/fakes/monday_fixtures.py); every request a
+test sends is checked against the monday SDL afterwards.
 """
 
 from __future__ import annotations
@@ -10,26 +10,20 @@ import copy
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import responses
 
-from raci_sync.config import FieldsConfig, Secret, SourceConfig
-from raci_sync.connectors.http import HttpClient
-from raci_sync.connectors.monday.client import (
-    DEFAULT_BASE_URL,
-    QUERIES,
-    CursorExpiredError,
-    MondayConnector,
+from raci_sync.config import FieldsConfig
+from raci_sync.connectors.monday.client import DEFAULT_BASE_URL
+from raci_sync.connectors.monday.convert import (
     account_from_monday,
-    check_body,
-    error_from_graphql,
     task_from_monday,
     tasks_from_monday,
 )
+from raci_sync.connectors.monday.errors import CursorExpiredError, check_body, error_from_graphql
+from raci_sync.connectors.monday.queries import QUERIES
 from raci_sync.errors import (
     AuthError,
     NotFoundError,
@@ -38,85 +32,30 @@ from raci_sync.errors import (
     SourceError,
 )
 from raci_sync.model import Account, State
-from tests.connectors.test_monday_contract import assert_valid_request
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "monday"
-TOKEN = "tok-monday-S3CRET"
-BOARD = "4471203958"
-ANNA, BO, CARL, GONE = "51230011", "51230012", "51230013", "51239999"
-
-
-def load(name: str) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-    return body
-
-
-def source(**kw: Any) -> SourceConfig:
-    kw.setdefault("boards", (BOARD,))
-    return SourceConfig(name="kampagner", kind="monday", token=Secret(TOKEN), **kw)
-
-
-class FakeMonday:
-    """Answers POSTs by GraphQL operation name from queued (status, body) pairs."""
-
-    def __init__(self, rsps: responses.RequestsMock, url: str = DEFAULT_BASE_URL) -> None:
-        self.queues: dict[str, list[tuple[int, Any]]] = {}
-        self.sent: list[tuple[str, dict[str, Any]]] = []
-        self.waits: list[float] = []
-        self.rsps = rsps
-        rsps.add_callback(responses.POST, url, callback=self._answer)
-
-    def on(self, op: str, *bodies: Any) -> FakeMonday:
-        """Answer an operation with these bodies in turn (the last repeats); a ``(status,
-        body)`` tuple gives another status than 200."""
-        self.queues[op] = [b if isinstance(b, tuple) else (200, b) for b in bodies]
-        return self
-
-    def _answer(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-        body = json.loads(request.body or b"{}")
-        op = next(n for n, q in QUERIES.items() if q == body["query"])
-        self.sent.append((op, body["variables"]))
-        queue = self.queues.get(op)
-        assert queue, f"no answer queued for {op}"
-        status, answer = queue.pop(0) if len(queue) > 1 else queue[0]
-        text = answer if isinstance(answer, str) else json.dumps(answer)
-        return status, {"Content-Type": "application/json"}, text
-
-    @property
-    def ops(self) -> list[str]:
-        return [op for op, _ in self.sent]
-
-    def connector(
-        self, src: SourceConfig | None = None, max_workers: int = 1, **attrs: Any
-    ) -> MondayConnector:
-        """A connector over this fake; one worker, so requests go in a fixed order."""
-        http = HttpClient(
-            describe="source 'kampagner' (monday)", secrets=(TOKEN,), sleep=self.waits.append
-        )
-        c = MondayConnector(src or source(), http, max_workers=max_workers)
-        for k, v in attrs.items():
-            setattr(c, k, v)
-        return c
+from tests.fakes.monday_fixtures import (
+    ANNA,
+    BO,
+    BOARD,
+    CARL,
+    GONE,
+    TOKEN,
+    MondayStub,
+    assert_valid_request,
+    load,
+    source,
+    standard,
+)
 
 
 @pytest.fixture
-def api() -> Iterator[FakeMonday]:
+def api() -> Iterator[MondayStub]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        fake = FakeMonday(rsps)
+        fake = MondayStub(rsps)
         yield fake
         for call in rsps.calls:
             assert_valid_request(
                 call.request.method, call.request.url, call.request.headers, call.request.body
             )
-
-
-def standard(api: FakeMonday) -> FakeMonday:
-    return (
-        api.on("ListBoards", load("boards_list.json"))
-        .on("Directory", load("directory.json"))
-        .on("BoardItems", load("board_items.json"))
-        .on("NextItems", load("next_items.json"))
-    )
 
 
 def raw_items() -> list[dict[str, Any]]:
@@ -271,7 +210,7 @@ def test_account_from_monday() -> None:
 
 @pytest.mark.parametrize("raw", [None, [], {"name": "no id"}, {"id": True}, {"id": "1", "name": 5}])
 def test_a_malformed_user_is_a_response_error(raw: Any) -> None:
-    with pytest.raises(ResponseError, match="source 'k' \\(monday\\): a user"):
+    with pytest.raises(ResponseError, match=r"source 'k' \(monday\): monday\.com sent a user"):
         account_from_monday(raw, "k")
 
 
@@ -312,7 +251,7 @@ def test_task_from_monday_on_a_bare_item() -> None:
 # -- requests -----------------------------------------------------------------------------------
 
 
-def test_requests_carry_the_raw_token_the_api_version_and_variables(api: FakeMonday) -> None:
+def test_requests_carry_the_raw_token_the_api_version_and_variables(api: MondayStub) -> None:
     api.on("Me", load("me.json"))
     api.connector(source(api_version="2026-10")).check()
     req = api.rsps.calls[0].request
@@ -323,7 +262,7 @@ def test_requests_carry_the_raw_token_the_api_version_and_variables(api: FakeMon
     assert json.loads(req.body) == {"query": QUERIES["Me"], "variables": {}}
 
 
-def test_the_default_api_version_is_2026_07(api: FakeMonday) -> None:
+def test_the_default_api_version_is_2026_07(api: MondayStub) -> None:
     api.on("Me", load("me.json"))
     api.connector().check()
     assert api.rsps.calls[0].request.headers["API-Version"] == "2026-07"
@@ -331,20 +270,20 @@ def test_the_default_api_version_is_2026_07(api: FakeMonday) -> None:
 
 def test_base_url_is_configurable() -> None:
     with responses.RequestsMock() as rsps:
-        fake = FakeMonday(rsps, url="http://proxy.local/monday/v2")
+        fake = MondayStub(rsps, url="http://proxy.local/monday/v2")
         fake.on("Me", load("me.json"))
         c = fake.connector(source(base_url="http://proxy.local/monday/v2"))
         assert c.check() == "Anna Berg <anna@example.dk>"
 
 
-def test_check_names_the_token_owner(api: FakeMonday) -> None:
+def test_check_names_the_token_owner(api: MondayStub) -> None:
     api.on("Me", load("me.json"))
     c = api.connector()
     assert c.check() == "Anna Berg <anna@example.dk>"
     assert c.complexity == [load("me.json")["data"]["complexity"]]
 
 
-def test_a_full_fetch_by_name_reads_boards_people_and_all_pages(api: FakeMonday) -> None:
+def test_a_full_fetch_by_name_reads_boards_people_and_all_pages(api: MondayStub) -> None:
     standard(api)
     c = api.connector(source(boards=("kampagner",), fields=FieldsConfig(effort="Timer")))
     snap = c.fetch()
@@ -368,7 +307,7 @@ def test_a_full_fetch_by_name_reads_boards_people_and_all_pages(api: FakeMonday)
     assert len(c.complexity) == 4
 
 
-def test_accounts_are_the_directory_plus_ids_only_tasks_name(api: FakeMonday) -> None:
+def test_accounts_are_the_directory_plus_ids_only_tasks_name(api: MondayStub) -> None:
     snap = standard(api).connector().fetch()
     by_id = {a.id: a for a in snap.accounts}
     assert by_id[BO] == Account("kampagner", BO, "Bo Dahl", None, "Bo.Dahl@Example.dk")
@@ -377,37 +316,37 @@ def test_accounts_are_the_directory_plus_ids_only_tasks_name(api: FakeMonday) ->
     assert referenced <= set(by_id)
 
 
-def test_board_ids_need_no_listing(api: FakeMonday) -> None:
+def test_board_ids_need_no_listing(api: MondayStub) -> None:
     standard(api).connector(source(boards=(BOARD, BOARD))).fetch()
     assert api.ops == ["Directory", "BoardItems", "NextItems"]
 
 
-def test_no_scope_reads_every_regular_board(api: FakeMonday) -> None:
+def test_no_scope_reads_every_regular_board(api: MondayStub) -> None:
     standard(api).on("BoardItems", load("board_items.json"))
     api.connector(source(boards=None)).fetch()
     read = [v["boardId"] for op, v in api.sent if op == "BoardItems"]
     assert read == ["4471203958", "4471204101", "4471204177"]  # no subitems board, no doc
 
 
-def test_a_name_matching_two_boards_is_an_error(api: FakeMonday) -> None:
+def test_a_name_matching_two_boards_is_an_error(api: MondayStub) -> None:
     standard(api)
     with pytest.raises(SourceError, match=r"2 boards are named 'events'.*4471204101, 4471204177"):
         api.connector(source(boards=("events",))).fetch()
 
 
-def test_a_name_matching_no_board_is_not_found_with_the_choices(api: FakeMonday) -> None:
+def test_a_name_matching_no_board_is_not_found_with_the_choices(api: MondayStub) -> None:
     standard(api)
     with pytest.raises(NotFoundError, match=r"no board named 'Kampagne'.*'Kampagner'"):
         api.connector(source(boards=("Kampagne",))).fetch()
 
 
-def test_a_configured_board_that_does_not_come_back_is_not_found(api: FakeMonday) -> None:
+def test_a_configured_board_that_does_not_come_back_is_not_found(api: MondayStub) -> None:
     standard(api).on("BoardItems", load("board_empty.json"))
     with pytest.raises(NotFoundError, match="board 4471203958 did not come back"):
         api.connector().fetch()
 
 
-def test_board_listing_pages_until_a_short_page(api: FakeMonday) -> None:
+def test_board_listing_pages_until_a_short_page(api: MondayStub) -> None:
     full = load("boards_list.json")
     page1 = copy.deepcopy(full)
     page1["data"]["boards"] = full["data"]["boards"][:2]
@@ -422,7 +361,7 @@ def test_board_listing_pages_until_a_short_page(api: FakeMonday) -> None:
     ]
 
 
-def test_users_page_when_a_page_is_full(api: FakeMonday) -> None:
+def test_users_page_when_a_page_is_full(api: MondayStub) -> None:
     d = load("directory.json")
     page2 = {"data": {"complexity": d["data"]["complexity"], "users": d["data"]["users"][2:]}}
     d["data"]["users"] = d["data"]["users"][:2]
@@ -438,7 +377,7 @@ def test_users_page_when_a_page_is_full(api: FakeMonday) -> None:
 # -- errors -------------------------------------------------------------------------------------
 
 
-def test_http_401_is_an_auth_error_without_the_token(api: FakeMonday) -> None:
+def test_http_401_is_an_auth_error_without_the_token(api: MondayStub) -> None:
     api.on("Me", (401, {"error_message": "Not Authenticated", "status_code": 401}))
     with pytest.raises(AuthError, match="401") as exc:
         api.connector().check()
@@ -446,19 +385,19 @@ def test_http_401_is_an_auth_error_without_the_token(api: FakeMonday) -> None:
     assert exc.value.source == "kampagner"
 
 
-def test_user_unauthorized_in_a_200_body_is_an_auth_error(api: FakeMonday) -> None:
+def test_user_unauthorized_in_a_200_body_is_an_auth_error(api: MondayStub) -> None:
     api.on("Me", load("error_user_unauthorized.json"))
     with pytest.raises(AuthError, match=r"UserUnauthorizedException.*permissions"):
         api.connector().check()
 
 
-def test_an_invalid_board_id_is_not_found(api: FakeMonday) -> None:
+def test_an_invalid_board_id_is_not_found(api: MondayStub) -> None:
     standard(api).on("BoardItems", load("error_invalid_board.json"))
     with pytest.raises(NotFoundError, match="InvalidBoardIdException"):
         api.connector().fetch()
 
 
-def test_complexity_budget_exhausted_waits_retry_in_seconds_then_goes_on(api: FakeMonday) -> None:
+def test_complexity_budget_exhausted_waits_retry_in_seconds_then_goes_on(api: MondayStub) -> None:
     standard(api).on("Directory", load("error_complexity_budget.json"), load("directory.json"))
     snap = api.connector().fetch()
     assert api.waits == [17.0]
@@ -466,13 +405,13 @@ def test_complexity_budget_exhausted_waits_retry_in_seconds_then_goes_on(api: Fa
     assert snap.requests == 4
 
 
-def test_a_legacy_complexity_exception_waits_the_reset_from_its_message(api: FakeMonday) -> None:
+def test_a_legacy_complexity_exception_waits_the_reset_from_its_message(api: MondayStub) -> None:
     api.on("Me", load("error_complexity_legacy.json"), load("me.json"))
     api.connector().check()
     assert api.waits == [23.0]
 
 
-def test_a_rate_limit_without_a_wait_waits_ten_seconds(api: FakeMonday) -> None:
+def test_a_rate_limit_without_a_wait_waits_ten_seconds(api: MondayStub) -> None:
     body = {
         "errors": [
             {
@@ -486,7 +425,7 @@ def test_a_rate_limit_without_a_wait_waits_ten_seconds(api: FakeMonday) -> None:
     assert api.waits == [10.0]
 
 
-def test_the_daily_limit_is_not_retried(api: FakeMonday) -> None:
+def test_the_daily_limit_is_not_retried(api: MondayStub) -> None:
     api.on("Me", load("error_daily_limit.json"))
     with pytest.raises(SourceError, match="daily call limit") as exc:
         api.connector().check()
@@ -494,47 +433,47 @@ def test_the_daily_limit_is_not_retried(api: FakeMonday) -> None:
     assert api.waits == []
 
 
-def test_http_429_and_500_are_retried(api: FakeMonday) -> None:
+def test_http_429_and_500_are_retried(api: MondayStub) -> None:
     api.on("Me", (429, "{}"), (500, "oops"), load("me.json"))
     assert api.connector().check().startswith("Anna Berg")
     assert len(api.waits) == 2
 
 
-def test_partial_data_with_errors_is_not_taken_as_complete(api: FakeMonday) -> None:
+def test_partial_data_with_errors_is_not_taken_as_complete(api: MondayStub) -> None:
     api.on("Me", load("error_partial_data.json"))
     with pytest.raises(SourceError, match=r"Photo unavailable.*ASSET_UNAVAILABLE.*partial"):
         api.connector().check()
 
 
-def test_other_errors_carry_message_and_code(api: FakeMonday) -> None:
+def test_other_errors_carry_message_and_code(api: MondayStub) -> None:
     api.on("Me", load("error_other.json"))
     with pytest.raises(SourceError, match="Column value is invalid \\(ColumnValueException\\)"):
         api.connector().check()
 
 
-def test_the_pre_2025_error_shape_is_understood(api: FakeMonday) -> None:
+def test_the_pre_2025_error_shape_is_understood(api: MondayStub) -> None:
     api.on("Me", load("error_legacy_top_level.json"))
     with pytest.raises(NotFoundError, match="Board not found"):
         api.connector().check()
 
 
-def test_a_body_without_data_is_a_response_error(api: FakeMonday) -> None:
+def test_a_body_without_data_is_a_response_error(api: MondayStub) -> None:
     api.on("Me", {"account_id": 1})
     with pytest.raises(ResponseError, match="without a 'data' object"):
         api.connector().check()
 
 
-def test_a_body_that_is_not_json_is_a_response_error(api: FakeMonday) -> None:
+def test_a_body_that_is_not_json_is_a_response_error(api: MondayStub) -> None:
     api.on("Me", '{"data": {"me": ')
     with pytest.raises(ResponseError, match="not valid JSON"):
         api.connector().check()
 
 
-def test_a_wrongly_shaped_page_is_a_response_error(api: FakeMonday) -> None:
+def test_a_wrongly_shaped_page_is_a_response_error(api: MondayStub) -> None:
     bad = load("board_items.json")
     bad["data"]["boards"][0]["items_page"]["items"] = {"id": "1"}
     standard(api).on("BoardItems", bad)
-    with pytest.raises(ResponseError, match="items: expected a list"):
+    with pytest.raises(ResponseError, match="with 'items' as an object instead of a list"):
         api.connector().fetch()
 
 
@@ -593,17 +532,17 @@ def test_a_complexity_wait_comes_from_the_body() -> None:
 
 
 def test_check_body_accepts_a_clean_body_and_rejects_non_objects() -> None:
-    check_body({"data": {"me": None}}, "w")
-    with pytest.raises(ResponseError, match="not an object"):
-        check_body([], "w")
+    check_body({"data": {"me": None}}, "k", "w")
+    with pytest.raises(ResponseError, match="the answer to w as a list instead of an object"):
+        check_body([], "k", "w")
     with pytest.raises(SourceError, match="boom"):
-        check_body({"errors": ["boom"]}, "w")
+        check_body({"errors": ["boom"]}, "k", "w")
 
 
 # -- cursor expiry ------------------------------------------------------------------------------
 
 
-def test_an_expired_cursor_restarts_the_board_and_keeps_each_item_once(api: FakeMonday) -> None:
+def test_an_expired_cursor_restarts_the_board_and_keeps_each_item_once(api: MondayStub) -> None:
     standard(api).on("NextItems", load("error_cursor_expired.json"), load("next_items.json"))
     snap = api.connector().fetch()
     assert api.ops == ["Directory", "BoardItems", "NextItems", "BoardItems", "NextItems"]
@@ -612,7 +551,7 @@ def test_an_expired_cursor_restarts_the_board_and_keeps_each_item_once(api: Fake
     assert snap.requests == 5
 
 
-def test_cursor_restarts_are_bounded(api: FakeMonday) -> None:
+def test_cursor_restarts_are_bounded(api: MondayStub) -> None:
     standard(api).on("NextItems", load("error_cursor_expired.json"))
     with pytest.raises(SourceError, match=r"cursor expired.*gave up after 2 restarts"):
         api.connector(max_cursor_restarts=2).fetch()

@@ -2,30 +2,31 @@
 the pinned GraphQL SDL (API-Version 2026-07), and every recorded body has the shape the SDL
 gives for its query.
 
-``assert_valid_request`` is also called by test_monday.py on every request its tests send, and
-the local fake server of test_monday_server.py / test_monday_incremental.py validates every
-query and its variables it receives (a test fails when one does not validate).
+``assert_valid_request`` (tests/fakes/monday_fixtures.py) checks every request test_monday.py
+sends, and the local fake server of tests/fakes/monday_local.py validates every query and its
+variables it receives (a test fails when one does not validate).
 """
 
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from graphql import (
     GraphQLSchema,
-    OperationDefinitionNode,
     build_schema,
     graphql_sync,
     parse,
     validate,
 )
-from graphql.execution.values import get_variable_values
 
-from raci_sync.connectors.monday.client import DEFAULT_BASE_URL, QUERIES
+from raci_sync.connectors.monday.client import DEFAULT_BASE_URL
+from raci_sync.connectors.monday.queries import QUERIES
+from tests.connectors.contract import ConnectorContract
+from tests.fakes.monday import CURRENT, monday_schema, query_errors
+from tests.fakes.world import World, tool_world
 from tests.specs import spec_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,35 +57,10 @@ FIXTURE_QUERIES = {
 }
 
 
-@cache
 def schema() -> GraphQLSchema:
-    """The 2026-07 SDL, built once per test session."""
-    return build_schema(spec_path("monday-2026-07.graphql").read_text(encoding="utf-8"))
-
-
-def query_errors(query: str, variables: dict[str, Any] | None = None) -> list[str]:
-    """Validation errors of a query (and its variables) against the SDL; empty when valid."""
-    doc = parse(query)
-    errors = [e.message for e in validate(schema(), doc)]
-    if errors or variables is None:
-        return errors
-    for op in doc.definitions:
-        if isinstance(op, OperationDefinitionNode):
-            coerced = get_variable_values(schema(), op.variable_definitions or [], variables)
-            if isinstance(coerced, list):
-                errors.extend(e.message for e in coerced)
-    return errors
-
-
-def assert_valid_request(method: str, url: str, headers: Any, raw_body: Any) -> None:
-    """One request the connector sent: a POST of a module query with valid variables."""
-    assert method == "POST", f"monday takes POSTs only, got {method}"
-    body = json.loads(raw_body)
-    assert set(body) == {"query", "variables"}, body.keys()
-    assert body["query"] in QUERIES.values(), "sent a query text the module does not define"
-    assert query_errors(body["query"], body["variables"]) == []
-    assert headers["Content-Type"] == "application/json"
-    assert headers["API-Version"]
+    """The pinned SDL (2026-07), built once per process by the fakes' reader."""
+    spec_path("monday-2026-07.graphql")  # fails (never skips) with a clear message if missing
+    return monday_schema(CURRENT)
 
 
 def _type_of(value: Any, info: Any, abstract: Any) -> str:
@@ -191,3 +167,13 @@ def test_the_demo_recording_has_the_schema_shape_and_valid_requests() -> None:
         variables = {k[5:]: v for k, v in it["match"].items() if k.startswith("$var.")}
         assert query_errors(query, variables) == []
         assert_conforms(query, variables, it["body"])
+
+
+class TestMondayContract(ConnectorContract):
+    """The connector contract (tests/connectors/contract.py) against the spec-built fake
+    monday.com of tests/fakes."""
+
+    kind = "monday"
+
+    def world(self, size: str) -> World:
+        return tool_world(self.kind, size)

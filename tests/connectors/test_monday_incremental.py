@@ -1,7 +1,7 @@
 """Incremental monday reads: one request per unchanged board, changes merged by id.
 
-Against the local fake monday of test_monday_server.py (a real HTTP server executing each query
-over the SDL), plus the pure merge and cache functions.
+Against the local fake monday of tests/fakes/monday_local.py (a real HTTP server executing each
+query over the SDL), plus the pure merge and cache functions.
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from raci_sync.connectors.monday.incremental import (
     STATE_BOARDS,
     BoardRef,
     Cache,
-    cache_from_state,
-    cache_to_state,
+    from_state,
     merge_items,
     merge_subitems,
     scope_key,
+    to_state,
 )
 from raci_sync.errors import NotFoundError
 from raci_sync.model import Snapshot, State, Task
-from tests.connectors.test_monday_server import (
+from tests.fakes.monday_local import (
     ALL_IDS,
     ANNA,
     B1,
@@ -40,7 +40,6 @@ from tests.connectors.test_monday_server import (
     TEAM,
     FakeMonday,
     column_value,
-    ids,
     item,
     load,
 )
@@ -61,6 +60,10 @@ def full(monday: FakeMonday) -> Snapshot:
     monday.server.clear_log()
     monday.sent.clear()
     return snap
+
+
+def ids(snap: Snapshot) -> list[str]:
+    return [t.id for t in snap.tasks]
 
 
 def find(monday: FakeMonday, board: str, item_id: str) -> dict[str, Any]:
@@ -277,11 +280,11 @@ def test_subitems_replace_in_place_or_follow_their_siblings() -> None:
 def test_the_cache_round_trips_through_string_state() -> None:
     scope = scope_key(("Kampagner",), FieldsConfig(status="Status"))
     cache = Cache((BoardRef(B1, "K", "9"), BoardRef(B2, "E")), {TEAM: (BO, ANNA)})
-    state = cache_to_state(scope, cache)
+    state = to_state(scope, cache)
     assert all(isinstance(v, str) for v in state.values())
-    assert cache_from_state(state, scope) == cache
-    assert cache_from_state(state, scope_key(("Kampagner",), FieldsConfig())) is None
-    assert cache_from_state({**state, STATE_BOARDS: "[[1]]"}, scope) is None
-    assert cache_from_state({**state, STATE_BOARDS: "[]"}, scope) is None
-    assert cache_from_state({}, scope) is None
+    assert from_state(state, scope) == cache
+    assert from_state(state, scope_key(("Kampagner",), FieldsConfig())) is None
+    assert from_state({**state, STATE_BOARDS: "[[1]]"}, scope) is None
+    assert from_state({**state, STATE_BOARDS: "[]"}, scope) is None
+    assert from_state({}, scope) is None
     assert B3 not in state[STATE_BOARDS]

@@ -1,85 +1,47 @@
-"""Trello connector: pure conversion, then fetches against recorded, spec-shaped answers."""
+"""Trello connector: pure conversion, then fetches against recorded, spec-shaped answers
+(tests/fakes/trello_fixtures.py)."""
 
 from __future__ import annotations
 
 import copy
-import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import responses
 
-from raci_sync.config import Secret, SourceConfig
 from raci_sync.connectors.base import make_connector, make_http
-from raci_sync.connectors.trello.client import (
-    DEFAULT_BASE_URL,
-    TrelloConnector,
+from raci_sync.connectors.trello.convert import (
     account_from_trello,
     board_from_trello,
     custom_field_from_trello,
-    oldest_first_second,
     task_from_trello,
 )
+from raci_sync.connectors.trello.queries import oldest_first_second
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, RetryableError, SourceError
 from raci_sync.model import Account, State
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "trello"
-KEY, TOKEN = "k3y0123456789abcdef0123456789ab", "t0ken-ATTA0123456789abcdefSECRET"
-BOARD_ID = "65a1f0c2d4e5f60718293a4b"
-OTHER_ID = "65b2e1d3c4b5a69788796a5c"
-ALICE, BO, GONE = "5e8f1a2b3c4d5e6f70819201", "5e8f1a2b3c4d5e6f70819202", "5e8f1a2b3c4d5e6f70819203"
-CF_ACCOUNTABLE, CF_CONSULTED, CF_TIMER = (
-    "65a1f0c2d4e5f60718293b01",
-    "65a1f0c2d4e5f60718293b02",
-    "65a1f0c2d4e5f60718293b03",
+from tests.fakes.trello_fixtures import (
+    ALICE,
+    BO,
+    BOARD_ID,
+    CF_ACCOUNTABLE,
+    GONE,
+    KEY,
+    OTHER_ID,
+    TOKEN,
+    URL,
+    connector,
+    load,
+    make_cards,
+    register_board,
+    register_workspace,
+    source,
 )
-URL = DEFAULT_BASE_URL
-
-
-def load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def source(**kw: Any) -> SourceConfig:
-    base: dict[str, Any] = {
-        "name": "indhold",
-        "kind": "trello",
-        "key": Secret(KEY),
-        "token": Secret(TOKEN),
-        "boards": ("Kampagner",),
-        "done_lists": ("FÆRDIG",),
-    }
-    return SourceConfig(**{**base, **kw})
-
-
-def connector(**kw: Any) -> TrelloConnector:
-    src = source(**kw)
-    # no client-side budget: the suite's many requests with one token must never wait for it
-    conn = make_connector(src, make_http(src, sleep=lambda s: None, rate_limits=False))
-    assert isinstance(conn, TrelloConnector)
-    return conn
 
 
 def query(call: Any) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(call.request.url).query, keep_blank_values=True))
-
-
-def register_board(
-    rsps: responses.RequestsMock, board_id: str = BOARD_ID, cards: Any = None
-) -> None:
-    board = load("board.json")
-    board["id"] = board_id
-    rsps.get(f"{URL}/boards/{board_id}", json=board)
-    rsps.get(f"{URL}/boards/{board_id}/cards", json=load("cards.json") if cards is None else cards)
-
-
-def register_workspace(rsps: responses.RequestsMock) -> None:
-    """The listing, one board and its cards: a full fetch by name."""
-    rsps.get(f"{URL}/members/me/boards", json=load("members_me_boards.json"))
-    register_board(rsps)
 
 
 @pytest.fixture
@@ -214,13 +176,19 @@ def test_field_without_definition_and_stale_option(board: Any) -> None:
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        (lambda c: c.pop("id"), "required field 'id' is missing"),
-        (lambda c: c.update(idMembers="5e8f1a2b3c4d5e6f70819201"), "'idMembers' should be a list"),
-        (lambda c: c.update(closed="yes"), "'closed' should be a boolean"),
-        (lambda c: c.update(due="next week"), "'due' is not an ISO date-time"),
-        (lambda c: c.update(name=7), "'name' should be a string"),
-        (lambda c: c["customFieldItems"][2].update(value={"number": "fem"}), "is not a number"),
-        (lambda c: c.update(customFieldItems=[{"id": "1" * 24}]), "'idCustomField' is missing"),
+        (lambda c: c.pop("id"), "without its 'id'"),
+        (
+            lambda c: c.update(idMembers="5e8f1a2b3c4d5e6f70819201"),
+            "'idMembers' = '5e8f1a2b3c4d5e6f70819201' instead of a list",
+        ),
+        (lambda c: c.update(closed="yes"), "'closed' = 'yes' instead of true or false"),
+        (lambda c: c.update(due="next week"), "'due' = 'next week' instead of a date-time"),
+        (lambda c: c.update(name=7), "'name' = '7' instead of a string"),
+        (
+            lambda c: c["customFieldItems"][2].update(value={"number": "fem"}),
+            "'fem' instead of a number",
+        ),
+        (lambda c: c.update(customFieldItems=[{"id": "1" * 24}]), "without its 'idCustomField'"),
     ],
 )
 def test_bad_card_shape_is_a_response_error(board: Any, change: Any, words: str) -> None:
@@ -235,7 +203,7 @@ def test_bad_card_shape_is_a_response_error(board: Any, change: Any, words: str)
 def test_bad_board_shape_is_a_response_error() -> None:
     with pytest.raises(ResponseError, match="a list of board 'Kampagner'"):
         board_from_trello({**load("board.json"), "lists": [["not", "an", "object"]]}, "x")
-    with pytest.raises(ResponseError, match="expected a JSON object, got a list"):
+    with pytest.raises(ResponseError, match="sent a board as a list instead of an object"):
         board_from_trello([], "x")
 
 
@@ -427,18 +395,10 @@ def test_truncated_json_is_a_response_error() -> None:
 @responses.activate
 def test_cards_not_a_list_is_a_response_error() -> None:
     register_board(responses.mock, cards={"cards": []})
-    with pytest.raises(ResponseError, match="expected a JSON array of cards, got an object"):
+    with pytest.raises(
+        ResponseError, match="sent cards of board 'Kampagner' as an object instead of a list"
+    ):
         connector(boards=(BOARD_ID,)).fetch()
-
-
-def make_cards(n: int, first_second: int, per_second: int = 1) -> list[dict[str, Any]]:
-    """``n`` spec-shaped cards, newest first, ``per_second`` created in each second."""
-    template = load("cards.json")[0]
-    cards = []
-    for i in range(n):
-        ts = first_second + i // per_second
-        cards.append({**template, "id": f"{ts:08x}{'ab' * 5}{i:06x}", "name": f"Kort {i}"})
-    return sorted(cards, key=lambda c: c["id"], reverse=True)
 
 
 @responses.activate

@@ -25,7 +25,9 @@ import responses
 from raci_sync.config import Secret, SourceConfig
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.demo.replay import Cassette, HandlerAdapter, Replay
-from tests.connectors import test_trello as t
+from tests.connectors.contract import ConnectorContract
+from tests.fakes import trello_fixtures as t
+from tests.fakes.world import World, tool_world
 from tests.specs import spec_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -305,3 +307,13 @@ def test_shape_check_catches_a_wrong_type(spec: dict[str, Any]) -> None:
     card["customFieldItems"] = [{"modelType": "list"}]
     errors = shape_errors(spec, [card], body_schemas(spec)["/boards/{id}/cards"], "cards")
     assert len(errors) == 4, errors
+
+
+class TestTrelloContract(ConnectorContract):
+    """The connector contract (tests/connectors/contract.py) against the spec-built fake
+    Trello of tests/fakes."""
+
+    kind = "trello"
+
+    def world(self, size: str) -> World:
+        return tool_world(self.kind, size)

@@ -14,14 +14,16 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, RetryableError
-from tests.connectors.test_trello import KEY, TOKEN, load
-from tests.connectors.test_trello_sync import (
+from tests.fakes.trello_fixtures import (
     B1,
     B2,
     B3,
+    KEY,
     RESET,
+    TOKEN,
     FakeTrello,
-    connector,
+    load,
+    server_connector,
     workspace,
 )
 
@@ -44,7 +46,7 @@ def test_token_rate_limit_waits_out_the_10_second_window(httpserver: HTTPServer)
     assert limited.get_json() == load("error_429_token_limit.json")
     fake = serve(httpserver, {f"/boards/{B2}/cards": [limited]})
     waits: list[float] = []
-    snap = connector(httpserver, waits=waits).fetch()
+    snap = server_connector(httpserver, waits=waits).fetch()
     assert "Retry-After" not in limited.headers
     assert waits == [10.0]  # Trello sends no Retry-After: its window is 10 s
     assert snap.requests == len(fake.requests) == CLEAN + 1 and len(snap.tasks) == 9
@@ -54,7 +56,7 @@ def test_burst_of_server_errors_then_success(httpserver: HTTPServer) -> None:
     burst = [status(502, "Bad Gateway"), status(503, "Service Unavailable"), status(500, "")]
     fake = serve(httpserver, {f"/boards/{B1}": burst})
     waits: list[float] = []
-    snap = connector(httpserver, waits=waits).fetch()
+    snap = server_connector(httpserver, waits=waits).fetch()
     assert len(waits) == 3 and waits[0] < waits[2]  # backoff grows
     assert snap.requests == len(fake.requests) == CLEAN + 3 and len(snap.tasks) == 9
 
@@ -62,7 +64,7 @@ def test_burst_of_server_errors_then_success(httpserver: HTTPServer) -> None:
 def test_server_errors_that_do_not_end_give_up(httpserver: HTTPServer) -> None:
     fake = serve(httpserver, {f"/boards/{B3}/cards": [status(503, "down")] * 10})
     with pytest.raises(RetryableError, match="gave up after 5 tries") as err:
-        connector(httpserver).fetch()
+        server_connector(httpserver).fetch()
     assert "source 'indhold' (trello)" in str(err.value) and "503" in str(err.value)
     assert len(fake.requests) == CLEAN + 4
 
@@ -70,7 +72,7 @@ def test_server_errors_that_do_not_end_give_up(httpserver: HTTPServer) -> None:
 def test_invalid_token_is_an_auth_error_naming_the_source(httpserver: HTTPServer) -> None:
     fake = serve(httpserver, {"/members/me/boards": [status(401, "invalid token")]})
     with pytest.raises(AuthError) as err:
-        connector(httpserver).fetch()
+        server_connector(httpserver).fetch()
     msg = str(err.value)
     assert err.value.source == "indhold" and "source 'indhold' (trello)" in msg
     assert "(401: invalid token)" in msg and "https://trello.com/power-ups/admin" in msg
@@ -83,7 +85,7 @@ def test_board_gone_mid_sync_is_not_found(httpserver: HTTPServer) -> None:
     gone = status(404, "The requested resource was not found.")
     fake = serve(httpserver, {f"/boards/{B3}": [gone]})
     with pytest.raises(NotFoundError) as err:
-        connector(httpserver).fetch()
+        server_connector(httpserver).fetch()
     msg = str(err.value)
     assert f"board {B3}" in msg and "Trello answered 404" in msg and "fix `boards`" in msg
     assert err.value.source == "indhold"
@@ -94,7 +96,7 @@ def test_truncated_json_is_a_response_error(httpserver: HTTPServer) -> None:
     cut = status(200, '[{"id": "67752629a1b2c3d4e5f60006", "na', "application/json")
     fake = serve(httpserver, {f"/boards/{B1}/cards": [cut]})
     with pytest.raises(ResponseError) as err:
-        connector(httpserver).fetch()
+        server_connector(httpserver).fetch()
     msg = str(err.value)
     assert "source 'indhold' (trello)" in msg and "not valid JSON" in msg
     assert f"/boards/{B1}/cards" in msg and "key=***" in msg and TOKEN not in msg
@@ -110,6 +112,6 @@ def test_truncated_json_is_a_response_error(httpserver: HTTPServer) -> None:
 def test_dropped_connection_is_retried(httpserver: HTTPServer) -> None:
     fake = serve(httpserver, {"/members/me/boards": [RESET], f"/boards/{B2}": [RESET]})
     waits: list[float] = []
-    snap = connector(httpserver, waits=waits).fetch()
+    snap = server_connector(httpserver, waits=waits).fetch()
     assert len(waits) == 2 and len(snap.tasks) == 9
     assert snap.requests == len(fake.requests) == CLEAN + 2

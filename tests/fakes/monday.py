@@ -51,6 +51,7 @@ from graphql import (
     parse,
     validate,
 )
+from graphql.execution.values import get_variable_values
 from graphql.language import (
     FieldNode,
     FragmentDefinitionNode,
@@ -98,6 +99,23 @@ def monday_schema(version: str) -> GraphQLSchema:
     if name is None:
         raise KeyError(version)
     return build_schema(spec_file(name).read_text(encoding="utf-8"))
+
+
+def query_errors(
+    query: str, variables: dict[str, Any] | None = None, version: str = CURRENT
+) -> list[str]:
+    """Validation errors of a query (and its variables) against the SDL; empty when valid."""
+    schema = monday_schema(version)
+    doc = parse(query)
+    errors = [e.message for e in validate(schema, doc)]
+    if errors or variables is None:
+        return errors
+    for op in doc.definitions:
+        if isinstance(op, OperationDefinitionNode):
+            coerced = get_variable_values(schema, op.variable_definitions or [], variables)
+            if isinstance(coerced, list):
+                errors.extend(e.message for e in coerced)
+    return errors
 
 
 @lru_cache(maxsize=256)

@@ -13,6 +13,10 @@ request before it is answered (a sleep, so concurrent requests overlap as they w
 remote API). ``cpu`` adds up the fakes' own processing time per API, so a benchmark can tell
 the fake's cost from the client's.
 
+Another connector's fake (any object with the fakes' ``handle`` and ``violations``) is served
+beside them, or alone with ``ws=None``: ``FakeServer(None, extra={"toy": ToyFake()})`` serves it
+under ``/toy``.
+
 Fault injection: ``server.fault = hook`` installs a callable that sees every request first
 (:class:`Request`, with ``n`` = its number for that API, from 1) and returns None (answer
 normally), a :class:`Reply` (answer this instead — or, with ``status=None``, the fake's own
@@ -148,24 +152,31 @@ class Served:
 
 
 class FakeServer:
-    """The three fakes behind one threaded keep-alive HTTP server on 127.0.0.1."""
+    """The three fakes (and any ``extra`` one) behind one threaded keep-alive HTTP server on
+    127.0.0.1."""
 
     def __init__(
         self,
-        ws: Workspace,
+        ws: Workspace | None,
         *,
         latency: float = 0.0,
         asana: Mapping[str, Any] | None = None,
         trello: Mapping[str, Any] | None = None,
         monday: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         self.ws = ws
         self.latency = latency
         self.fault: Fault | None = None
         self._options = {"asana": asana or {}, "trello": trello or {}, "monday": monday or {}}
+        self._extra = dict(extra or {})
+        self.prefixes = {
+            **(PREFIXES if ws is not None else {}),
+            **{api: f"/{api}" for api in self._extra},
+        }
         self.fakes: dict[str, Any] = {}
-        self.counts: dict[str, int] = dict.fromkeys(PREFIXES, 0)
-        self.cpu: dict[str, float] = dict.fromkeys(PREFIXES, 0.0)
+        self.counts: dict[str, int] = dict.fromkeys(self.prefixes, 0)
+        self.cpu: dict[str, float] = dict.fromkeys(self.prefixes, 0.0)
         self.log: list[Served] = []
         self.errors: list[str] = []  # exceptions inside a fake (a bug in the fake)
         self.first: dict[str, float] = {}  # perf_counter of each API's first request
@@ -183,12 +194,16 @@ class FakeServer:
         self._httpd = httpd
         host, port = httpd.server_address[:2]
         self.url = f"http://{host!s}:{port}"
-        self.base_urls = {api: self.url + prefix for api, prefix in PREFIXES.items()}
-        self.fakes = {
-            "asana": AsanaFake(self.ws, base_url=self.base_urls["asana"], **self._options["asana"]),
-            "trello": TrelloFake(self.ws, **self._options["trello"]),
-            "monday": MondayFake(self.ws, **self._options["monday"]),
-        }
+        self.base_urls = {api: self.url + prefix for api, prefix in self.prefixes.items()}
+        if self.ws is not None:
+            self.fakes = {
+                "asana": AsanaFake(
+                    self.ws, base_url=self.base_urls["asana"], **self._options["asana"]
+                ),
+                "trello": TrelloFake(self.ws, **self._options["trello"]),
+                "monday": MondayFake(self.ws, **self._options["monday"]),
+            }
+        self.fakes.update(self._extra)
         self._thread = threading.Thread(
             target=httpd.serve_forever, args=(0.02,), name="fake-apis", daemon=True
         )  # a short poll interval: stop() returns at once
@@ -222,8 +237,8 @@ class FakeServer:
     def reset(self) -> None:
         """Zero the counters, the log, the CPU times and the spans (between benchmark phases)."""
         with self._lock:
-            self.counts = dict.fromkeys(PREFIXES, 0)
-            self.cpu = dict.fromkeys(PREFIXES, 0.0)
+            self.counts = dict.fromkeys(self.prefixes, 0)
+            self.cpu = dict.fromkeys(self.prefixes, 0.0)
             self.log = []
             self.first = {}
             self.last = {}
@@ -262,7 +277,14 @@ class FakeServer:
 
     def answer(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         parts = urlsplit(handler.path)
-        api = next((a for a, p in PREFIXES.items() if parts.path.startswith(p)), None)
+        api = next(
+            (
+                a
+                for a, p in self.prefixes.items()
+                if parts.path == p or parts.path.startswith(p + "/")
+            ),
+            None,
+        )
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
         if api is None:
@@ -272,7 +294,7 @@ class FakeServer:
                 self.reset()
                 _send(handler, 200, {}, {"reset": True})
             else:
-                message = f"no fake API at {parts.path}; use one of {list(PREFIXES.values())}"
+                message = f"no fake API at {parts.path}; use one of {list(self.prefixes.values())}"
                 _send(handler, 404, {}, message)
             return
         body: Any = None
@@ -285,7 +307,7 @@ class FakeServer:
         req = Request(
             api=api,
             method=method,
-            path=parts.path[len(PREFIXES[api]) :],
+            path=parts.path[len(self.prefixes[api]) :],
             query=query,
             body=body,
             headers=dict(handler.headers.items()),

@@ -10,20 +10,22 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from raci_sync.config import Secret, SourceConfig
-from raci_sync.connectors.asana.client import (
-    STATE_CONFIG,
-    STATE_PROJECTS,
-    STATE_WORKSPACE,
-    TASK_FIELDS,
-    AsanaConnector,
+from raci_sync.connectors.asana.client import AsanaConnector
+from raci_sync.connectors.asana.convert import (
     Ref,
-    Scope,
-    Tree,
     account_from_asana,
-    departed,
     task_from_asana,
     users_in_task,
 )
+from raci_sync.connectors.asana.incremental import (
+    STATE_CONFIG,
+    STATE_PROJECTS,
+    STATE_WORKSPACE,
+    Scope,
+    Tree,
+    departed,
+)
+from raci_sync.connectors.asana.queries import TASK_FIELDS
 from raci_sync.connectors.http import HttpClient
 from raci_sync.model import Task
 from tests.properties.junk import (

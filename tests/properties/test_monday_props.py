@@ -24,9 +24,10 @@ from raci_sync.connectors.monday.incremental import (
     STATE_BOARDS,
     STATE_SCOPE,
     STATE_TEAMS,
-    cache_from_state,
+    from_state,
     subitems_board_of,
 )
+from raci_sync.connectors.shape import Shape
 from raci_sync.errors import SourceError
 from raci_sync.model import Account, FieldValue, Task
 from tests.properties.junk import (
@@ -241,8 +242,9 @@ def test_account_from_monday(raw: Any, source: str) -> None:
 @budget(200)
 @given(raw=mutated([DIRECTORY["teams"], None, []], ("id", "name", "users")), source=sources)
 def test_teams_from_monday(raw: Any, source: str) -> None:
-    place = f"{where(source)}: list users (page 1)"
-    found = converts("monday.teams_from_monday", lambda: teams_from_monday(raw, place), place)
+    answer = Shape(source, "monday", "the answer to list users (page 1)")
+    place = f"{where(source)}: monday.com sent the answer to list users (page 1)"
+    found = converts("monday.teams_from_monday", lambda: teams_from_monday(raw, answer), place)
     if found is not None:
         for team, members in found.items():
             assert isinstance(team, str) and all(isinstance(m, str) for m in members)
@@ -296,12 +298,11 @@ def test_complete_accounts(users: list[Account], items: list[Task]) -> None:
 def test_check_body(body: Any, source: str) -> None:
     """A 200 body either passes (a 'data' object and no errors, in either shape) or raises a
     SourceError subclass naming the source and the request."""
-    place = f"{where(source)}: read board 4471203958"
     try:
-        check_body(body, place)
+        check_body(body, source, "read board 4471203958")
     except SourceError as exc:
         tried("monday.check_body", "clear error")
-        assert place in str(exc)
+        assert where(source) in str(exc) and "read board 4471203958" in str(exc)
         return
     tried("monday.check_body", "passed")
     assert isinstance(body, dict) and isinstance(body.get("data"), dict)
@@ -346,8 +347,8 @@ def state_texts(seed: Any) -> st.SearchStrategy[str]:
 )
 def test_cache_from_state(boards: str, team_ids: str) -> None:
     """A damaged cache in the previous snapshot means a full read (None), never a crash."""
-    cache = cache_from_state({STATE_SCOPE: "s", STATE_BOARDS: boards, STATE_TEAMS: team_ids}, "s")
-    tried("monday.cache_from_state", "none" if cache is None else "ok")
+    cache = from_state({STATE_SCOPE: "s", STATE_BOARDS: boards, STATE_TEAMS: team_ids}, "s")
+    tried("monday.from_state", "none" if cache is None else "ok")
     if cache is not None:  # what a cache holds is typed, or there is none
         assert isinstance(cache.boards, tuple) and isinstance(cache.teams, dict)
         assert all(isinstance(k, str) and isinstance(v, tuple) for k, v in cache.teams.items())

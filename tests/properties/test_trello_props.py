@@ -11,10 +11,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from raci_sync.connectors.trello.client import (
-    BOARD_PARAMS,
-    CARD_FIELDS,
-    STATE_KEY,
+from raci_sync.connectors.trello.convert import (
     Board,
     BoardSummary,
     CustomFieldDef,
@@ -22,10 +19,11 @@ from raci_sync.connectors.trello.client import (
     account_from_trello,
     board_from_trello,
     board_summary_from_trello,
-    cached_boards,
     custom_field_from_trello,
     task_from_trello,
 )
+from raci_sync.connectors.trello.incremental import STATE_KEY, from_state
+from raci_sync.connectors.trello.queries import BOARD_PARAMS, CARD_FIELDS
 from raci_sync.errors import SourceError
 from tests.properties.junk import (
     assert_account,
@@ -207,8 +205,8 @@ def test_board_summary_from_trello(raw: Any, source: str) -> None:
 )
 def test_cached_boards(state: str) -> None:
     """A damaged board cache in the previous snapshot means "read every board", never a crash."""
-    cached = cached_boards({STATE_KEY: state})
-    tried("trello.cached_boards", "ok" if cached else "empty")
+    cached = from_state({STATE_KEY: state})
+    tried("trello.from_state", "ok" if cached else "empty")
     for board_id, (name, accounts) in cached.items():
         assert isinstance(board_id, str) and isinstance(name, str)
         assert all(isinstance(a, str) for a in accounts)

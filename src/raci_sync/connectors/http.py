@@ -146,7 +146,7 @@ class HttpClient:
     def _next_wait(self, exc: RetryableError, attempt: int) -> float:
         if exc.wait is not None:
             return min(max(exc.wait, 0.0), self.retry.max_wait)
-        base = self.retry.backoff * (2 ** (attempt - 1))
+        base = self.retry.backoff * 2.0 ** (attempt - 1)
         return min(base * (0.5 + random.random()), self.retry.max_wait)
 
     def _once(

@@ -1,9 +1,9 @@
 """monday.com: boards, items, subitems and users over the GraphQL API (API-Version pinned).
 
 One POST per query to ``https://api.monday.com/v2`` with ``{"query", "variables"}``; the query
-texts live in :mod:`monday_queries`, the pure conversion in :mod:`monday_convert`, the error
-mapping in :mod:`monday_errors` and the incremental cache and merge in
-:mod:`monday_incremental`.
+texts live in ``queries.py``, the pure conversion in ``convert.py``, the mapping of GraphQL
+errors in 200 answers in ``errors.py`` and the incremental cache and merge in
+``incremental.py``.
 
 What a sync costs (B boards, N_b items on board b, U users):
 
@@ -38,7 +38,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
@@ -47,50 +47,36 @@ from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.monday import KIND
 from raci_sync.connectors.monday.convert import (
     account_from_monday,
-    as_list_of_objects,
     complete_accounts,
-    id_of,
-    opt_str,
-    parse_time,
+    moment_of,
     people_named,
+    shape,
     task_from_monday,
     tasks_from_monday,
     teams_from_monday,
 )
-from raci_sync.connectors.monday.errors import CursorExpiredError, check_body, error_from_graphql
+from raci_sync.connectors.monday.errors import CursorExpiredError, check_body
 from raci_sync.connectors.monday.incremental import (
+    OVERLAP,
     BoardRef,
     Cache,
-    cache_from_state,
-    cache_to_state,
+    from_state,
     merge_items,
     merge_subitems,
     rename_container,
     scope_key,
     subitems_board_of,
+    to_state,
 )
 from raci_sync.connectors.monday.queries import QUERIES
 from raci_sync.connectors.parallel import in_order
-from raci_sync.errors import NotFoundError, ResponseError, SourceError
+from raci_sync.connectors.shape import Shape
+from raci_sync.errors import NotFoundError, SourceError
 from raci_sync.model import Account, Snapshot, Task
-
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "QUERIES",
-    "ComplexityBudget",
-    "CursorExpiredError",
-    "MondayConnector",
-    "account_from_monday",
-    "check_body",
-    "error_from_graphql",
-    "task_from_monday",
-    "tasks_from_monday",
-]
 
 log = logging.getLogger("raci_sync.monday")
 
 DEFAULT_BASE_URL = "https://api.monday.com/v2"
-OVERLAP = timedelta(seconds=60)  # against clock skew between monday and us
 ITEM_PAGE_KINDS = frozenset(
     {"BoardItems", "NextItems", "ChangedItems", "ChangedItemsAndSubitems", "NextSubitems"}
 )
@@ -143,10 +129,11 @@ class ComplexityBudget:
         if not isinstance(complexity, dict):
             return False
         values = [complexity.get(k) for k in ("query", "after", "reset_in_x_seconds")]
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        if len(numbers) != len(values):
             return False
         with self._lock:
-            self.costs[kind], self.after, self.reset_in = values[0], values[1], float(values[2])
+            self.costs[kind], self.after, self.reset_in = numbers[0], numbers[1], float(numbers[2])
         return True
 
 
@@ -189,44 +176,16 @@ class MondayConnector:
         self.budget = ComplexityBudget()
         self.complexity: list[dict[str, Any]] = []  # every query's answer, for logs and tests
 
-    # -- HTTP -----------------------------------------------------------------------------------
-
-    def query(self, name: str, variables: Mapping[str, Any], what: str) -> dict[str, Any]:
-        """POST the query ``QUERIES[name]``; return its ``data`` (errors raised, budget kept)."""
-        wait, reserved = self.budget.reserve(name)
-        if wait > 0:
-            log.info(
-                "%s: complexity budget low before %s; waiting %.0f s for its reset",
-                self.http.describe,
-                what,
-                wait,
-            )
-            self.http.sleep(wait)
-            self.budget.waited()
-        where = f"{self.http.describe}: {what}"
-        try:
-            body = self.http.request_json(
-                "POST",
-                self.base_url,
-                json_body={"query": QUERIES[name], "variables": dict(variables)},
-                check=lambda b: check_body(b, self.http.scrub(where)),
-                what=what,
-            )
-        finally:
-            self.budget.release(reserved)
-        data: dict[str, Any] = body["data"]
-        c = data.get("complexity")
-        if self.budget.record(name, c):
-            self.complexity.append(c)
-            log.debug("%s: %s cost %s, %s left", self.http.describe, what, c["query"], c["after"])
-        return data
+    @property
+    def describe(self) -> str:
+        """How messages name this source: ``source 'events' (monday)``."""
+        return f"source {self.source.name!r} ({self.kind})"
 
     def check(self) -> str:
         """Who the token belongs to: ``Name <email>``."""
         with self._naming_source():
-            me = self.query("Me", {}, "who am I").get("me")
-            if not isinstance(me, dict):
-                raise ResponseError(f"{self.http.describe}: monday answered 'me' with no user")
+            data = self.request("Me", {}, "who am I")
+            me = shape(self.source.name, "the answer to who am I").obj(data.get("me"), "me")
         return f"{me.get('name') or me.get('id')} <{me.get('email') or 'no email'}>"
 
     def fetch(self, since: datetime | None = None, previous: Snapshot | None = None) -> Snapshot:
@@ -236,14 +195,32 @@ class MondayConnector:
         and fields), only items changed since then are read and merged into ``previous``;
         otherwise, or when that state is missing, everything is read.
         """
-        started = datetime.now(UTC)
-        scope = scope_key(self.source.boards, self.source.fields)
+        started, before = datetime.now(UTC), self.http.requests_made
         with self._naming_source():
-            cache = cache_from_state(previous.state, scope) if previous else None
+            cache = self.cached_scope(previous) if previous else None
             if since is not None and previous is not None and cache is not None:
                 since = since if since.tzinfo else since.replace(tzinfo=UTC)
-                return self._fetch_changes(since - OVERLAP, previous, cache, scope, started)
-            return self._fetch_all(scope, started)
+                tasks, accounts, cache = self.read_changes(since - OVERLAP, previous, cache)
+            else:
+                tasks, accounts, cache = self.read_all()
+        return Snapshot(
+            source=self.source.name,
+            kind=self.kind,
+            tasks=tuple(tasks),
+            accounts=tuple(accounts),
+            containers=tuple(b.name for b in cache.boards),
+            fetched_at=started,
+            requests=self.http.requests_made - before,  # this read only, not an earlier check()
+            state=to_state(self.config_key(), cache),
+        )
+
+    def cached_scope(self, previous: Snapshot) -> Cache | None:
+        """The boards and teams the previous snapshot kept for this config, if any."""
+        return from_state(previous.state, self.config_key())
+
+    def config_key(self) -> str:
+        """What the cache depends on: another config means another (full) read."""
+        return scope_key(self.source.boards, self.source.fields)
 
     @contextmanager
     def _naming_source(self) -> Iterator[None]:
@@ -257,10 +234,12 @@ class MondayConnector:
 
     # -- full read ------------------------------------------------------------------------------
 
-    def _fetch_all(self, scope: str, started: datetime) -> Snapshot:
-        board_ids = self.resolve_boards()
-        calls = [partial(self.read_board, b) for b in board_ids]
-        directory, *reads = self._gather([self.fetch_directory, *calls])
+    def read_all(self) -> tuple[list[Task], list[Account], Cache]:
+        """The full read: the board listing if needed, the directory and every board."""
+        board_ids = self.resolve_scope()
+        calls: list[Callable[[], Any]] = [self.read_people]
+        calls += [partial(self.read_board, b) for b in board_ids]
+        directory, *reads = self.parallel(calls)
         users, teams = directory
         tasks = [
             t
@@ -269,16 +248,14 @@ class MondayConnector:
             for t in group
         ]
         cache = Cache(tuple(r.ref for r in reads), teams)
-        return self._snapshot(
-            tasks, complete_accounts(users, tasks, self.source.name), cache, scope, started
-        )
+        return tasks, complete_accounts(users, tasks, self.source.name), cache
 
-    def resolve_boards(self) -> list[str]:
+    def resolve_scope(self) -> list[str]:
         """Board ids of the configured scope (ids as given; names and no scope need a listing)."""
         wanted = self.source.boards
         if wanted and all(w.strip().isdigit() for w in wanted):
             return list(dict.fromkeys(w.strip() for w in wanted))
-        listed = self.fetch_board_list()
+        listed = self.list_boards()
         if not wanted:
             return [b["id"] for b in listed if b.get("type") in (None, "board")]
         return list(dict.fromkeys(self._match_board(w, listed) for w in wanted))
@@ -291,7 +268,7 @@ class MondayConnector:
         if len(hits) > 1:
             ids = ", ".join(b["id"] for b in hits)
             raise SourceError(
-                f"{self.http.describe}: {len(hits)} boards are named {wanted!r} "
+                f"{self.describe}: {len(hits)} boards are named {wanted!r} "
                 f"(ids {ids}); put the id of the one you mean in boards = [...]",
             )
         if hits:
@@ -301,29 +278,30 @@ class MondayConnector:
         names = sorted(str(b.get("name")) for b in listed if b.get("type") in (None, "board"))
         shown = ", ".join(repr(n) for n in names[:10]) + (" …" if len(names) > 10 else "")
         raise NotFoundError(
-            f"{self.http.describe}: no board named {wanted!r} among the "
+            f"{self.describe}: no board named {wanted!r} among the "
             f"{len(names)} boards the token's user can see ({shown or 'none'}); "
             "fix the name in boards = [...] or share the board with that user",
         )
 
-    def fetch_board_list(self) -> list[dict[str, Any]]:
+    def list_boards(self) -> list[dict[str, Any]]:
         """Every active board the token's user can see: ``{id, name, type}``."""
         out: list[dict[str, Any]] = []
         page = 1
         while True:
             what = f"list boards (page {page})"
-            data = self.query("ListBoards", {"limit": self.board_page_size, "page": page}, what)
-            where = f"{self.http.describe}: {what}"
-            boards = as_list_of_objects(data.get("boards"), f"{where}: boards")
+            data = self.request("ListBoards", {"limit": self.board_page_size, "page": page}, what)
+            answer = shape(self.source.name, f"the answer to {what}")
+            boards = answer.objs(data.get("boards"), "boards")
+            board = answer.about(f"{answer.what}: a board")
             out.extend(
-                {"id": id_of(b, f"{where}: a board"), "name": b.get("name"), "type": b.get("type")}
+                {"id": board.ident(b, integers=True), "name": b.get("name"), "type": b.get("type")}
                 for b in boards
             )
             if len(boards) < self.board_page_size:
                 return out
             page += 1
 
-    def fetch_directory(self) -> tuple[list[Account], dict[str, tuple[str, ...]]]:
+    def read_people(self) -> tuple[list[Account], dict[str, tuple[str, ...]]]:
         """All users (paged) and every team's member ids, in as few queries as possible."""
         users: list[Account] = []
         teams: dict[str, tuple[str, ...]] = {}
@@ -331,12 +309,12 @@ class MondayConnector:
         while True:
             what = f"list users (page {page})"
             name = "Directory" if page == 1 else "Users"
-            data = self.query(name, {"limit": self.user_page_size, "page": page}, what)
-            where = f"{self.http.describe}: {what}"
-            raw_users = as_list_of_objects(data.get("users"), f"{where}: users")
+            data = self.request(name, {"limit": self.user_page_size, "page": page}, what)
+            answer = shape(self.source.name, f"the answer to {what}")
+            raw_users = answer.objs(data.get("users"), "users")
             users.extend(account_from_monday(u, self.source.name) for u in raw_users)
             if page == 1:
-                teams = teams_from_monday(data.get("teams"), where)
+                teams = teams_from_monday(data.get("teams"), answer)
             if len(raw_users) < self.user_page_size:
                 return users, teams
             page += 1
@@ -349,7 +327,7 @@ class MondayConnector:
     def _read_board(self, board_id: str, items: dict[str, dict[str, Any]]) -> BoardRead:
         what = f"read board {board_id}"
         variables = {"boardId": board_id, "limit": self.item_page_size}
-        raw = self._board(self.query("BoardItems", variables, what).get("boards"), board_id, what)
+        raw = self._board(self.request("BoardItems", variables, what).get("boards"), board_id, what)
         ref, columns = self._board_head(raw, board_id, what)
         self._page_through(raw.get("items_page"), items, what, "NextItems", None)
         ref = BoardRef(ref.id, ref.name, subitems_board_of(items.values()))
@@ -357,11 +335,15 @@ class MondayConnector:
 
     # -- incremental read -----------------------------------------------------------------------
 
-    def _fetch_changes(
-        self, watermark: datetime, previous: Snapshot, cache: Cache, scope: str, started: datetime
-    ) -> Snapshot:
-        reads = self._map(lambda ref: self.read_changes(ref, watermark), cache.boards)
-        accounts, teams = self._directory_for(reads, previous.accounts, cache.teams)
+    def read_changes(
+        self, watermark: datetime, previous: Snapshot, cache: Cache
+    ) -> tuple[list[Task], list[Account], Cache]:
+        """The incremental read: each board's items changed after ``watermark``, merged into
+        ``previous``; the directory only when a changed item names someone unknown."""
+        reads = self.parallel(
+            [partial(self.read_board_changes, r, watermark) for r in cache.boards]
+        )
+        accounts, teams = self.refresh_accounts(reads, previous.accounts, cache.teams)
         changed = {r.ref.id: self._convert(r.ref, r.columns, r.items, teams) for r in reads}
         tasks = merge_items(previous.tasks, [r.ref.id for r in reads], changed)
         tasks = merge_subitems(tasks, self._changed_subitems(reads, tasks, changed, teams))
@@ -370,30 +352,29 @@ class MondayConnector:
             tasks = rename_container(tasks, ref)
         log.info(
             "%s: incremental read: %d items changed since %s",
-            self.http.describe,
+            self.describe,
             sum(len(r.items) + len(r.subitems) for r in reads),
             watermark.isoformat(),
         )
-        accounts = complete_accounts(accounts, tasks, self.source.name)
-        return self._snapshot(tasks, accounts, Cache(refs, teams), scope, started)
+        return tasks, complete_accounts(accounts, tasks, self.source.name), Cache(refs, teams)
 
-    def read_changes(self, ref: BoardRef, watermark: datetime) -> BoardRead:
+    def read_board_changes(self, ref: BoardRef, watermark: datetime) -> BoardRead:
         """Items (and subitems) of one board updated after ``watermark``, newest first."""
         read = BoardRead(ref, {})
 
         def attempt() -> BoardRead:
-            return self._read_changes(read, watermark)
+            return self._read_board_changes(read, watermark)
 
         return self._with_restarts(ref.id, attempt)
 
-    def _read_changes(self, read: BoardRead, watermark: datetime) -> BoardRead:
+    def _read_board_changes(self, read: BoardRead, watermark: datetime) -> BoardRead:
         ref = read.ref
         what = f"read changes of board {ref.id}"
         variables: dict[str, Any] = {"boardId": ref.id, "limit": self.changed_page_size}
         name = "ChangedItems"
         if ref.subitems_board:
             name, variables["subitemsBoardId"] = "ChangedItemsAndSubitems", ref.subitems_board
-        data = self.query(name, variables, what)
+        data = self.request(name, variables, what)
         raw = self._board(data.get("boards"), ref.id, what)
         head, read.columns = self._board_head(raw, ref.id, what)
         read.ref = BoardRef(head.id, head.name, ref.subitems_board)
@@ -405,17 +386,17 @@ class MondayConnector:
     def _read_changed_subitems(
         self, data: dict[str, Any], read: BoardRead, watermark: datetime, what: str
     ) -> None:
-        where = f"{self.http.describe}: {what}: subitems board"
-        boards = as_list_of_objects(data.get("subitems_board") or [], where)
+        answer = shape(self.source.name, f"the answer to {what}")
+        boards = answer.objs(data.get("subitems_board") or [], "subitems_board")
         if not boards:
-            log.info("%s: the subitems board did not come back; skipped", where)
+            log.info("%s: %s: the subitems board did not come back; skipped", self.describe, what)
             return
         what = f"{what}: subitems"
         self._page_through(
             boards[0].get("items_page"), read.subitems, what, "NextSubitems", watermark
         )
 
-    def _directory_for(
+    def refresh_accounts(
         self,
         reads: Sequence[BoardRead],
         known: Iterable[Account],
@@ -431,10 +412,10 @@ class MondayConnector:
             return accounts, teams
         log.info(
             "%s: changed items name %d unknown people or teams; reading the directory",
-            self.http.describe,
+            self.describe,
             len(unknown),
         )
-        return self.fetch_directory()
+        return self.read_people()
 
     def _changed_subitems(
         self,
@@ -455,7 +436,7 @@ class MondayConnector:
                 if pid not in parents:
                     log.info(
                         "%s: subitem %s has no known parent; left to the next full read",
-                        self.http.describe,
+                        self.describe,
                         raw.get("id"),
                     )
                     continue
@@ -487,7 +468,7 @@ class MondayConnector:
                     ) from None
                 log.info(
                     "%s: board %s: cursor expired, restarting its listing (%d of %d)",
-                    self.http.describe,
+                    self.describe,
                     board_id,
                     restarts,
                     self.max_cursor_restarts,
@@ -496,10 +477,10 @@ class MondayConnector:
     def _board(self, boards: Any, board_id: str, what: str) -> dict[str, Any]:
         """The one board a ``boards(ids: [id])`` answer holds; monday leaves out a board the
         token cannot see instead of failing, so a missing board is NotFoundError."""
-        listed = as_list_of_objects(boards, f"{self.http.describe}: {what}: boards")
+        listed = shape(self.source.name, f"the answer to {what}").objs(boards, "boards")
         if not listed:
             raise NotFoundError(
-                f"{self.http.describe}: board {board_id} did not come back: it does not exist, "
+                f"{self.describe}: board {board_id} did not come back: it does not exist, "
                 "is archived or deleted, or the token's user cannot see it (monday leaves such "
                 "boards out without an error); check boards = [...] and the board's sharing",
             )
@@ -509,13 +490,15 @@ class MondayConnector:
         self, raw: dict[str, Any], board_id: str, what: str
     ) -> tuple[BoardRef, dict[str, str]]:
         """(the board's id and name, column id → title) of a board answer."""
-        where = f"{self.http.describe}: {what}"
+        answer = shape(self.source.name, f"the answer to {what}")
+        column = answer.about(f"{answer.what}: a column")
         columns = {
-            id_of(c, f"{where}: a column"): opt_str(c, "title", f"{where}: a column") or ""
-            for c in as_list_of_objects(raw.get("columns"), f"{where}: columns")
+            column.ident(c, integers=True): column.text(c, "title") or ""
+            for c in answer.objs(raw.get("columns"), "columns")
         }
-        name = opt_str(raw, "name", f"{where}: the board") or board_id
-        return BoardRef(id_of(raw, f"{where}: the board"), name), columns
+        board = answer.about(f"{answer.what}: the board")
+        name = board.text(raw, "name") or board_id
+        return BoardRef(board.ident(raw, integers=True), name), columns
 
     def _page_through(
         self,
@@ -529,30 +512,28 @@ class MondayConnector:
         at the first item not updated after it (pages are newest first)."""
         n = 1
         while True:
-            where = f"{self.http.describe}: {what} (page {n})"
-            cursor, reached = self._take_page(page, sink, watermark, where)
+            answer = shape(self.source.name, f"the answer to {what} (page {n})")
+            cursor, reached = self._take_page(page, sink, watermark, answer)
             if cursor is None or reached:
                 return
             n += 1
             variables = {"cursor": cursor, "limit": self.item_page_size}
-            page = self.query(next_query, variables, f"{what} (page {n})").get("next_items_page")
+            page = self.request(next_query, variables, f"{what} (page {n})").get("next_items_page")
 
     @staticmethod
     def _take_page(
-        page: Any, sink: dict[str, dict[str, Any]], watermark: datetime | None, where: str
+        page: Any, sink: dict[str, dict[str, Any]], watermark: datetime | None, answer: Shape
     ) -> tuple[str | None, bool]:
         """(next cursor, whether the watermark was reached)."""
-        if not isinstance(page, dict):
-            raise ResponseError(f"{where}: the items page is missing or not an object")
-        for it in as_list_of_objects(page.get("items"), f"{where}: items"):
-            item_id = id_of(it, f"{where}: an item")
-            updated = parse_time(it.get("updated_at"), f"{where}: item {item_id}: updated_at")
+        page = answer.about(f"{answer.what}: the items page").obj(page)
+        item = answer.about(f"{answer.what}: an item")
+        for it in answer.objs(page.get("items"), "items"):
+            item_id = item.ident(it, integers=True)
+            updated = moment_of(answer.about(f"{answer.what}: item {item_id}"), it, "updated_at")
             if watermark is not None and updated is not None and updated <= watermark:
                 return None, True
             sink[item_id] = it
-        cursor = page.get("cursor")
-        if cursor is not None and not isinstance(cursor, str):
-            raise ResponseError(f"{where}: the cursor is not a string")
+        cursor = answer.about(f"{answer.what}: the items page").text(page, "cursor")
         return cursor or None, False
 
     def _convert(
@@ -576,36 +557,42 @@ class MondayConnector:
             "columns": columns,
             "teams": teams,
             "fields": self.source.fields,
-            "where": self.http.describe,
         }
 
-    def _map(self, fn: Callable[[T], Any], values: Sequence[T]) -> list[Any]:
-        """``fn`` over ``values`` as :meth:`_gather` runs calls."""
-        return self._gather([partial(fn, v) for v in values])
+    def request(self, name: str, variables: Mapping[str, Any], what: str) -> dict[str, Any]:
+        """POST the query ``QUERIES[name]``; return its ``data`` (errors raised, budget kept)."""
+        wait, reserved = self.budget.reserve(name)
+        if wait > 0:
+            log.info(
+                "%s: complexity budget low before %s; waiting %.0f s for its reset",
+                self.describe,
+                what,
+                wait,
+            )
+            self.http.sleep(wait)
+            self.budget.waited()
+        try:
+            body = self.http.request_json(
+                "POST",
+                self.base_url,
+                json_body={"query": QUERIES[name], "variables": dict(variables)},
+                check=lambda b: check_body(b, self.source.name, what),
+                what=what,
+            )
+        finally:
+            self.budget.release(reserved)
+        data: dict[str, Any] = body["data"]
+        c = data.get("complexity")
+        if self.budget.record(name, c) and isinstance(c, dict):
+            self.complexity.append(c)
+            log.debug("%s: %s cost %s, %s left", self.describe, what, c["query"], c["after"])
+        return data
 
-    def _gather(self, calls: Sequence[Callable[[], Any]]) -> list[Any]:
+    def parallel(self, calls: Sequence[Callable[[], T]]) -> list[T]:
         """Run the calls on up to ``max_workers`` threads; results in call order. When one
-        fails, calls not started yet are dropped and the first failed call's error is raised."""
-        return in_order(calls, self.max_workers, name="monday")
-
-    def _snapshot(
-        self,
-        tasks: list[Task],
-        accounts: list[Account],
-        cache: Cache,
-        scope: str,
-        started: datetime,
-    ) -> Snapshot:
-        return Snapshot(
-            source=self.source.name,
-            kind=self.kind,
-            tasks=tuple(tasks),
-            accounts=tuple(accounts),
-            containers=tuple(b.name for b in cache.boards),
-            fetched_at=started,
-            requests=self.http.requests_made,
-            state=cache_to_state(scope, cache),
-        )
+        fails, calls not started yet are dropped and the first failed call's error is raised
+        (``parallel.in_order``)."""
+        return in_order(calls, self.max_workers, name=self.kind)
 
 
 def _parent_id(raw_subitem: dict[str, Any]) -> str | None:

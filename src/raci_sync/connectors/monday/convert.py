@@ -1,24 +1,25 @@
-"""monday JSON → Task and Account (package-private, pure).
+"""monday JSON → Task and Account: pure, no I/O; tested against recorded JSON.
 
-No I/O here: the connector module fetches and calls these; tests call them on recorded JSON.
-A body of the wrong shape raises ResponseError naming the source and the object.
+The client fetches and calls these; a body of the wrong shape raises ResponseError (through
+:class:`~raci_sync.connectors.shape.Shape`) naming the source, the object and the field.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from raci_sync.config import FieldsConfig
+from raci_sync.connectors.shape import Shape
 from raci_sync.errors import ResponseError
 from raci_sync.model import Account, FieldValue, State, Task
 
 log = logging.getLogger("raci_sync.monday")
 
+KIND = "monday"
 PEOPLE_TYPES = frozenset({"people", "person"})
 _FIELD_KINDS = {"numbers": "number", "dropdown": "enum", "long_text": "text"}
 _SKIPPED_TYPES = frozenset({"name", "subtasks", "button"})
@@ -26,28 +27,35 @@ _SKIPPED_TYPES = frozenset({"name", "subtasks", "button"})
 Teams = Mapping[str, tuple[str, ...]]  # team id → member user ids
 
 
+def shape(source_name: str, what: str) -> Shape:
+    """The reader of one object of a monday answer."""
+    return Shape(source_name, KIND, what)
+
+
 # -- people -------------------------------------------------------------------------------------
 
 
 def account_from_monday(raw_user: Any, source_name: str) -> Account:
     """A monday user ``{id, name, email}`` as an Account."""
-    where = f"source {source_name!r} (monday): a user"
-    user = as_object(raw_user, where)
+    s = shape(source_name, "a user")
+    user = s.obj(raw_user)
     return Account(
         source=source_name,
-        id=id_of(user, where),
-        name=opt_str(user, "name", where),
-        email=opt_str(user, "email", where) or None,
+        id=s.ident(user, integers=True),
+        name=s.text(user, "name"),
+        email=s.text(user, "email") or None,
     )
 
 
-def teams_from_monday(raw_teams: Any, where: str) -> dict[str, tuple[str, ...]]:
-    """Team id → member user ids."""
+def teams_from_monday(raw_teams: Any, answer: Shape) -> dict[str, tuple[str, ...]]:
+    """Team id → member user ids (``answer`` reads the answer that holds the teams)."""
     out: dict[str, tuple[str, ...]] = {}
-    for t in as_list_of_objects(raw_teams if raw_teams is not None else [], f"{where}: teams"):
-        tid = id_of(t, f"{where}: a team")
-        members = as_list_of_objects(t.get("users") or [], f"{where}: team {tid} users")
-        out[tid] = tuple(id_of(u, f"{where}: team {tid} member") for u in members)
+    for t in answer.objs(raw_teams if raw_teams is not None else [], "teams"):
+        tid = answer.about(f"{answer.what}: a team").ident(t, integers=True)
+        team = answer.about(f"{answer.what}: team {tid}")
+        members = team.objs(t.get("users") or [], "users")
+        member = team.about(f"{team.what}: a member")
+        out[tid] = tuple(member.ident(u, integers=True) for u in members)
     return out
 
 
@@ -116,10 +124,8 @@ def tasks_from_monday(raw_item: Any, **kwargs: Any) -> list[Task]:
     """An item and its subitems (each with ``parent_id``), in that order; ``kwargs`` as for
     :func:`task_from_monday`."""
     parent = task_from_monday(raw_item, **kwargs)
-    where = kwargs.get("where") or f"source {kwargs['source']!r} (monday)"
-    subitems = as_list_of_objects(
-        raw_item.get("subitems") or [], f"{where}: item {parent.id}: subitems"
-    )
+    s = shape(kwargs["source"], f"item {parent.id}")
+    subitems = s.objs(raw_item.get("subitems") or [], "subitems")
     sub_kwargs = {**kwargs, "columns": None, "parent": parent}
     return [parent, *(task_from_monday(s, **sub_kwargs) for s in subitems)]
 
@@ -134,7 +140,6 @@ def task_from_monday(
     teams: Teams | None = None,
     fields: FieldsConfig | None = None,
     parent: Task | None = None,
-    where: str | None = None,
 ) -> Task:
     """One monday item (or subitem, when ``parent`` is given) as a Task.
 
@@ -142,27 +147,27 @@ def task_from_monday(
     ``column.title``); ``teams`` maps team ids to member ids, so a team in a people column
     stands for its members. A subitem takes its parent's board and group.
     """
-    base = where or f"source {source!r} (monday)"
-    item = as_object(raw_item, f"{base}: an item")
-    item_id = id_of(item, f"{base}: an item")
-    w = f"{base}: {'subitem' if parent else 'item'} {item_id}"
+    s = shape(source, "an item")
+    item = s.obj(raw_item)
+    item_id = s.ident(item, integers=True)
+    s = s.about(f"{'subitem' if parent else 'item'} {item_id}")
     cfg = fields or FieldsConfig()
     try:
-        values = _values(item, columns or {}, w)
-        due, start = _due(_pick(values, cfg.due, ("date", "timeline")), w)
-        field_values, labels = _fields(item, values, teams or {}, w)
+        values = _values(item, columns or {}, s)
+        due, start = _due(_pick(values, cfg.due, ("date", "timeline")), s)
+        field_values, labels = _fields(item, values, teams or {}, s)
         return Task(
             source=source,
             id=item_id,
-            title=opt_str(item, "name", w) or "",
-            url=opt_str(item, "url", w) or None,
+            title=s.text(item, "name") or "",
+            url=s.text(item, "url") or None,
             container=parent.container if parent else board_name,
             container_id=parent.container_id if parent else board_id,
-            group=parent.group if parent else _group(item, w),
+            group=parent.group if parent else _group(item, s),
             state=_state(item, _pick(values, cfg.status, ("status",))),
             due=due,
             start=start,
-            updated=parse_time(item.get("updated_at"), f"{w}: updated_at"),
+            updated=moment_of(s, item, "updated_at"),
             parent_id=parent.id if parent else None,
             labels=tuple(labels),
             fields=tuple(field_values),
@@ -170,20 +175,31 @@ def task_from_monday(
     except ResponseError:
         raise
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise ResponseError(f"{w}: unexpected shape ({type(exc).__name__}: {exc})") from None
+        raise s.error(f"in an unexpected shape ({type(exc).__name__}: {exc})") from None
 
 
-def _values(item: dict[str, Any], columns: Mapping[str, str], w: str) -> list[dict[str, Any]]:
+def moment_of(s: Shape, raw: dict[str, Any], key: str) -> datetime | None:
+    """A time such as ``updated_at`` (an ISO 8601 text; a value of another type is read as its
+    text, as monday's own clients do)."""
+    value = raw.get(key)
+    return s.moment_value(None if value in (None, "") else str(value), key)
+
+
+def _values(item: dict[str, Any], columns: Mapping[str, str], s: Shape) -> list[dict[str, Any]]:
     """The item's column values, each with its column title as ``_title``."""
     return [
-        {**v, "_title": _column_title(v, columns, f"{w}: column {str(v.get('id'))[:40]!r}")}
-        for v in as_list_of_objects(item.get("column_values") or [], f"{w}: column_values")
+        {**v, "_title": _column_title(v, columns, s.about(f"{s.what}: column {_cid(v)}"))}
+        for v in s.objs(item.get("column_values") or [], "column_values")
     ]
 
 
-def _group(item: dict[str, Any], w: str) -> str | None:
+def _cid(v: dict[str, Any]) -> str:
+    return repr(str(v.get("id"))[:40])
+
+
+def _group(item: dict[str, Any], s: Shape) -> str | None:
     group = item.get("group")
-    return opt_str(group, "title", f"{w}: group") if isinstance(group, dict) else None
+    return s.about(f"{s.what}: group").text(group, "title") if isinstance(group, dict) else None
 
 
 def _state(item: dict[str, Any], status: dict[str, Any] | None) -> State:
@@ -195,21 +211,22 @@ def _state(item: dict[str, Any], status: dict[str, Any] | None) -> State:
 
 
 def _fields(
-    item: dict[str, Any], values: list[dict[str, Any]], teams: Teams, w: str
+    item: dict[str, Any], values: list[dict[str, Any]], teams: Teams, s: Shape
 ) -> tuple[list[FieldValue], list[str]]:
     """(fields, labels): subscribers first (always present), then one per column with a value
     (people columns always); tags columns also give labels."""
-    subscribers = as_list_of_objects(item.get("subscribers") or [], f"{w}: subscribers")
+    subscribers = s.objs(item.get("subscribers") or [], "subscribers")
+    subscriber = s.about(f"{s.what}: a subscriber")
     out = [
         FieldValue(
             key="subscribers",
             kind="people",
-            accounts=tuple(id_of(s, f"{w}: a subscriber") for s in subscribers),
+            accounts=tuple(subscriber.ident(x, integers=True) for x in subscribers),
         )
     ]
     labels: list[str] = []
     for v in values:
-        fv = _field_value(v, teams, w)
+        fv = _field_value(v, teams, s)
         if fv is not None:
             out.append(fv)
             if v.get("type") == "tags" and fv.text:
@@ -217,9 +234,9 @@ def _fields(
     return out, labels
 
 
-def _column_title(v: dict[str, Any], columns: Mapping[str, str], where: str) -> str | None:
+def _column_title(v: dict[str, Any], columns: Mapping[str, str], s: Shape) -> str | None:
     col = v.get("column")
-    title = opt_str(col, "title", where) if isinstance(col, dict) else None
+    title = s.text(col, "title") if isinstance(col, dict) else None
     return columns.get(str(v.get("id"))) or title or None
 
 
@@ -241,40 +258,50 @@ def _pick(
     )
 
 
-def _due(col: dict[str, Any] | None, w: str) -> tuple[date | None, date | None]:
+def _due(col: dict[str, Any] | None, s: Shape) -> tuple[date | None, date | None]:
     if col is None:
         return None, None
+    s = s.about(f"{s.what}: column {_cid(col)}")
     if col.get("type") == "timeline":
         return (
-            _date(col.get("to"), f"{w}: timeline 'to'"),
-            _date(col.get("from"), f"{w}: timeline 'from'"),
+            s.day_value(col.get("to"), "to", prefix=True),
+            s.day_value(col.get("from"), "from", prefix=True),
         )
-    return _date(col.get("date"), f"{w}: date"), None
+    return s.day_value(col.get("date"), "date", prefix=True), None
 
 
-def _field_value(v: dict[str, Any], teams: Teams, w: str) -> FieldValue | None:
+def _field_value(v: dict[str, Any], teams: Teams, s: Shape) -> FieldValue | None:
     ctype = str(v.get("type") or "")
-    cid = id_of(v, f"{w}: a column value")
-    wc = f"{w}: column {cid}"
+    cid = s.about(f"{s.what}: a column value").ident(v, integers=True)
+    cs = s.about(f"{s.what}: column {cid}")
     text = v.get("text") if isinstance(v.get("text"), str) and v.get("text") else None
-    base = {"key": "field", "id": cid, "title": v.get("_title")}
+    title: str | None = v.get("_title")
     if ctype in PEOPLE_TYPES:  # always present, so "the first people column" stays the first
-        accounts = _people(v, teams, wc)
-        return FieldValue(**base, kind="people", accounts=accounts, text=text)
+        accounts = _people(v, teams, cs)
+        return FieldValue(
+            key="field", id=cid, title=title, kind="people", accounts=accounts, text=text
+        )
     if ctype == "numbers":
-        number = _number(v.get("number") if v.get("number") is not None else text, wc)
+        key = "number" if v.get("number") is not None else "text"
+        number = cs.number_value(v.get("number") if key == "number" else text, key, text=True)
         if number is None:
             return None
-        return FieldValue(**base, kind="number", number=number, text=text)
+        return FieldValue(key="field", id=cid, title=title, kind="number", number=number, text=text)
     if ctype == "status":
         label = v.get("label") if isinstance(v.get("label"), str) else text
-        return FieldValue(**base, kind="status", text=label) if label else None
+        return (
+            FieldValue(key="field", id=cid, title=title, kind="status", text=label)
+            if label
+            else None
+        )
     if ctype == "date":
-        d = opt_str(v, "date", wc)
-        return FieldValue(**base, kind="date", text=d) if d else None
+        d = cs.text(v, "date")
+        return FieldValue(key="field", id=cid, title=title, kind="date", text=d) if d else None
     if ctype in _SKIPPED_TYPES or text is None:
         return None
-    return FieldValue(**base, kind=_FIELD_KINDS.get(ctype, ctype), text=text)
+    return FieldValue(
+        key="field", id=cid, title=title, kind=_FIELD_KINDS.get(ctype, ctype), text=text
+    )
 
 
 def _people_entries(v: dict[str, Any]) -> Any:
@@ -287,15 +314,20 @@ def _people_entries(v: dict[str, Any]) -> Any:
     return (parsed.get("personsAndTeams") or []) if isinstance(parsed, dict) else []
 
 
-def _people(v: dict[str, Any], teams: Teams, w: str) -> tuple[str, ...]:
+def _people(v: dict[str, Any], teams: Teams, s: Shape) -> tuple[str, ...]:
     out: list[str] = []
-    for e in as_list_of_objects(_people_entries(v), f"{w}: persons_and_teams"):
-        eid = id_of(e, f"{w}: a person or team")
+    entry = s.about(f"{s.what}: a person or team")
+    for e in s.objs(_people_entries(v), "persons_and_teams"):
+        eid = entry.ident(e, integers=True)
         kind = e.get("kind") or "person"
         if kind == "team":
             if eid not in teams:
                 log.warning(
-                    "%s: team %s is not in the team list; its members are not counted", w, eid
+                    "source %r (monday): %s: team %s is not in the team list; its members are "
+                    "not counted",
+                    s.source,
+                    s.what,
+                    eid,
                 )
             out.extend(teams.get(eid, ()))
         elif kind == "person":
@@ -304,28 +336,7 @@ def _people(v: dict[str, Any], teams: Teams, w: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-# -- shape checks -------------------------------------------------------------------------------
-
-
-def as_object(v: Any, where: str) -> dict[str, Any]:
-    if not isinstance(v, dict):
-        raise ResponseError(f"{where}: expected an object, got {_tname(v)}")
-    return v
-
-
-def as_list_of_objects(v: Any, where: str) -> list[dict[str, Any]]:
-    if not isinstance(v, list):
-        raise ResponseError(f"{where}: expected a list, got {_tname(v)}")
-    for x in v:
-        as_object(x, where)
-    return v
-
-
-def id_of(obj: Mapping[str, Any], where: str) -> str:
-    ident = id_or_none(obj)
-    if ident is None:
-        raise ResponseError(f"{where}: missing or invalid 'id' ({obj.get('id')!r})")
-    return ident
+# -- lenient readers ---------------------------------------------------------------------------
 
 
 def id_or_none(obj: Mapping[str, Any]) -> str | None:
@@ -334,52 +345,3 @@ def id_or_none(obj: Mapping[str, Any]) -> str | None:
     if isinstance(v, bool) or not isinstance(v, str | int) or str(v) == "":
         return None
     return str(v)
-
-
-def opt_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
-    v = obj.get(key)
-    if v is not None and not isinstance(v, str):
-        raise ResponseError(f"{where}: '{key}' should be a string, got {_tname(v)}")
-    return v
-
-
-def _number(v: Any, where: str) -> float | None:
-    """A numbers column's value (a JSON number, or the text of one) as a finite float."""
-    if v is None or v == "":
-        return None
-    if isinstance(v, bool) or not isinstance(v, str | int | float):
-        raise ResponseError(f"{where}: 'number' should be a number, got {_tname(v)}")
-    try:
-        number = float(v)
-    except ValueError:
-        raise ResponseError(f"{where}: {str(v)[:40]!r} is not a number") from None
-    except OverflowError:  # an integer beyond float's range
-        number = math.inf
-    if not math.isfinite(number):
-        raise ResponseError(f"{where}: the number {str(v)[:40]!r} is out of range")
-    return number
-
-
-def _date(v: Any, where: str) -> date | None:
-    if v in (None, ""):
-        return None
-    if not isinstance(v, str):
-        raise ResponseError(f"{where}: should be a date string, got {_tname(v)}")
-    try:
-        return date.fromisoformat(v[:10])
-    except ValueError:
-        raise ResponseError(f"{where}: {v!r} is not a date") from None
-
-
-def parse_time(v: Any, where: str) -> datetime | None:
-    if v in (None, ""):
-        return None
-    try:
-        d = datetime.fromisoformat(str(v))
-    except ValueError:
-        raise ResponseError(f"{where}: {v!r} is not an ISO 8601 time") from None
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
-
-
-def _tname(v: Any) -> str:
-    return "null" if v is None else type(v).__name__

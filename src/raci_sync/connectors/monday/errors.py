@@ -1,6 +1,7 @@
 """monday's errors: GraphQL ``errors`` in HTTP 200 bodies, mapped to the error tree.
 
-Package-private: the connector module re-exports what callers need.
+A module only monday has: Asana and Trello report errors by HTTP status alone, which the HTTP
+layer maps (``http.py``); monday adds application errors inside 200 answers.
 
 monday answers application errors with HTTP 200 and an ``errors`` list (possibly next to
 partial ``data``, which is never taken as a complete answer); transport errors (401, 429, 5xx)
@@ -14,13 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from raci_sync.errors import (
-    AuthError,
-    NotFoundError,
-    ResponseError,
-    RetryableError,
-    SourceError,
-)
+from raci_sync.connectors.monday.convert import shape
+from raci_sync.errors import AuthError, NotFoundError, RetryableError, SourceError
 
 RETRY_CODES = frozenset(
     {
@@ -66,15 +62,15 @@ class CursorExpiredError(SourceError):
 # -- errors in 200 bodies -----------------------------------------------------------------------
 
 
-def check_body(body: Any, where: str) -> None:
+def check_body(body: Any, source_name: str, what: str) -> None:
     """Raise the matching SourceError when a 200 body carries errors or lacks ``data``.
 
-    ``where`` names the source and the request ("source 'x' (monday): list boards").
+    ``what`` names the request ("list boards (page 1)"); messages begin "source 'x' (monday):
+    list boards (page 1): …".
     """
-    if not isinstance(body, dict):
-        raise ResponseError(
-            f"{where}: monday answered JSON that is not an object ({type(body).__name__})"
-        )
+    where = f"source {source_name!r} (monday): {what}"
+    answer = shape(source_name, f"the answer to {what}")
+    answer.obj(body)
     errors = body.get("errors")
     if not errors and ("error_code" in body or "error_message" in body):  # pre-2025-01 shape
         errors = [
@@ -94,10 +90,7 @@ def check_body(body: Any, where: str) -> None:
             partial=isinstance(body.get("data"), dict) and bool(body["data"]),
         )
     if not isinstance(body.get("data"), dict):
-        raise ResponseError(
-            f"{where}: monday answered without a 'data' object (keys: "
-            f"{', '.join(sorted(body)) or 'none'})"
-        )
+        raise answer.error(f"without a 'data' object (keys: {', '.join(sorted(body)) or 'none'})")
 
 
 def error_from_graphql(errors: list[Any], where: str, *, partial: bool = False) -> SourceError:
@@ -171,7 +164,8 @@ def _cursor_error(
 def _parse_error(e: Any) -> Parsed:
     if not isinstance(e, dict):
         return None, None, str(e), {}
-    ext = e.get("extensions") if isinstance(e.get("extensions"), dict) else {}
+    raw_ext = e.get("extensions")
+    ext: dict[str, Any] = raw_ext if isinstance(raw_ext, dict) else {}
     code = ext.get("code") or e.get("code") or e.get("error_code")
     status = ext.get("status_code")
     msg = e.get("message") or ""
@@ -182,7 +176,8 @@ def _retry_wait(msg: str, ext: Mapping[str, Any]) -> float:
     """The wait monday asks for (``retry_in_seconds``, else "reset in N seconds" in the
     message), capped at MAX_RETRY_WAIT; DEFAULT_RETRY_WAIT when it asks for none that is usable
     (negative, infinite, or an integer beyond float's range such as ``1e400``)."""
-    data = ext.get("error_data") if isinstance(ext.get("error_data"), dict) else {}
+    raw_data = ext.get("error_data")
+    data: Mapping[str, Any] = raw_data if isinstance(raw_data, dict) else {}
     asked: list[Any] = [ext.get("retry_in_seconds"), data.get("retry_in_seconds")]
     m = _RESET_IN.search(msg)
     for v in (*asked, float(m.group(1)) if m else None):

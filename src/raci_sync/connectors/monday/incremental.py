@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from raci_sync.config import FieldsConfig
 from raci_sync.connectors.monday.convert import id_or_none
 from raci_sync.model import Task
+
+OVERLAP = timedelta(seconds=60)  # taken off `since`: clock skew between monday and us
 
 # -- merging an incremental read ----------------------------------------------------------------
 
@@ -95,7 +98,7 @@ def scope_key(boards: Sequence[str] | None, fields: FieldsConfig) -> str:
     )
 
 
-def cache_to_state(scope: str, cache: Cache) -> dict[str, str]:
+def to_state(scope: str, cache: Cache) -> dict[str, str]:
     """The cache as Snapshot.state entries (string values only)."""
     return {
         STATE_SCOPE: scope,
@@ -104,7 +107,7 @@ def cache_to_state(scope: str, cache: Cache) -> dict[str, str]:
     }
 
 
-def cache_from_state(state: Mapping[str, str], scope: str) -> Cache | None:
+def from_state(state: Mapping[str, str], scope: str) -> Cache | None:
     """The cache kept in a snapshot's state, or None when missing, stale or unreadable."""
     if state.get(STATE_SCOPE) != scope:
         return None

@@ -1,0 +1,63 @@
+"""What the Asana connector asks for: page size and the ``opt_fields`` of each listing.
+
+Every entry of TASK_FIELDS is in the opt_fields enum of getTasksForProject, getTasks and
+getSubtasksForTask (checked by tests/connectors/test_asana_contract.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PAGE_SIZE = 100  # the API maximum
+TASK_FIELDS = (
+    "name",
+    "completed",
+    "due_on",
+    "due_at",
+    "start_on",
+    "start_at",
+    "modified_at",
+    "permalink_url",
+    "assignee",
+    "assignee.name",
+    "followers",
+    "followers.name",
+    "memberships.project.name",
+    "memberships.section.name",
+    "tags.name",
+    "parent",
+    "num_subtasks",
+    "custom_fields.name",
+    "custom_fields.resource_subtype",
+    "custom_fields.display_value",
+    "custom_fields.people_value.name",
+    "custom_fields.number_value",
+    "custom_fields.enum_value.name",
+    "custom_fields.multi_enum_values.name",
+    "custom_fields.text_value",
+    "custom_fields.date_value",
+)
+USER_FIELDS = ("name", "email")
+PROJECT_FIELDS = ("name", "archived")
+
+
+def task_params() -> dict[str, Any]:
+    """The parameters of every task listing: a full page of TASK_FIELDS."""
+    return {"limit": PAGE_SIZE, "opt_fields": ",".join(TASK_FIELDS)}
+
+
+def user_params(workspace_gid: str) -> dict[str, Any]:
+    """The user directory of a workspace, with emails."""
+    return {"workspace": workspace_gid, "limit": PAGE_SIZE, "opt_fields": ",".join(USER_FIELDS)}
+
+
+def project_params(workspace_gid: str, *, every_active: bool) -> dict[str, Any]:
+    """The projects of a workspace; ``every_active`` when the config names none."""
+    params: dict[str, Any] = {
+        "workspace": workspace_gid,
+        "limit": PAGE_SIZE,
+        "opt_fields": ",".join(PROJECT_FIELDS),
+    }
+    if every_active:
+        params["archived"] = "false"
+    return params

@@ -1,0 +1,70 @@
+"""What the Trello connector asks for: the parameters of each request, and card paging.
+
+The parameters are checked against Trello's OpenAPI spec (and Atlassian's guides where the spec
+has gaps) by tests/connectors/test_trello_contract.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+CARD_PAGE_SIZE = 1000  # the API's maximum for /boards/{id}/cards
+MAX_CARD_PAGES = 2000  # 2 million cards: far beyond any board; a guard against endless paging
+# The board listing and the activity probe: `fields` is "all" or items of the spec's BoardFields
+# enum, which lacks `dateLastActivity`, so only "all" brings the activity. "all" is the
+# listing's default but not the probe's (GET /boards/{id} defaults to name,desc,…,labelNames),
+# so it is sent on both. board_summary_from_trello reads id, name, closed, dateLastActivity.
+LISTING_PARAMS = {"fields": "all"}
+CARD_FIELDS = (
+    "name",
+    "idList",
+    "idMembers",
+    "idLabels",
+    "closed",
+    "due",
+    "dueComplete",
+    "start",
+    "dateLastActivity",
+    "shortUrl",
+)
+BOARD_PARAMS = {
+    "fields": "name,closed",
+    "lists": "all",  # closed lists too: archived cards in them still get their group
+    "list_fields": "name,closed",
+    "members": "all",
+    "member_fields": "fullName,username",
+    "customFields": "true",
+    "labels": "all",
+    "label_fields": "name,color",
+    "labels_limit": "1000",  # the nested default is 50
+}
+MEMBER_PARAMS = {"fields": "username,fullName"}  # check(): GET /members/me
+_TRELLO_ID = re.compile(r"[0-9a-fA-F]{24}")
+
+
+def card_params() -> dict[str, str]:
+    """The first card page of a board: all cards, open and archived, a full page."""
+    return {
+        "filter": "all",
+        "fields": ",".join(CARD_FIELDS),
+        "customFieldItems": "true",
+        "limit": str(CARD_PAGE_SIZE),
+    }
+
+
+def is_trello_id(ref: str) -> bool:
+    """True for a 24-hex Trello object id (boards given by id are used without a lookup)."""
+    return bool(_TRELLO_ID.fullmatch(ref.strip()))
+
+
+def oldest_first_second(card_ids: Iterable[str]) -> str:
+    """The ``before`` for the next card page: an ObjectId one second after the oldest card.
+
+    Trello compares ``before`` at whole seconds, so ``before=<oldest id>`` would skip cards
+    created in the same second as the oldest one but not yet returned (trello-archive/api-docs
+    #68). Asking for everything up to the end of that second re-reads those few cards instead;
+    they are deduplicated by id.
+    """
+    oldest = min(i.lower() for i in card_ids)
+    return f"{int(oldest[:8], 16) + 1:08x}" + "0" * 16
