@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -91,14 +90,12 @@ def threaded_monday() -> Iterator[FakeMonday]:
 
 def test_concurrent_reads_overlap_and_keep_the_board_order(threaded_monday: FakeMonday) -> None:
     monday = threaded_monday
-    monday.delay = {B1: 0.2, B2: 0.15, B3: 0.15}  # the first board answers last
-    started = time.monotonic()
+    monday.delay = {B1: 0.6, B2: 0.3, B3: 0.3}  # the first board answers last
     sequential = monday.connector(max_workers=1).fetch()
-    middle = time.monotonic()
+    assert monday.most_in_flight == 1
     concurrent = monday.connector(max_workers=4).fetch()
-    ended = time.monotonic()
-    # the boards overlapped: the delays alone save 0.3 s of 0.5 s (relative, so load is fair)
-    assert middle - started >= 0.5 and ended - middle < (middle - started) - 0.2
+    # the boards overlapped (counted at the server, not timed: a busy machine cannot fail it)
+    assert monday.most_in_flight >= 2
     assert ids(concurrent) == ids(sequential) == ALL_IDS
     assert concurrent.containers == ("Kampagner", "Events", "Drift")
     assert monday.requests == 8 and monday.invalid == []

@@ -211,6 +211,8 @@ class FakeMonday:
         self.faults: list[Fault] = []
         self.waits: list[float] = []
         self.delay: dict[str, float] = {}  # board id → seconds to wait before answering
+        self.in_flight = 0  # answers being delayed right now …
+        self.most_in_flight = 0  # … and the most at once (concurrency, without timing)
         self.full_budget = self.budget = 10_000_000
         self.reset_in = 37
         self.costs: dict[str, int] = {}  # op → cost (default: by limit)
@@ -276,7 +278,12 @@ class FakeMonday:
                 self.faults.remove(fault)
                 return Response(fault.body, fault.status, fault.headers, "application/json")
             answer = self.answer(op, query, variables)
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
         time.sleep(self.delay.get(variables.get("boardId", ""), 0.0))
+        with self._lock:
+            self.in_flight -= 1
         return Response(json.dumps(answer), 200, content_type="application/json")
 
     def answer(self, op: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
