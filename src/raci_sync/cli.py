@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from raci_sync import __version__
-from raci_sync.config import Config, find_config, load_config
+from raci_sync.config import Config, SourceConfig, find_config, load_config
 from raci_sync.connectors import KINDS
 from raci_sync.errors import (
     ConfigError,
@@ -39,6 +39,7 @@ from raci_sync.reports.render import (
 )
 
 if TYPE_CHECKING:
+    from raci_sync.connectors.references import ScopeReport
     from raci_sync.store import Store
     from raci_sync.sync import SyncResult
 
@@ -199,10 +200,10 @@ def cli() -> None:
     """The ``raci`` group: global options, then the command (its help is ``HELP``)."""
 
 
-def _config(ctx: click.Context, *, all_secrets: bool = False) -> Config:
+def _config(ctx: click.Context, *, all_secrets: bool = False, defer_rules: bool = False) -> Config:
     given = _start(ctx)
     path = find_config(given.get("config_path"))
-    cfg = load_config(path, all_secrets=all_secrets)
+    cfg = load_config(path, all_secrets=all_secrets, defer_rules=defer_rules)
     for w in cfg.warnings:
         click.echo(f"raci: warning: {w}", err=True)
     return cfg
@@ -458,39 +459,73 @@ def report(
 
 @cli.command("check-config")
 @click.option(
-    "--online", is_flag=True, help="Also call each source's API to test its token and scope."
+    "--online",
+    is_flag=True,
+    help="Also ask each source's API: the token, and every board, project and field named.",
 )
 @global_options
 @click.pass_context
 def check_config(ctx: click.Context, online: bool) -> int:
-    """Validate the config; with --online, test each source's token and scope.
+    """Validate the config; with --online, check each source's token and scope.
 
-    Every problem is listed at once, with its key path; unset environment variables that
-    a sync or the email would need are problems too.
+    Every problem is listed at once, with its key path: unknown keys and values, unset
+    environment variables a sync or the email would need, rules naming a hat, person or source
+    that does not exist — and, with --online, every board, project, workspace and field the
+    config names that the tool does not have (with the closest names it does have). Exit 2 on
+    any problem; 3 when a source cannot be asked at all.
 
     \b
     Example:
       raci check-config
       raci check-config --config team.toml --online
     """
-    cfg = _config(ctx, all_secrets=True)
+    cfg = _config(ctx, all_secrets=True, defer_rules=online)
     click.echo(
-        f"{cfg.path}: ok — {len(cfg.sources)} source(s), {len(cfg.people)} person(s), "
+        f"{cfg.path}: {len(cfg.sources)} source(s), {len(cfg.people)} person(s), "
         f"{len(cfg.rules)} rule(s)"
     )
     if not online:
+        click.echo("ok (offline: run with --online to check the tokens, boards and fields)")
         return 0
-    from raci_sync.connectors.base import make_connector
-
-    failed = 0
+    problems = list(cfg.deferred)
+    unreachable = 0
     for source in cfg.sources:
-        try:
-            who = make_connector(source).check()
-            click.echo(f"  {source.name} ({source.kind}): ok, token of {who}")
-        except SourceError as exc:
-            failed += 1
-            click.echo(f"  {source.name} ({source.kind}): FAILED — {exc}")
-    return EXIT_SOURCES if failed else 0
+        report = _check_source(source)
+        if report is None:
+            unreachable += 1
+            continue
+        problems += [f"source {source.name!r}: {p}" for p in report.problems]
+    if problems:
+        click.echo(f"{len(problems)} problem(s):", err=True)
+        for problem in problems:
+            click.echo(f"  - {problem}", err=True)
+    return worst(EXIT_CONFIG if problems else 0, EXIT_SOURCES if unreachable else 0)
+
+
+def _check_source(source: SourceConfig) -> ScopeReport | None:
+    """Ask one source's API what its config names; print it. None when it cannot be asked:
+    one try, no retries (no network must be said within one timeout, not after minutes)."""
+    from raci_sync.connectors.base import make_connector, make_http
+    from raci_sync.connectors.http import RetryPolicy
+
+    http = make_http(source)
+    http.retry = RetryPolicy(attempts=1)
+    label = f"  {source.name} ({source.kind})"
+    try:
+        report = make_connector(source, http).check_scope()
+    except SourceError as exc:
+        click.echo(f"{label}: cannot check it — {exc}")
+        return None
+    state = f"{len(report.problems)} problem(s)" if report.problems else "ok"
+    click.echo(f"{label}: {state}, token of {report.who}")
+    for container in report.containers:
+        click.echo(f"    {container}")
+        fields = report.fields.get(container, ())
+        if fields:
+            click.echo(f"      fields: {', '.join(fields)}")
+    for line in (*report.warnings, *report.notes):
+        click.echo(f"    {line}")
+    return report
 
 
 @cli.command("run")

@@ -3,6 +3,7 @@
 from raci_sync.config.reader import all_keys, find_config, load_config, parse_config
 from raci_sync.config.settings import (
     DEFAULT_WEIGHTS,
+    Bounds,
     ChecksConfig,
     Config,
     EmailConfig,
@@ -18,6 +19,7 @@ from raci_sync.config.settings import (
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "Bounds",
     "ChecksConfig",
     "Config",
     "EmailConfig",

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from raci_sync.config.settings import (
     MATCH_KEYS,
+    Bounds,
     ChecksConfig,
     Config,
     EmailConfig,
@@ -62,11 +63,14 @@ def load_config(
     env: Mapping[str, str] | None = None,
     *,
     all_secrets: bool = False,
+    defer_rules: bool = False,
 ) -> Config:
     """Read and validate a config file; raise ConfigError listing every problem.
 
     An unset ``${NAME}`` in a secret is a problem only with ``all_secrets`` (check-config);
-    otherwise the command that uses the secret reports it (``Config.require_secrets``).
+    otherwise the command that uses the secret reports it (``Config.require_secrets``). With
+    ``defer_rules`` (check-config --online) a rule naming an unknown hat, person or source is
+    kept in ``Config.deferred`` instead of raised, so the online problems join it in one list.
     """
     p = Path(path)
     try:
@@ -87,7 +91,7 @@ def load_config(
                 "save it as UTF-8 (TOML files are UTF-8)"
             ]
         ) from None
-    cfg = parse_config(text, path=p, env=env, all_secrets=all_secrets)
+    cfg = parse_config(text, path=p, env=env, all_secrets=all_secrets, defer_rules=defer_rules)
     if cfg.literal_secrets and _world_readable(p):
         warning = (
             f"{p} holds secrets ({', '.join(cfg.literal_secrets)}) and every user of this "
@@ -110,6 +114,7 @@ def parse_config(
     path: Path | None = None,
     env: Mapping[str, str] | None = None,
     all_secrets: bool = False,
+    defer_rules: bool = False,
 ) -> Config:
     """Parse TOML text into a Config; raise ConfigError listing every problem."""
     where = str(path) if path else None
@@ -123,9 +128,11 @@ def parse_config(
         ) from None
     r = _Reader(os.environ if env is None else env, all_secrets=all_secrets)
     cfg = r.config(raw, path)
+    if not defer_rules:
+        r.problems += r.rule_problems
     if r.problems:
         raise ConfigError(r.problems, where)
-    return cfg
+    return replace(cfg, deferred=tuple(r.rule_problems)) if defer_rules else cfg
 
 
 def all_keys() -> set[str]:
@@ -152,6 +159,7 @@ class _Reader:
     def __init__(self, env: Mapping[str, str], *, all_secrets: bool = False) -> None:
         self.env = env
         self.all_secrets = all_secrets  # an unset secret is a problem now, not when used
+        self.rule_problems: list[str] = []  # rules naming what does not exist
         self.problems: list[str] = []
         self.warnings: list[str] = []
         self.literal_secrets: list[str] = []  # key paths of secrets written into the file
@@ -340,17 +348,29 @@ class _Reader:
         self.unique([p.name for p in people], "person", "name")
         rules = tuple(self.rule(w, t) for w, t in self.array_of_tables(top, "rule"))
         self.rule_references(rules, sources, people)
+        timezone = self.timezone(top)
+        sync = self.table(SyncConfig, top, "sync")
+        bounds = Bounds(
+            deadline_s=sync.source_deadline_s,
+            max_wait_s=sync.max_wait_s,
+            max_response_mb=sync.max_response_mb,
+            max_pages=sync.max_pages,
+        )
+        sources = tuple(
+            replace(s, timezone=timezone, history_days=sync.history_days, bounds=bounds)
+            for s in sources
+        )
         return Config(
             path=path,
             store=self.store(top, path),
-            timezone=self.timezone(top),
+            timezone=timezone,
             sources=sources,
             people=people,
             rules=rules,
             checks=self.checks(top.get("checks", {})),
             workload=self.workload(top.get("workload", {})),
             email=self.email(top.get("email", {})),
-            sync=self.table(SyncConfig, top, "sync"),
+            sync=sync,
             history=self.history(top.get("history", {})),
             warnings=tuple(self.warnings),
             literal_secrets=tuple(self.literal_secrets),
@@ -576,23 +596,26 @@ class _Reader:
                     hat = value[len("hat:") :].strip()
                     if hat.casefold() not in hats:
                         worn = ", ".join(sorted(set(hats.values()))) or "none"
-                        self.problem(
+                        self.rule_problem(
                             f"{w}.{letter}",
                             f"nobody on the roster wears the hat {hat!r}"
                             f"{suggest(hat, hats.values())} (hats worn: {worn})",
                         )
                 elif normalise_name(value) not in names:
-                    self.problem(
+                    self.rule_problem(
                         f"{w}.{letter}",
                         f"{value!r} is nobody on the roster{suggest(value, names.values())}; "
                         'write "hat:<hat>" or the name of a [[person]]',
                     )
             wanted = rule.match.get("source")
             if wanted is not None and wanted.strip().casefold() not in source_names:
-                self.problem(
+                self.rule_problem(
                     f"{w}.match.source",
                     f"no source is named {wanted!r}{suggest(wanted, source_names.values())}",
                 )
+
+    def rule_problem(self, where: str, msg: str) -> None:
+        self.rule_problems.append(f"{where}: {msg}")
 
     # -- the other tables -----------------------------------------------------------------------
 

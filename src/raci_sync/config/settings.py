@@ -141,6 +141,16 @@ class FieldsConfig:
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """The limits every read of a source keeps to (``[sync]``, PRODUCT §9 "Bounded")."""
+
+    deadline_s: float = 900.0  # the whole read of the source
+    max_wait_s: float = 120.0  # the longest wait an API may ask for
+    max_response_mb: float = 64.0  # one answer, after decompression
+    max_pages: int = 10_000  # one listing, where the API gives no total
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     """One configured connection to one tool (a kind of ``raci_sync.connectors.KINDS``).
 
@@ -162,6 +172,11 @@ class SourceConfig:
     # the letters written in [source.roles] (the rest are the kind's defaults): only written
     # references must resolve; a missing default is a warning (PRODUCT §12)
     written_roles: Mapping[str, tuple[str, ...]] = derived(factory=dict)
+    # from the top level and [sync], for the connector: the team's time zone (due dates are
+    # dates there), the history cutoff, and the bounds of every read
+    timezone: str = derived("UTC")
+    history_days: int = derived(90)
+    bounds: Bounds = derived(factory=Bounds)
     fields: FieldsConfig = setting(type="custom", factory=FieldsConfig)
     timeout: float = setting(30.0, type="number", minimum=1, maximum=3600)
     requests_per_minute: int | None = setting(
@@ -279,6 +294,7 @@ class Config:
     history: HistoryConfig = setting(type="custom", factory=HistoryConfig)
     warnings: tuple[str, ...] = derived(())
     literal_secrets: tuple[str, ...] = derived(())  # key paths of secrets written in the file
+    deferred: tuple[str, ...] = derived(())  # rule problems kept for check-config --online
 
     def require_secrets(self, sources: Iterable[SourceConfig] = (), *, email: bool = False) -> None:
         """Raise a ConfigError naming every unset variable that ``sources`` (and, with

@@ -13,6 +13,7 @@ from raci_sync.config import SourceConfig
 from raci_sync.connectors import KINDS
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.limits import RateLimiter, limiter_for
+from raci_sync.connectors.references import ScopeReport
 from raci_sync.model import Snapshot
 
 
@@ -27,8 +28,21 @@ class Connector(Protocol):
         """One cheap authenticated call; returns who the token belongs to."""
         ...
 
+    def check_scope(self) -> ScopeReport:
+        """What ``raci check-config --online`` shows: whose token, the boards/projects the scope
+        resolves to and their fields, and *every* reference of the config that matches nothing
+        (a board, project or workspace name; each written ``field:`` role and ``[source.fields]``
+        entry; Trello ``done_lists``) as a problem naming it, where it was looked for and the
+        closest names (``connectors.references``). Raises SourceError only when the API cannot
+        be asked at all (no network, a refused token)."""
+        ...
+
     def fetch(self, since: datetime | None = None, previous: Snapshot | None = None) -> Snapshot:
         """People and tasks of the configured scope; raise rather than return a partial read.
+
+        Every reference the config wrote must resolve: a full read checks them against the
+        definitions it reads, an incremental one against those cached at the last full read,
+        and raises ``references.UnresolvedReferences`` with all of them (PRODUCT §9, §12).
 
         With ``since`` and ``previous`` (the last good snapshot, whose ``state`` holds what the
         connector kept for itself), read only what changed since then and return the previous
