@@ -20,12 +20,15 @@ from raci_sync.config import Config, SourceConfig
 from raci_sync.connectors import KINDS
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.connectors.http import HttpClient
-from raci_sync.errors import SourceError
+from raci_sync.errors import SourceError, StoreError
+from raci_sync.interrupt import Interrupted
 from raci_sync.mapping import evaluate
 from raci_sync.model import Evaluation, ReportData, Run, Snapshot, SourceRun, SourceStatus
 from raci_sync.store import Store, StoredSnapshot
 
 log = logging.getLogger("raci_sync.sync")
+CLOCK_SLACK = timedelta(minutes=5)  # clocks of machines differ this much without lying
+CLOCK_JUMP = timedelta(days=30)  # a gap since the last run this long may be a clock jump
 
 Mount = Callable[[requests.Session], None]
 
@@ -96,12 +99,20 @@ def sync(config: Config, store: Store, options: SyncOptions | None = None) -> Sy
     opts = options or SyncOptions()
     selected = [config.source(n) for n in opts.only] if opts.only else list(config.sources)
     started = now_in(config)
+    abandoned = store.close_abandoned_runs(started)
+    if abandoned:
+        log.warning(
+            "%d earlier run(s) had been killed before finishing: marked interrupted", abandoned
+        )
     run_id = store.begin_run(started)
+    previous_start = store.previous_run_start(run_id)
     plans = [_plan(config, store, s, opts.full, started) for s in selected]
     results: dict[str, SourceRun] = {}
     known: dict[str, Snapshot | None] = {}  # each source's current snapshot, kept in memory
     workers = max(1, min(config.sync.max_workers, len(plans)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="raci-sync") as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="raci-sync")
+    waiting = True  # False when the run is cut short: workers blocked in a read are left
+    try:
         futures = {}
         for plan in plans:
             if opts.progress:
@@ -118,6 +129,16 @@ def sync(config: Config, store: Store, options: SyncOptions | None = None) -> Sy
             known[plan.source.name] = outcome if isinstance(outcome, Snapshot) else plan.previous
             if opts.progress:
                 opts.progress(plan.source.name, result)
+    except Interrupted as exc:
+        waiting = False
+        _close_run(config, store, run_id, "interrupted", str(exc))
+        raise
+    except StoreError as exc:
+        waiting = False
+        _close_run(config, store, run_id, "failed", str(exc))
+        raise
+    finally:
+        pool.shutdown(wait=waiting, cancel_futures=not waiting)
     ordered = tuple(results[s.name] for s in selected)
     finished = now_in(config)
     failed = sum(r.status == "failed" for r in ordered)
@@ -127,22 +148,64 @@ def sync(config: Config, store: Store, options: SyncOptions | None = None) -> Sy
     snapshots = current_snapshots(config, store, known)
     evaluation = evaluate_snapshots(config, snapshots, as_of)
     store.save_evaluation(run_id, as_of, finished, evaluation)
-    keep = config.history
-    store.thin(finished, keep.keep_daily_weeks, keep.keep_weekly_weeks, keep.keep_all_days)
+    _thin(config, store, finished, previous_start)
     run = Run(started=started, finished=finished, sources=ordered, id=run_id)
     return SyncResult(run, snapshots, evaluation, as_of)
 
 
+def _close_run(config: Config, store: Store, run_id: int, status: str, why: str) -> None:
+    """Record why a run was cut short, if the store still takes it (a full disk may not)."""
+    try:
+        store.finish_run(run_id, now_in(config), status, why)
+    except StoreError:
+        log.warning("the run record could not say why the run ended: %s", why)
+
+
+def _thin(config: Config, store: Store, now: datetime, previous_start: datetime | None) -> None:
+    """Thin old history, unless the clock jumped ahead since the last run (PRODUCT §12: history
+    is never thinned because of a clock jump); runs stamped after now are ignored by thinning
+    and trends, and said once."""
+    ahead = store.stamped_after(now)
+    if ahead:
+        log.warning(
+            "%d runs, snapshots or evaluations in the store are stamped later than now (%s): the "
+            "clock was ahead when they were made; they are left out of trends and thinning",
+            ahead,
+            now.isoformat(timespec="minutes"),
+        )
+    if previous_start is not None and now - previous_start > CLOCK_JUMP:
+        log.warning(
+            "the last run started %s, more than %d days ago: if the clock jumped ahead, thinning "
+            "now would remove history, so it waits for the next run",
+            previous_start.isoformat(timespec="minutes"),
+            CLOCK_JUMP.days,
+        )
+        return
+    keep = config.history
+    store.thin(now, keep.keep_daily_weeks, keep.keep_weekly_weeks, keep.keep_all_days)
+
+
 def _plan(config: Config, store: Store, source: SourceConfig, full: bool, now: datetime) -> _Plan:
-    """Incremental when a recent full read exists; full on --full, first sync, or when due."""
+    """Incremental when a recent full read exists; full on --full, first sync, when due, or
+    when the last read is stamped in the future (the clock was ahead: an incremental read from
+    a future watermark would miss every change until then)."""
     stored = store.current_snapshot(source.name)
     if stored is None or stored.kind != source.kind:
         return _Plan(source, None, None, None)
     previous = _snapshot(stored)
-    last_full = stored.state.get("last_full")
-    due = last_full is None or now - datetime.fromisoformat(last_full) > timedelta(
-        hours=config.sync.full_every_hours
-    )
+    last_full = stored.state.get("last_full") or None
+    last_full_at = datetime.fromisoformat(last_full) if last_full else None
+    future = [t for t in (stored.taken_at, last_full_at) if t is not None and t > now + CLOCK_SLACK]
+    if future:
+        log.warning(
+            "source %s: its last read is stamped %s, later than now (%s): the clock was ahead "
+            "then or is behind now; reading everything instead of what changed since",
+            source.name,
+            max(future).isoformat(timespec="minutes"),
+            now.isoformat(timespec="minutes"),
+        )
+        return _Plan(source, None, previous, None, stored.id)
+    due = last_full_at is None or now - last_full_at > timedelta(hours=config.sync.full_every_hours)
     if full or due:
         return _Plan(source, None, previous, last_full, stored.id)
     return _Plan(source, stored.taken_at, previous, last_full, stored.id)

@@ -119,6 +119,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX source_runs_by_source ON source_runs(source, run_id);
         """,
     ),
+    (
+        "0004_run_errors",
+        """
+        -- Why a run ended as it did: interrupted by a signal, or stopped by a store error
+        -- (a full disk). A run left 'running' by a killed process is marked 'interrupted'
+        -- by the next run, which holds the lock.
+        ALTER TABLE runs ADD COLUMN error TEXT;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

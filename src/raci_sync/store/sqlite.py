@@ -199,12 +199,33 @@ class Store:
             cur = db.execute("INSERT INTO runs (started_at) VALUES (?)", (started.isoformat(),))
         return int(cur.lastrowid or 0)
 
-    def finish_run(self, run_id: int, finished: datetime, status: str) -> None:
+    def finish_run(
+        self, run_id: int, finished: datetime, status: str, error: str | None = None
+    ) -> None:
+        """Close a run: ok | partial | failed | interrupted, and why when it did not end well."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
-                (finished.isoformat(), status, run_id),
+                "UPDATE runs SET finished_at = ?, status = ?, error = ? WHERE id = ?",
+                (finished.isoformat(), status, error, run_id),
             )
+
+    def close_abandoned_runs(self, now: datetime) -> int:
+        """Mark runs still 'running' as interrupted: their process was killed (the caller holds
+        the lock, so no other run is going on). Returns how many there were."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? "
+                "WHERE status = 'running'",
+                (now.isoformat(), "the process ended before the run finished (killed?)"),
+            )
+        return int(cur.rowcount)
+
+    def run_record(self, run_id: int) -> tuple[str, str | None]:
+        """(status, error) of one run."""
+        row = self.db.execute("SELECT status, error FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"the store {self.path} has no run {run_id}")
+        return str(row[0]), row[1]
 
     def save_snapshot(self, run_id: int, snap: Snapshot, finished: datetime) -> int:
         """Store a complete snapshot and its ok run record in one transaction."""
