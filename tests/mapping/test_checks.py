@@ -184,8 +184,8 @@ def test_suggestions_from_suggest_rules_and_ambiguous_fills() -> None:
     )
     t = trello_task("1", container="Indhold & SoMe", group="Idéer")
     [f] = findings([t], "no-owner", rules=rules)
-    assert f.suggestion == (
-        "suggested R: Anders Holm (content-producer) or Freja Nørgaard (content-producer); "
+    assert f.suggestion == (  # both content producers are free: the first of equals
+        "suggested R: Anders Holm (content-producer); "
         "suggested A: Jonas Kristensen (project-manager)"
     )
     [f] = findings(
@@ -194,6 +194,31 @@ def test_suggestions_from_suggest_rules_and_ambiguous_fills() -> None:
         rules=rules,
     )
     assert f.suggestion == "suggested A: Jonas Kristensen (project-manager)"
+
+
+def test_suggestions_respect_capacity() -> None:
+    """A hat rule once suggested the most overloaded person on the team (163 %): now the one
+    with the most free capacity, never anyone at or over capacity (PRODUCT §9)."""
+    rules = (RuleConfig({"group": "Idéer"}, {"R": "hat:content-producer"}, "suggest"),)
+    open_task = trello_task("1", container="Indhold & SoMe", group="Idéer", a=(METTE,))
+
+    def busy(account: str, effort: float) -> Task:  # a task that loads one person
+        return trello_task(f"load-{account}-{effort}", r=(account,), a=(METTE,), effort=effort)
+
+    [f] = findings([open_task, busy("t-anders", 12)], "no-responsible", rules=rules)
+    assert f.suggestion == "suggested R: Freja Nørgaard (content-producer)"  # Anders is at 120 %
+    [f] = findings(
+        [open_task, busy("t-anders", 4), busy("t-freja", 6)], "no-responsible", rules=rules
+    )
+    assert f.suggestion == "suggested R: Anders Holm (content-producer)"  # 6 free against 4
+    [f] = findings(
+        [open_task, busy("t-anders", 10), busy("t-freja", 11)], "no-responsible", rules=rules
+    )
+    assert f.suggestion == "no R to suggest: everyone with hat content-producer is over capacity"
+    unmonitored = config(workload=WorkloadConfig(default_capacity=None), rules=rules)
+    got = evaluate([open_task], TRELLO_ACCOUNTS, unmonitored, TODAY).findings
+    [f] = [x for x in got if x.check == "no-responsible"]
+    assert f.suggestion == "no R to suggest: everyone with hat content-producer has no capacity set"
 
 
 def test_findings_are_sorted_by_severity_check_source_and_title() -> None:

@@ -8,7 +8,7 @@ first, then by the check's place in the PRODUCT table, source, task title and pe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from raci_sync.config import ChecksConfig
@@ -36,8 +36,11 @@ def run_checks(inputs: Inputs) -> tuple[Finding, ...]:
     """All findings of the enabled checks, sorted (errors first)."""
     open_tasks = [m for m in inputs.mapped if m.task.is_open]
     findings: list[Finding] = []
+    free = {
+        w.person: (w.capacity - w.load if w.capacity is not None else None) for w in inputs.workload
+    }
     for roles in open_tasks:
-        findings += task_findings(roles, inputs.checks)
+        findings += task_findings(roles, inputs.checks, free)
     findings += overload_findings(inputs.workload, inputs.window)
     findings += unmatched_findings(open_tasks, inputs.people, inputs.directory)
     findings += bottleneck_findings(open_tasks, inputs.people, inputs.checks)
@@ -59,11 +62,14 @@ def finding_order(f: Finding) -> tuple:
     )
 
 
-def task_findings(roles: TaskRoles, checks: ChecksConfig) -> list[Finding]:
-    """Ownership and crowding findings for one open task."""
+def task_findings(
+    roles: TaskRoles, checks: ChecksConfig, free: Mapping[str, float | None] | None = None
+) -> list[Finding]:
+    """Ownership and crowding findings for one open task; ``free`` (free capacity by name)
+    picks whom the suggestions name."""
     r, a, c = (_names(roles, letter) for letter in "RAC")
     return [
-        *_ownership(roles, r, a, checks),
+        *_ownership(roles, r, a, checks, free),
         *_too_many(roles, r, checks.max_responsible, "too-many-responsible", "R"),
         *_too_many(roles, c, checks.max_consulted, "too-many-consulted", "C"),
     ]
@@ -159,8 +165,17 @@ def without_role_findings(
     ]
 
 
-def suggestion_text(roles: TaskRoles, letters: str) -> str | None:
-    """Hat-rule suggestions for these letters: ``suggested A: Mette Sørensen (strategist)``."""
+def suggestion_text(
+    roles: TaskRoles, letters: str, free: Mapping[str, float | None] | None = None
+) -> str | None:
+    """Hat-rule suggestions for these letters: ``suggested A: Mette Sørensen (strategist)``.
+
+    Suggestions respect capacity (PRODUCT §9, §12): of the people a rule points at, the one
+    with the most free capacity in the window (capacity − load) — never someone at or over
+    capacity, nor someone with no capacity set; when nobody fits, it says so. ``free`` maps a
+    person's name to their free capacity (None: unmonitored); without it, every candidate
+    is named (the mapping tests of the rules alone).
+    """
     parts = []
     for letter in letters:
         candidates: dict[str, Candidate] = {}
@@ -168,31 +183,71 @@ def suggestion_text(roles: TaskRoles, letters: str) -> str | None:
             if s.letter == letter:
                 for c in s.candidates:
                     candidates.setdefault(c.person.key, c)
-        if candidates:
-            who = " or ".join(c.describe() for c in candidates.values())
-            parts.append(f"suggested {letter}: {who}")
+        if not candidates:
+            continue
+        if free is None:
+            parts.append(
+                f"suggested {letter}: " + " or ".join(c.describe() for c in candidates.values())
+            )
+            continue
+        room = {key: free.get(c.person.name) for key, c in candidates.items()}
+        fit = [c for key, c in candidates.items() if (room[key] or 0) > 0]
+        if fit:
+            best = max(fit, key=lambda c: room[c.person.key] or 0)  # the first of equals
+            parts.append(f"suggested {letter}: {best.describe()}")
+        else:
+            parts.append(f"no {letter} to suggest: {_nobody_free(list(candidates.values()), room)}")
     return "; ".join(parts) or None
 
 
-def _ownership(roles: TaskRoles, r: list[str], a: list[str], checks: ChecksConfig) -> list[Finding]:
+def _nobody_free(candidates: list[Candidate], room: Mapping[str, float | None]) -> str:
+    """``everyone with hat strategist is over capacity`` (or has no capacity set)."""
+    hats = sorted({c.hat for c in candidates if c.hat})
+    unset = all(room[c.person.key] is None for c in candidates)
+    mixed = any(room[c.person.key] is None for c in candidates) and not unset
+    state = (
+        "has no capacity set"
+        if unset
+        else "is over capacity or has no capacity set"
+        if mixed
+        else "is over capacity"
+    )
+    if hats:
+        return f"everyone with hat {', '.join(hats)} {state}"
+    names = " and ".join(c.person.name for c in candidates)
+    return f"{names} {state}" if len(candidates) == 1 else f"each of {names} {state}"
+
+
+def _ownership(
+    roles: TaskRoles,
+    r: list[str],
+    a: list[str],
+    checks: ChecksConfig,
+    free: Mapping[str, float | None] | None,
+) -> list[Finding]:
     """no-owner, or else no-accountable / multiple-accountable / no-responsible."""
     if not r and not a and "no-owner" not in checks.disable:
         text = "has no owner: neither Responsible nor Accountable"
-        return [_task_finding(roles, "no-owner", Severity.ERROR, text, "RA")]
+        return [_task_finding(roles, "no-owner", Severity.ERROR, text, "RA", free)]
     out = []
     if not a:
         out.append(
-            _task_finding(roles, "no-accountable", Severity.ERROR, "has no Accountable", "A")
+            _task_finding(roles, "no-accountable", Severity.ERROR, "has no Accountable", "A", free)
         )
     if len(a) > 1:
         text = f"has {len(a)} Accountable: {_listing(a)}"
-        out.append(_task_finding(roles, "multiple-accountable", Severity.ERROR, text, "A"))
+        out.append(_task_finding(roles, "multiple-accountable", Severity.ERROR, text, "A", free))
     if not r:
-        out.append(_no_responsible(roles, a, checks.implied_responsible))
+        out.append(_no_responsible(roles, a, checks.implied_responsible, free))
     return out
 
 
-def _no_responsible(roles: TaskRoles, accountable: list[str], implied: bool) -> Finding:
+def _no_responsible(
+    roles: TaskRoles,
+    accountable: list[str],
+    implied: bool,
+    free: Mapping[str, float | None] | None,
+) -> Finding:
     if accountable and implied:
         return _task_finding(
             roles,
@@ -201,8 +256,9 @@ def _no_responsible(roles: TaskRoles, accountable: list[str], implied: bool) -> 
             f"has no Responsible ({_listing(accountable)}, the Accountable, "
             "is taken to do the work)",
             "R",
+            free,
         )
-    return _task_finding(roles, "no-responsible", Severity.ERROR, "has no Responsible", "R")
+    return _task_finding(roles, "no-responsible", Severity.ERROR, "has no Responsible", "R", free)
 
 
 def _too_many(
@@ -215,7 +271,12 @@ def _too_many(
 
 
 def _task_finding(
-    roles: TaskRoles, check: str, severity: Severity, text: str, suggest: str
+    roles: TaskRoles,
+    check: str,
+    severity: Severity,
+    text: str,
+    suggest: str,
+    free: Mapping[str, float | None] | None = None,
 ) -> Finding:
     task = roles.task
     return Finding(
@@ -225,7 +286,7 @@ def _task_finding(
         source=task.source,
         task_id=task.id,
         task=task.title,
-        suggestion=suggestion_text(roles, suggest) if suggest else None,
+        suggestion=suggestion_text(roles, suggest, free) if suggest else None,
     )
 
 
