@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 EXIT_FINDINGS, EXIT_CONFIG, EXIT_SOURCES, EXIT_LOCKED, EXIT_EMAIL, EXIT_BUG = 1, 2, 3, 4, 5, 70
 PRIORITY = (EXIT_BUG, EXIT_CONFIG, EXIT_LOCKED, EXIT_SOURCES, EXIT_EMAIL, EXIT_FINDINGS)
+F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -133,7 +134,7 @@ def global_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the global options to a command or the group. They are accepted before or after the
     subcommand (PRODUCT §5: `raci sync --config team.toml` as `raci --config team.toml sync`);
     their values are read by ``_globals``, not passed to the function."""
-    keep = {"expose_value": False, "callback": _remember}
+    keep: dict[str, Any] = {"expose_value": False, "callback": _remember}
     options = (
         click.option(
             "--config",
@@ -304,7 +305,7 @@ EXTENSIONS = {
 }
 
 
-def format_option(choices: tuple[str, ...], help_text: str) -> Any:
+def format_option(choices: tuple[str, ...], help_text: str) -> Callable[[F], F]:
     """``--format/-f`` over ``choices``; absent: the extension of -o, else table."""
     return click.option(
         "--format",

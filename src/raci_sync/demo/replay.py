@@ -37,7 +37,9 @@ class HandlerAdapter(BaseAdapter):
         self.handler = handler
         self.calls: list[requests.PreparedRequest] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(  # type: ignore[override]  # the transport takes and ignores every option
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
         self.calls.append(request)
         status, headers, body = self.handler(request)
         resp = requests.Response()

@@ -49,7 +49,7 @@ def run_checks(inputs: Inputs) -> tuple[Finding, ...]:
     return tuple(sorted((f for f in findings if f.check not in disabled), key=finding_order))
 
 
-def finding_order(f: Finding) -> tuple:
+def finding_order(f: Finding) -> tuple[int, int, str, str, str, str]:
     """Severity (error first), check (PRODUCT table order), source, task title, person."""
     place = CHECK_IDS.index(f.check) if f.check in CHECK_IDS else len(CHECK_IDS)
     return (

@@ -140,7 +140,7 @@ class Store:
         except BaseException as exc:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-            if _storage_fault(exc):
+            if isinstance(exc, sqlite3.DatabaseError) and _storage_fault(exc):
                 raise StoreError(self.explain(exc)) from None
             raise
 
