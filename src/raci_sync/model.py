@@ -174,8 +174,21 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class LoadItem:
+    """One open task behind a person's load in the window (PRODUCT §10 "Why")."""
+
+    source: str
+    task_id: str
+    title: str
+    role: str  # the letter it counts with: the heaviest the person holds on it
+    effort: float  # the task's effort
+    load: float  # this person's share of it: effort × weight, R split among the R holders
+    due: date | None
+
+
+@dataclass(frozen=True)
 class WorkloadLine:
-    """One person's load in the window (PRODUCT §4)."""
+    """One person's load in the window (PRODUCT §4), and what makes it up (§10)."""
 
     person: str
     load: float
@@ -183,6 +196,8 @@ class WorkloadLine:
     utilisation: float | None
     status: str  # ok | over | critical | unmonitored
     open_tasks: int
+    by_source: Mapping[str, float] = field(default_factory=dict)  # source name → load
+    tasks: tuple[LoadItem, ...] = ()  # largest load first
 
 
 @dataclass(frozen=True)

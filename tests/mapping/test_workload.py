@@ -224,3 +224,33 @@ def test_negative_or_non_finite_effort_counts_as_the_default() -> None:
         fields=(FieldValue("field", id="f", title="Timer", kind="number", number=0.0),),
     )
     assert task_effort(ok, "timer", 1.0) == 0.0
+
+
+def test_the_tasks_behind_a_load_and_its_split_per_source() -> None:
+    """Why someone is overloaded (PRODUCT §10): the tasks in the window that make up the load,
+    largest first, each with the letter it counts with, and the load per source."""
+    asana = task(
+        "a1", people("x", key="assignee"), source="kampagner", title="Kampagneplan", due=IN_WINDOW
+    )
+    tasks = [
+        trello_task("1", r=("x", "y"), effort=6, due=IN_WINDOW, title="Delt opgave"),
+        trello_task("2", r=("y",), a=("X",), effort=8, due=IN_WINDOW, title="Godkend"),
+        trello_task("3", r=("x",), c=("X",), effort=2, title="Udateret"),  # R outweighs C
+        trello_task("4", r=("x",), effort=9, due=date(2027, 3, 1), title="Senere"),  # outside
+    ]
+    d = Directory(ROSTER, (*ACCOUNTS, Account("kampagner", "x", "X")), {"indhold": "trello"}, 10.0)
+    mapped = [map_task(t, roles_for("trello", None), (), d) for t in tasks]
+    mapped.append(map_task(asana, roles_for("asana", None), (), d))
+    lines = compute_workload(
+        mapped, d.roster, WorkloadConfig(), TODAY, {"indhold": "Timer", "kampagner": None}
+    )
+    x = next(line for line in lines if line.person == "X")
+    assert [(i.task_id, i.role, i.effort, i.load) for i in x.tasks] == [
+        ("1", "R", 6.0, 3.0),
+        ("2", "A", 8.0, 2.0),
+        ("3", "R", 2.0, 2.0),
+        ("a1", "R", 1.0, 1.0),
+    ]
+    assert x.by_source == {"indhold": 7.0, "kampagner": 1.0}
+    assert x.load == sum(x.by_source.values()) == 8.0 and x.open_tasks == len(x.tasks)
+    assert x.tasks[0].title == "Delt opgave" and x.tasks[0].due == IN_WINDOW

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from raci_sync.config import DEFAULT_WEIGHTS, WorkloadConfig
 from raci_sync.mapping.roles import TaskRoles, field_matches
-from raci_sync.model import Person, Task, WorkloadLine
+from raci_sync.model import LoadItem, Person, Task, WorkloadLine
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,22 @@ def task_effort(task: Task, effort_field: str | None, default: float) -> float:
 
 def task_loads(roles: TaskRoles, effort: float, weights: Mapping[str, float]) -> dict[str, float]:
     """Each person's load from one task: the heaviest of their letters, R split among R holders."""
+    return {person: share for person, (_, share) in task_shares(roles, effort, weights).items()}
+
+
+def task_shares(
+    roles: TaskRoles, effort: float, weights: Mapping[str, float]
+) -> dict[str, tuple[str, float]]:
+    """Each person's (letter, load) from one task: the letter that weighs most for them."""
     r_holders = max(len(roles.holders("R")), 1)
-    loads: dict[str, float] = {}
+    shares: dict[str, tuple[str, float]] = {}
     for a in roles.assignments:
         share = effort * _weight(weights, a.letter)
         if a.letter == "R":
             share /= r_holders
-        loads[a.person] = max(loads.get(a.person, 0.0), share)
-    return loads
+        if a.person not in shares or share > shares[a.person][1]:
+            shares[a.person] = (a.letter, share)
+    return shares
 
 
 def days_away(person: Person, window: Window) -> int:
@@ -113,37 +121,43 @@ def compute_workload(
 ) -> tuple[WorkloadLine, ...]:
     """One line per roster person, plus each unmatched person with a task in the window."""
     window = Window.starting(as_of, config.horizon_days)
-    load: dict[str, float] = {}
-    tasks: dict[str, int] = {}
+    items: dict[str, list[LoadItem]] = {}
     for roles in mapped:
-        if not window.counts(roles.task, config.count_undated):
+        task = roles.task
+        if not window.counts(task, config.count_undated):
             continue
-        effort = task_effort(
-            roles.task, effort_fields.get(roles.task.source), config.default_effort
-        )
-        for key, share in task_loads(roles, effort, config.weights).items():
-            load[key] = load.get(key, 0.0) + share
-            tasks[key] = tasks.get(key, 0) + 1
+        effort = task_effort(task, effort_fields.get(task.source), config.default_effort)
+        for key, (letter, share) in task_shares(roles, effort, config.weights).items():
+            item = LoadItem(task.source, task.id, task.title, letter, effort, share, task.due)
+            items.setdefault(key, []).append(item)
     lines = [
-        _line(p, round(load.get(p.key, 0.0), 2), tasks.get(p.key, 0), window, critical_at)
+        _line(p, items.get(p.key, []), window, critical_at)
         for p in people
-        if p.matched or p.key in tasks
+        if p.matched or p.key in items
     ]
     return tuple(sorted(lines, key=_order))
 
 
 def _line(
-    person: Person, load: float, open_tasks: int, window: Window, critical_at: float
+    person: Person, items: list[LoadItem], window: Window, critical_at: float
 ) -> WorkloadLine:
+    load = round(sum(i.load for i in items), 2)
     capacity = effective_capacity(person, window)
     utilisation, status = rate(load, capacity, critical_at)
+    by_source: dict[str, float] = {}
+    for i in items:
+        by_source[i.source] = by_source.get(i.source, 0.0) + i.load
     return WorkloadLine(
         person=person.name,
         load=load,
         capacity=capacity,
         utilisation=utilisation,
         status=status,
-        open_tasks=open_tasks,
+        open_tasks=len(items),
+        by_source={source: round(value, 2) for source, value in sorted(by_source.items())},
+        tasks=tuple(
+            sorted(items, key=lambda i: (-i.load, i.due or date.max, i.title.casefold(), i.task_id))
+        ),
     )
 
 
