@@ -319,3 +319,29 @@ def test_points_stamped_in_the_future_are_neither_thinned_nor_trends(store: Stor
         expired([Point(1, "", NOW, NOW.date(), (1,))], NOW - timedelta(days=1), Retention(0, 0, 0))
         == []
     )
+
+
+def test_each_finding_knows_since_when_and_what_changed_since_last_week(store: Store) -> None:
+    """PRODUCT §10: findings[].since is the first day seen; changes compare with the last run
+    of the previous ISO week (new, resolved)."""
+    old = Finding("no-owner", Severity.ERROR, "old", source="indhold", task_id="t1")
+    gone = Finding("no-owner", Severity.ERROR, "gone", source="indhold", task_id="t2")
+    fresh = Finding("no-owner", Severity.ERROR, "fresh", source="indhold", task_id="t3")
+
+    def save(day: datetime, *findings: Finding) -> None:
+        ev = Evaluation(people=(), assignments=(), findings=findings, workload=(), unmatched=())
+        store.save_evaluation(None, day.date(), day, ev)
+
+    save(NOW - timedelta(days=21), old)  # three weeks ago: first seen
+    save(NOW - timedelta(days=6), old, gone)  # last week's only run (the baseline) …
+    save(NOW - timedelta(days=5, hours=-1), old, gone)  # … no, this later one is
+    save(NOW, old, fresh)
+    since, baseline_day, baseline = store.finding_history([old.key, fresh.key], NOW.date(), NOW)
+    assert since == {old.key: (NOW - timedelta(days=21)).date(), fresh.key: NOW.date()}
+    assert baseline_day == (NOW - timedelta(days=5, hours=-1)).date()
+    assert baseline == {old.key, gone.key}
+    # a run stamped in the future is no baseline and no first sighting
+    save(NOW + timedelta(days=400), gone)
+    assert store.finding_history([gone.key], NOW.date(), NOW)[0] == {
+        gone.key: (NOW - timedelta(days=6)).date()
+    }

@@ -171,6 +171,25 @@ class Finding:
     task: str | None = None
     person: str | None = None
     suggestion: str | None = None
+    since: date | None = None  # the first day it was seen (PRODUCT §10 "What changed")
+
+    @property
+    def key(self) -> FindingKey:
+        """What makes two findings of different runs the same one (PRODUCT §12)."""
+        return (self.check, self.source, self.task_id, self.person)
+
+
+FindingKey = tuple[str, str | None, str | None, str | None]  # check, source, task_id, person
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the last run of the previous ISO week (``baseline``; None when the
+    store has none, and nothing can be called new or resolved)."""
+
+    baseline: date | None = None
+    new: tuple[FindingKey, ...] = ()
+    resolved: tuple[FindingKey, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -342,6 +361,7 @@ class ReportData:
     unmatched: tuple[UnmatchedAccount, ...]
     people: tuple[Person, ...] = ()
     trends: Trends = field(default_factory=Trends)  # the weeks before this report
+    changes: Changes = field(default_factory=Changes)  # against the previous ISO week
 
     @cached_property
     def person_names(self) -> Mapping[str, str]:

@@ -23,7 +23,17 @@ from raci_sync.connectors.http import HttpClient
 from raci_sync.errors import SourceError, StoreError
 from raci_sync.interrupt import Interrupted
 from raci_sync.mapping import evaluate
-from raci_sync.model import Evaluation, ReportData, Run, Snapshot, SourceRun, SourceStatus
+from raci_sync.model import (
+    Changes,
+    Evaluation,
+    Finding,
+    FindingKey,
+    ReportData,
+    Run,
+    Snapshot,
+    SourceRun,
+    SourceStatus,
+)
 from raci_sync.store import Store, StoredSnapshot
 
 log = logging.getLogger("raci_sync.sync")
@@ -369,6 +379,7 @@ def _report_data(
     evaluation: Evaluation,
 ) -> ReportData:
     tz = ZoneInfo(config.timezone)
+    findings, changes = _what_changed(store, evaluation.findings, start, now)
     return ReportData(
         generated_at=now,
         window_start=start,
@@ -385,12 +396,35 @@ def _report_data(
         ),
         tasks=tuple(task for snap in snapshots.values() for task in snap.tasks),
         assignments=evaluation.assignments,
-        findings=evaluation.findings,
+        findings=findings,
         workload=evaluation.workload,
         unmatched=evaluation.unmatched,
         people=evaluation.people,
         trends=store.trends(start, 4, now=now),
+        changes=changes,
     )
+
+
+def _what_changed(
+    store: Store, findings: Sequence[Finding], start: date, now: datetime
+) -> tuple[tuple[Finding, ...], Changes]:
+    """Each finding with the day it was first seen, and what is new or resolved against the
+    last run of the previous ISO week (PRODUCT §10)."""
+    keys = [f.key for f in findings]
+    since, baseline_day, baseline = store.finding_history(keys, start, now)
+    dated = tuple(replace(f, since=since.get(f.key, start)) for f in findings)
+    if baseline_day is None:
+        return dated, Changes()
+    current = dict.fromkeys(keys)
+    return dated, Changes(
+        baseline=baseline_day,
+        new=tuple(k for k in current if k not in baseline),
+        resolved=tuple(sorted(baseline - current.keys(), key=_key_order)),
+    )
+
+
+def _key_order(key: FindingKey) -> tuple[str, ...]:
+    return tuple(part or "" for part in key)
 
 
 def source_status(

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from raci_sync.model import Trends, WeekPoint
+from raci_sync.model import FindingKey, Trends, WeekPoint
 
 log = logging.getLogger("raci_sync.store")
 
@@ -200,6 +200,50 @@ def thin(db: sqlite3.Connection, now: datetime, keep: Retention) -> Thinned:
     if counts:
         log.info("store: thinned old history: removed %s", counts)
     return counts
+
+
+def finding_history(
+    db: sqlite3.Connection, keys: Sequence[FindingKey], before: date, now: datetime | None
+) -> tuple[dict[FindingKey, date], date | None, set[FindingKey]]:
+    """For the findings ``keys`` of a report whose window starts on ``before``: the first day
+    each was seen, and the last evaluation of the ISO weeks before ``before``'s week (its
+    as_of and its finding keys) to compare with. Evaluations stamped after ``now`` (a clock
+    that was ahead) are left out, as in trends."""
+    stamp = now.isoformat() if now is not None else "9999"
+    db.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS report_keys "
+        "(check_id TEXT, source TEXT, task_id TEXT, person TEXT)"
+    )
+    db.execute("DELETE FROM report_keys")
+    db.executemany("INSERT INTO report_keys VALUES (?, ?, ?, ?)", keys)
+    since: dict[FindingKey, date] = {}
+    for check, source, task_id, person, first in db.execute(
+        "SELECT k.check_id, k.source, k.task_id, k.person, min(e.as_of) FROM report_keys k "
+        "JOIN findings f ON f.check_id = k.check_id AND f.source IS k.source "
+        "AND f.task_id IS k.task_id AND f.person IS k.person "
+        "JOIN evaluations e ON e.id = f.evaluation_id "
+        "WHERE e.generated_at <= ? GROUP BY k.check_id, k.source, k.task_id, k.person",
+        (stamp,),
+    ):
+        since[(check, source, task_id, person)] = date.fromisoformat(first)
+    db.execute("DELETE FROM report_keys")
+    monday = before - timedelta(days=before.weekday())
+    row = db.execute(
+        "SELECT id, as_of FROM evaluations WHERE as_of < ? AND generated_at <= ? "
+        "ORDER BY as_of DESC, generated_at DESC, id DESC LIMIT 1",
+        (monday.isoformat(), stamp),
+    ).fetchone()
+    if row is None:
+        return since, None, set()
+    baseline = {
+        (str(c), s, t, p)
+        for c, s, t, p in db.execute(
+            "SELECT DISTINCT check_id, source, task_id, person FROM findings "
+            "WHERE evaluation_id = ?",
+            (row[0],),
+        )
+    }
+    return since, date.fromisoformat(row[1]), baseline
 
 
 def count_future(db: sqlite3.Connection, now: datetime) -> int:

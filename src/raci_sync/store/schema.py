@@ -120,12 +120,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "0004_run_errors",
+        "0004_run_errors_finding_keys",
         """
         -- Why a run ended as it did: interrupted by a signal, or stopped by a store error
         -- (a full disk). A run left 'running' by a killed process is marked 'interrupted'
         -- by the next run, which holds the lock.
         ALTER TABLE runs ADD COLUMN error TEXT;
+        -- Since when a finding is open: its key across evaluations (PRODUCT §10, §12).
+        CREATE INDEX findings_by_key ON findings(check_id, source, task_id, person);
         """,
     ),
 ]

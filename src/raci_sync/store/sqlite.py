@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from raci_sync.errors import NoDataError, StoreError
-from raci_sync.model import Account, Evaluation, FieldValue, Snapshot, State, Task, Trends
+from raci_sync.model import (
+    Account,
+    Evaluation,
+    FieldValue,
+    FindingKey,
+    Snapshot,
+    State,
+    Task,
+    Trends,
+)
 from raci_sync.store.files import (
     backup,
     backup_due,
@@ -26,7 +35,13 @@ from raci_sync.store.files import (
     damaged,
     refuse_foreign,
 )
-from raci_sync.store.history import Retention, Thinned, count_future, read_trends
+from raci_sync.store.history import (
+    Retention,
+    Thinned,
+    count_future,
+    finding_history,
+    read_trends,
+)
 from raci_sync.store.history import thin as thin_history
 from raci_sync.store.schema import MIGRATIONS
 
@@ -421,6 +436,13 @@ class Store:
         evaluations stamped later than it (the clock was ahead) are left out.
         """
         return read_trends(self.db, before, weeks, now)
+
+    def finding_history(
+        self, keys: Sequence[FindingKey], before: date, now: datetime | None = None
+    ) -> tuple[dict[FindingKey, date], date | None, set[FindingKey]]:
+        """First day each finding was seen, and the previous ISO week's last evaluation
+        (its as_of and finding keys) to compare with; see ``history.finding_history``."""
+        return finding_history(self.db, keys, before, now)
 
     def stamped_after(self, now: datetime) -> int:
         """How many runs, snapshots and evaluations are stamped later than ``now``."""
