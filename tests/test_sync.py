@@ -211,7 +211,9 @@ def test_a_report_from_the_sync_reads_no_snapshot_back(
 
     monkeypatch.setattr(store, "current_snapshot", read_back)
     data = report_from_sync(cfg, store, result)
-    assert data.findings == result.evaluation.findings
+    dated = tuple(replace(f, since=None) for f in data.findings)  # the report adds `since`
+    assert dated == result.evaluation.findings
+    assert {f.since for f in data.findings} == {result.as_of}  # all first seen in this run
     assert len(data.tasks) == sum(s.tasks for s in result.run.sources)
 
 
