@@ -326,7 +326,9 @@ def test_example_config_documents_every_key_and_parses() -> None:
     assert {"from", "requests_per_minute", "api_version", "done_lists", "weights"} <= keys
     for key in MATCH_KEYS:  # match = { group = … }: named in the comment beside it
         assert key in text, f"config.example.toml lacks the match key {key}"
-    for key in sorted(keys - {"source", "person", "rule", *MATCH_KEYS}):
+    for table in ("source", "person", "rule", "ignore"):
+        assert f"[[{table}]]" in text, f"config.example.toml lacks [[{table}]]"
+    for key in sorted(keys - {"source", "person", "rule", "ignore", *MATCH_KEYS}):
         table = key in {"checks", "workload", "email", "sync", "history", "roles", "fields"}
         assert (
             (f"[{key}]" in text or f".{key}]" in text)

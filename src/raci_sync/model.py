@@ -266,6 +266,16 @@ class Evaluation:
     findings: tuple[Finding, ...]  # error first, then check, source, task title
     workload: tuple[WorkloadLine, ...]  # highest utilisation first, unmonitored last
     unmatched: tuple[UnmatchedAccount, ...]
+    ignored: tuple[IgnoredFinding, ...] = ()  # left out by an [[ignore]], never dropped
+    notes: tuple[str, ...] = ()  # e.g. an [[ignore]] or [[rule]] that matches no task
+
+
+@dataclass(frozen=True)
+class IgnoredFinding:
+    """A finding an ``[[ignore]]`` left out, and which one (its index in the config)."""
+
+    finding: Finding
+    rule: int
 
 
 @dataclass(frozen=True)
@@ -362,6 +372,8 @@ class ReportData:
     people: tuple[Person, ...] = ()
     trends: Trends = field(default_factory=Trends)  # the weeks before this report
     changes: Changes = field(default_factory=Changes)  # against the previous ISO week
+    ignored: tuple[IgnoredFinding, ...] = ()  # findings an [[ignore]] left out
+    notes: tuple[str, ...] = ()  # things the reader should know (unused ignores and rules)
 
     @cached_property
     def person_names(self) -> Mapping[str, str]:

@@ -402,6 +402,8 @@ def _report_data(
         people=evaluation.people,
         trends=store.trends(start, 4, now=now),
         changes=changes,
+        ignored=evaluation.ignored,
+        notes=evaluation.notes,
     )
 
 

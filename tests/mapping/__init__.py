@@ -9,6 +9,7 @@ from raci_sync.config import (
     ChecksConfig,
     Config,
     FieldsConfig,
+    IgnoreConfig,
     PersonConfig,
     RuleConfig,
     SourceConfig,
@@ -94,6 +95,7 @@ def config(
     rules: tuple[RuleConfig, ...] = (),
     checks: ChecksConfig | None = None,
     workload: WorkloadConfig | None = None,
+    ignores: tuple[IgnoreConfig, ...] = (),
 ) -> Config:
     """A Config with the demo roster and one Trello source 'indhold' (effort field "Timer")."""
     if sources is None:
@@ -103,6 +105,7 @@ def config(
         sources=sources,
         people=people,
         rules=rules,
+        ignores=ignores,
         checks=checks or ChecksConfig(),
         workload=workload or WorkloadConfig(),
     )

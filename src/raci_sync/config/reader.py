@@ -30,6 +30,7 @@ from raci_sync.config.settings import (
     EmailConfig,
     FieldsConfig,
     HistoryConfig,
+    IgnoreConfig,
     PersonConfig,
     Rule,
     RuleConfig,
@@ -347,6 +348,7 @@ class _Reader:
         people = tuple(self.person(w, t) for w, t in self.array_of_tables(top, "person"))
         self.unique([p.name for p in people], "person", "name")
         rules = tuple(self.rule(w, t) for w, t in self.array_of_tables(top, "rule"))
+        ignores = tuple(self.ignore(w, t) for w, t in self.array_of_tables(top, "ignore"))
         self.rule_references(rules, sources, people)
         timezone = self.timezone(top)
         sync = self.table(SyncConfig, top, "sync")
@@ -367,6 +369,7 @@ class _Reader:
             sources=sources,
             people=people,
             rules=rules,
+            ignores=ignores,
             checks=self.checks(top.get("checks", {})),
             workload=self.workload(top.get("workload", {})),
             email=self.email(top.get("email", {})),
@@ -557,9 +560,19 @@ class _Reader:
 
     def rule(self, w: str, t: dict[str, Any]) -> RuleConfig:
         self.keys(t, w, (*toml_keys(RuleConfig), *LETTERS))
-        match = self.keys(t.get("match", {}), _join(w, "match"), MATCH_KEYS)
-        if not match:
+        clean = self.match(t, w)
+        if not t.get("match"):
             self.problem(_join(w, "match"), 'is required, e.g. match = { group = "Strategi" }')
+        letters = {L: self.string(t, L, w) for L in LETTERS if L in t}
+        if not letters:
+            self.problem(w, 'names no letter; add e.g. A = "hat:strategist"')
+        return self.section(
+            RuleConfig, t, w, match=clean, letters={k: v for k, v in letters.items() if v}
+        )
+
+    def match(self, t: dict[str, Any], w: str) -> dict[str, str]:
+        """A ``match`` table (rules and ignores): keys of MATCH_KEYS, a valid title regex."""
+        match = self.keys(t.get("match", {}), _join(w, "match"), MATCH_KEYS)
         clean: dict[str, str] = {}
         for k in list(match):
             s = self.string(match, k, _join(w, "match"))
@@ -571,11 +584,31 @@ class _Reader:
                 except (re.error, OverflowError, RecursionError) as exc:
                     self.problem(f"{w}.match.title", f"is not a valid regular expression: {exc}")
             clean[k] = s
-        letters = {L: self.string(t, L, w) for L in LETTERS if L in t}
-        if not letters:
-            self.problem(w, 'names no letter; add e.g. A = "hat:strategist"')
+        return clean
+
+    def ignore(self, w: str, t: dict[str, Any]) -> IgnoreConfig:
+        self.keys(t, w, toml_keys(IgnoreConfig))
+        match = self.match(t, w) if "match" in t else {}
+        account = self.string(t, "account", w)
+        if account is not None:
+            kind, _, ident = account.partition(":")
+            if kind not in KINDS or not ident.strip():
+                forms = ", ".join(f'"{k.account_hint}"' for k in KINDS.values())
+                self.problem(_join(w, "account"), f"{account!r} must look like {forms}")
+        given = [k for k in ("task", "match", "account") if k in t]
+        if len(given) != 1:
+            self.problem(
+                w,
+                "must name exactly one of task, match or account "
+                f"({'none' if not given else ' and '.join(given)} given)",
+            )
+        checks = self.strings(t, "checks", w, ())
+        for i, c in enumerate(checks):
+            if c not in CHECK_IDS:
+                self.problem(f"{w}.checks[{i}]", f"unknown check id {c!r}{suggest(c, CHECK_IDS)}")
+        until = self.date(t, "until", w) if "until" in t else None
         return self.section(
-            RuleConfig, t, w, match=clean, letters={k: v for k, v in letters.items() if v}
+            IgnoreConfig, t, w, match=match, account=account, checks=checks, until=until
         )
 
     def rule_references(

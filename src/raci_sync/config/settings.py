@@ -209,6 +209,20 @@ class RuleConfig:
 
 
 @dataclass(frozen=True)
+class IgnoreConfig:
+    """An ``[[ignore]]`` table (PRODUCT §10, §12): findings to leave out, by task (id or URL),
+    by task match (as rules match), or by account; optionally only some checks, until a day.
+    Ignored findings are counted and listed, never silently dropped."""
+
+    task: str | None = setting(None, type="str")
+    match: Mapping[str, str] = setting(type="custom", factory=dict)
+    account: str | None = setting(None, type="custom")  # "kind:id-or-username"
+    checks: tuple[str, ...] = setting((), type="custom")  # empty: every check
+    until: date | None = setting(None, type="custom")  # the last day it holds
+    reason: str | None = setting(None, type="str")  # for the reader of the config
+
+
+@dataclass(frozen=True)
 class ChecksConfig:
     """Thresholds of the checks (PRODUCT §4)."""
 
@@ -287,6 +301,7 @@ class Config:
     sources: tuple[SourceConfig, ...] = setting((), type="custom", key="source")
     people: tuple[PersonConfig, ...] = setting((), type="custom", key="person")
     rules: tuple[RuleConfig, ...] = setting((), type="custom", key="rule")
+    ignores: tuple[IgnoreConfig, ...] = setting((), type="custom", key="ignore")
     checks: ChecksConfig = setting(type="custom", factory=ChecksConfig)
     workload: WorkloadConfig = setting(type="custom", factory=WorkloadConfig)
     email: EmailConfig = setting(type="custom", factory=EmailConfig)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from raci_sync.config import Config
+from raci_sync.config import Config, IgnoreConfig
 from raci_sync.mapping.checks import Inputs, run_checks
 from raci_sync.mapping.identity import Directory, unmatched_accounts
-from raci_sync.mapping.roles import TaskRoles, map_task, roles_for
+from raci_sync.mapping.ignore import apply_ignores
+from raci_sync.mapping.roles import TaskRoles, map_task, roles_for, rule_matches
 from raci_sync.mapping.workload import Window, compute_workload
 from raci_sync.model import Account, Assignment, Evaluation, Person, Task
 
@@ -45,14 +46,46 @@ def evaluate(
         critical_at=config.checks.overload_error,
     )
     window = Window.starting(as_of, config.workload.horizon_days)
-    findings = run_checks(Inputs(mapped, workload, directory, people, window, config.checks))
+    found = run_checks(Inputs(mapped, workload, directory, people, window, config.checks))
+    index = {t.key: t for t in tasks}
+    findings, ignored, unused = apply_ignores(
+        found, config.ignores, index, people, directory, as_of
+    )
     return Evaluation(
         people=people,
         assignments=assignments,
         findings=findings,
         workload=workload,
         unmatched=unmatched_accounts(assignments, directory),
+        ignored=ignored,
+        notes=(*_unused_notes(unused, config), *_unused_rule_notes(mapped, config)),
     )
+
+
+def _unused_notes(unused: Sequence[int], config: Config) -> list[str]:
+    return [
+        f"[[ignore]] #{i + 1} ({_ignore_what(config.ignores[i])}) matches no task or finding: "
+        "remove it, or fix what it names"
+        for i in unused
+    ]
+
+
+def _ignore_what(ig: IgnoreConfig) -> str:
+    if ig.task is not None:
+        return f"task = {ig.task!r}"
+    if ig.account is not None:
+        return f"account = {ig.account!r}"
+    return "match = {" + ", ".join(f"{k} = {v!r}" for k, v in ig.match.items()) + "}"
+
+
+def _unused_rule_notes(mapped: Sequence[TaskRoles], config: Config) -> list[str]:
+    """A [[rule]] that matches no task never fires: say so (PRODUCT §12)."""
+    tasks = [m.task for m in mapped]
+    return [
+        f"[[rule]] #{i + 1} (match = {dict(rule.match)}) matches no task: it never fires"
+        for i, rule in enumerate(config.rules)
+        if not any(rule_matches(rule, t) for t in tasks)
+    ]
 
 
 def map_tasks(
