@@ -177,3 +177,26 @@ def test_check_config_names_every_unset_variable(
     code, _, err = run(["check-config", "--config", str(cfg)], capsys)
     assert code == 2 and "source[0].key: environment variable K_UNSET" in err
     assert "source[0].token: environment variable T_UNSET" in err
+
+
+def test_report_filters_narrow_the_findings_and_the_exit_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, httpserver: Any, demo_env: None
+) -> None:
+    cfg = synced(capsys, tmp_path, httpserver)
+    base = ["--config", str(cfg), "report", "-f", "json", "--as-of", "2026-12-07"]
+    code, out, _ = run(base, capsys)
+    every = json.loads(out)["findings"]
+    assert code == 0 and {f["severity"] for f in every} >= {"error", "warning"}
+    code, out, _ = run([*base, "--severity", "warning", "--fail-on", "error"], capsys)
+    narrowed = json.loads(out)["findings"]
+    assert code == 0 and narrowed and {f["severity"] for f in narrowed} == {"warning"}
+    code, out, _ = run([*base, "--check", "no-owner", "--source", "indhold"], capsys)
+    assert {(f["check"], f["source"]) for f in json.loads(out)["findings"]} == {
+        ("no-owner", "indhold")
+    }
+    code, out, _ = run([*base, "--person", "freja nørgaard"], capsys)
+    data = json.loads(out)
+    assert [w["person"] for w in data["workload"]] == ["Freja Nørgaard"]
+    assert data["findings"] and len(data["findings"]) < len(every)
+    code, _, err = run([*base, "--check", "no-owners", "--person", "Freja Norgaard"], capsys)
+    assert code == 2 and "did you mean 'no-owner'" in err and "did you mean 'Freja" in err

@@ -41,7 +41,7 @@ from raci_sync.reports.render import (
 if TYPE_CHECKING:
     from raci_sync.connectors.references import ScopeReport
     from raci_sync.store import Store
-    from raci_sync.sync import SyncResult
+    from raci_sync.sync import ReportFilter, SyncResult
 
 EXIT_FINDINGS, EXIT_CONFIG, EXIT_SOURCES, EXIT_LOCKED, EXIT_EMAIL, EXIT_BUG = 1, 2, 3, 4, 5, 70
 PRIORITY = (EXIT_BUG, EXIT_CONFIG, EXIT_LOCKED, EXIT_SOURCES, EXIT_EMAIL, EXIT_FINDINGS)
@@ -286,6 +286,69 @@ fail_on_option = click.option(
     type=click.Choice(["error", "warning"]),
     help="Exit 1 when findings at or above this severity exist.",
 )
+
+
+def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--check/--severity/--source/--person``: narrow a report (each repeatable)."""
+    options = (
+        click.option(
+            "--check", "f_checks", multiple=True, metavar="ID", help="Only findings of this check."
+        ),
+        click.option(
+            "--severity",
+            "f_severities",
+            multiple=True,
+            type=click.Choice(["error", "warning", "info"]),
+            help="Only findings of this severity.",
+        ),
+        click.option(
+            "--source", "f_sources", multiple=True, metavar="NAME", help="Only this source."
+        ),
+        click.option(
+            "--person",
+            "f_people",
+            multiple=True,
+            metavar="NAME",
+            help="Only this person: their load, and findings about them or on tasks they are "
+            "A or R on.",
+        ),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _report_filter(
+    cfg: Config,
+    data: ReportData,
+    checks: tuple[str, ...],
+    severities: tuple[str, ...],
+    sources: tuple[str, ...],
+    people: tuple[str, ...],
+) -> ReportFilter:
+    """The filter, every name checked (a typo is a usage error with a did-you-mean)."""
+    from raci_sync.config.settings import suggest
+    from raci_sync.model import CHECK_IDS
+    from raci_sync.sync import ReportFilter
+
+    wrong = [
+        f"--check {c!r} is no check id{suggest(c, CHECK_IDS)}" for c in checks if c not in CHECK_IDS
+    ]
+    wrong += [
+        f"--source {s!r} is no source{suggest(s, cfg.names)}" for s in sources if s not in cfg.names
+    ]
+    names = [p.name for p in data.people]
+    known = {n.casefold() for n in names}
+    wrong += [
+        f"--person {p!r} is nobody in this report{suggest(p, names)}"
+        for p in people
+        if p.casefold() not in known
+    ]
+    if wrong:
+        raise click.UsageError("; ".join(wrong))
+    return ReportFilter(checks, severities, sources, people)
+
+
 allow_stale_option = click.option(
     "--allow-stale",
     is_flag=True,
@@ -430,6 +493,7 @@ def _missing_code(data: ReportData, allow_stale: bool) -> int:
 @as_of_option
 @fail_on_option
 @allow_stale_option
+@filter_options
 @global_options
 @click.pass_context
 def report(
@@ -439,6 +503,10 @@ def report(
     as_of: date | None,
     fail_on: str | None,
     allow_stale: bool,
+    f_checks: tuple[str, ...],
+    f_severities: tuple[str, ...],
+    f_sources: tuple[str, ...],
+    f_people: tuple[str, ...],
 ) -> int:
     """Show findings and workload from the store (run `raci sync` first).
 
@@ -450,10 +518,13 @@ def report(
       raci report                                  table on the terminal
       raci report -o report.json                   the machine-readable contract
       raci report --as-of 2026-12-07 --fail-on error
+      raci report --severity error --source indhold --person "Freja Nørgaard"
     """
     fmt = output_format(fmt, output, REPORT_FORMATS)
     cfg = _config(ctx)
     data = _report_data(cfg, as_of)
+    narrow = _report_filter(cfg, data, f_checks, f_severities, f_sources, f_people)
+    data = narrow.apply(data)
     _emit(render_report(data, fmt, color=_is_tty_table(fmt, output)), output)
     return worst(_missing_code(data, allow_stale), _fail_code(data, fail_on))
 

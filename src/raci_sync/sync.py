@@ -407,6 +407,53 @@ def _report_data(
     )
 
 
+@dataclass(frozen=True)
+class ReportFilter:
+    """``raci report --check/--severity/--source/--person`` (each repeatable; empty: all).
+
+    Findings are narrowed to those of the checks, severities and sources given, and to those
+    about a person given or on a task they are A or R on; the workload to those people; tasks
+    and source status to those sources. The exit code follows what is left (PRODUCT §12).
+    """
+
+    checks: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.checks or self.severities or self.sources or self.people)
+
+    def apply(self, data: ReportData) -> ReportData:
+        if not self:
+            return data
+        people = {p.casefold() for p in self.people}
+        owners = {
+            key: {a.person_name.casefold() for a in found if a.letter in ("A", "R")}
+            for key, found in data.assignments_by_task.items()
+        }
+
+        def keep(f: Finding) -> bool:
+            about = (f.person or "").casefold() in people or people & owners.get(
+                (f.source or "", f.task_id or ""), set()
+            )
+            return (
+                (not self.checks or f.check in self.checks)
+                and (not self.severities or str(f.severity) in self.severities)
+                and (not self.sources or f.source in self.sources)
+                and (not people or bool(about))
+            )
+
+        in_source = (lambda name: name in self.sources) if self.sources else (lambda name: True)
+        return replace(
+            data,
+            findings=tuple(f for f in data.findings if keep(f)),
+            workload=tuple(w for w in data.workload if not people or w.person.casefold() in people),
+            tasks=tuple(t for t in data.tasks if in_source(t.source)),
+            sources=tuple(s for s in data.sources if in_source(s.name)),
+        )
+
+
 def _what_changed(
     store: Store, findings: Sequence[Finding], start: date, now: datetime
 ) -> tuple[tuple[Finding, ...], Changes]:
