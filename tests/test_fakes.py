@@ -240,6 +240,7 @@ def test_fast_executor_answers_the_connector_queries_as_graphql_core_does() -> N
         "subitemsBoardId": board.subitems_board_id,
         "limit": 500,
         "page": 1,
+        "since": ["EXACT", "2026-01-01"],  # monday's incremental rule: on or after a day
     }
     for name, text in QUERIES.items():
         if "cursor" in text.split("{", 1)[0]:

@@ -2,8 +2,10 @@
 
 The demo workspace (Nordlys Kaffe, board "Events & PR") is described below as plain data. A fake
 monday answers each GraphQL request by *executing the query with graphql-core against the
-vendor's SDL* (its extract specs/monday-2026-07.graphql), so every recorded body has exactly the
-shape the 2026-07 schema gives for that query. The real MondayConnector is run against the fake
+vendor's SDL* (its extract specs/monday-2026-10.graphql, the API version the connector asks for),
+so every recorded body has exactly the shape the 2026-10 schema gives for that query. The
+incremental read's rule (``__last_updated__`` on or after a day, by day in the token owner's
+zone) is honoured as monday documents it. The real MondayConnector is run against the fake
 (a full read by board name, by id and of all boards, ``check()``, and an incremental read after
 each full one) and every request/response pair is recorded.
 
@@ -16,10 +18,11 @@ import argparse
 import json
 import re
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import count
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from graphql import GraphQLSchema, build_schema, graphql_sync
 
@@ -33,6 +36,8 @@ from raci_sync.demo.replay import Cassette, mount_handler, request_parts  # noqa
 
 OUT = REPO / "src" / "raci_sync" / "demo" / "recordings" / "monday.json"
 INCREMENTAL_SINCE = datetime(2026, 12, 4, 11, 0, tzinfo=UTC)  # two items changed after it
+VERSION = "2026-10"
+OWNER_ZONE = ZoneInfo("Europe/Copenhagen")  # the token owner's profile zone
 WEB = "https://nordlyskaffe.monday.com"
 
 # -- the workspace ------------------------------------------------------------------------------
@@ -336,6 +341,15 @@ def item_values(spec: dict[str, Any], columns: list[dict[str, str]], subitems: l
     return out
 
 
+def by_type(values: list[dict[str, Any]]) -> Any:
+    """An item's ``column_values`` field: filtered by ``types`` as monday does."""
+
+    def field(info: Any, types: list[str] | None = None, **_: Any) -> list[dict[str, Any]]:
+        return [v for v in values if types is None or v["type"] in types]
+
+    return field
+
+
 def build_items() -> list[dict[str, Any]]:
     created = count(0)
     items = []
@@ -354,7 +368,7 @@ def build_items() -> list[dict[str, Any]]:
                     "parent_item": {"id": spec["id"]},
                     "group": SUB_GROUP,
                     "subscribers": [{"id": u} for u in s["subscribers"]],
-                    "column_values": item_values(s, SUB_COLUMNS, []),
+                    "column_values": by_type(item_values(s, SUB_COLUMNS, [])),
                     "subitems": [],
                 }
             )
@@ -368,7 +382,7 @@ def build_items() -> list[dict[str, Any]]:
                 "url": f"{WEB}/boards/{BOARD}/pulses/{spec['id']}",
                 "group": GROUPS[spec["group"]],
                 "subscribers": [{"id": u} for u in spec["subscribers"]],
-                "column_values": item_values(spec, COLUMNS, spec.get("subitems", [])),
+                "column_values": by_type(item_values(spec, COLUMNS, spec.get("subitems", []))),
                 "subitems": subs,
             }
         )
@@ -391,7 +405,8 @@ class FakeMonday:
                 "name": "Events & PR",
                 "type": "board",
                 "url": f"{WEB}/boards/{BOARD}",
-                "columns": COLUMNS,
+                "hierarchy_type": "classic",
+                "columns": columns_of(COLUMNS),
                 "items_page": self.items_page,
             },
             {
@@ -399,7 +414,8 @@ class FakeMonday:
                 "name": "Subitems of Events & PR",
                 "type": "sub_items_board",
                 "url": f"{WEB}/boards/{SUB_BOARD}",
-                "columns": SUB_COLUMNS,
+                "hierarchy_type": "classic",
+                "columns": columns_of(SUB_COLUMNS),
                 "items_page": lambda info, **kw: self.page(
                     ordered([s for i in self.items for s in i["subitems"]], kw), 0, kw
                 ),
@@ -429,6 +445,7 @@ class FakeMonday:
                 "after": self.budget,
                 "reset_in_x_seconds": 42,
             },
+            "version": {"kind": "current", "value": VERSION, "display_name": "Current"},
             "me": USERS[0],
             "boards": self.boards_field,
             "users": lambda info, limit=200, page=1, **kw: USERS[(page - 1) * limit : page * limit],
@@ -470,13 +487,36 @@ class FakeMonday:
 
 
 def ordered(items: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
-    """Items in the order ``query_params.order_by`` asks for (only ``__last_updated__``)."""
-    for order in reversed((args.get("query_params") or {}).get("order_by") or []):
-        if order["column_id"] == "__last_updated__":
-            items = sorted(
-                items, key=lambda i: i["updated_at"], reverse=order.get("direction") == "desc"
-            )
+    """Items that ``query_params`` selects: only the incremental read's rule, ``__last_updated__``
+    on or after ``["EXACT", day]``, compared by day in the token owner's zone."""
+    for rule in (args.get("query_params") or {}).get("rules") or []:
+        assert rule["column_id"] == "__last_updated__" and rule["compare_attribute"] == "UPDATED_AT"
+        assert rule["operator"] == "greater_than_or_equals"
+        kind, day = rule["compare_value"]
+        assert kind == "EXACT"
+        since = date.fromisoformat(day)
+        items = [i for i in items if _owner_day(i["updated_at"]) >= since]
     return items
+
+
+def _owner_day(moment: str) -> date:
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(OWNER_ZONE).date()
+
+
+def columns_of(columns: list[dict[str, str]]) -> Any:
+    """A board's ``columns`` field: filtered by type, status columns with their labels."""
+    labels = {str(i): label for label, (i, _) in STATUS.items()}
+    done = [i for i, d in STATUS.values() if d]
+
+    def field(info: Any, types: list[str] | None = None, **_: Any) -> list[dict[str, Any]]:
+        out = []
+        for c in columns:
+            if types is None or c["type"] in types:
+                settings = {"labels": labels, "done_colors": done} if c["type"] == "status" else {}
+                out.append({**c, "settings": settings})
+        return out
+
+    return field
 
 
 def _type_of(value: Any, info: Any, abstract: Any) -> str:
@@ -495,7 +535,11 @@ def record(schema: GraphQLSchema) -> Cassette:
         status, headers, body = fake(request)
         _, _, _, req = request_parts(request)
         first_line = req["query"].strip().splitlines()[0]
-        match = {"$query": first_line, **{f"$var.{k}": v for k, v in req["variables"].items()}}
+        # ``since`` (the incremental rule's day) follows the clock of whoever replays: the
+        # recording answers any day with what changed since 2026-12-03, and the connector keeps
+        # only what changed after its own watermark
+        variables = {k: v for k, v in req["variables"].items() if k != "since"}
+        match = {"$query": first_line, **{f"$var.{k}": v for k, v in variables.items()}}
         key = json.dumps(match, sort_keys=True)
         interactions.setdefault(
             key,
@@ -503,6 +547,7 @@ def record(schema: GraphQLSchema) -> Cassette:
                 "method": "POST",
                 "path": "/",
                 "match": match,
+                "variables": req["variables"],  # as sent (not matched on): for the spec checks
                 "status": status,
                 "headers": headers,
                 "body": body,
@@ -534,7 +579,7 @@ def record(schema: GraphQLSchema) -> Cassette:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--sdl", default=str(REPO / "specs" / "monday-2026-07.graphql"), help="the monday SDL"
+        "--sdl", default=str(REPO / "specs" / f"monday-{VERSION}.graphql"), help="the monday SDL"
     )
     ap.add_argument("--out", default=str(OUT), help="where to write the recording")
     args = ap.parse_args()

@@ -22,7 +22,12 @@ from raci_sync.connectors.monday.convert import (
     task_from_monday,
     tasks_from_monday,
 )
-from raci_sync.connectors.monday.errors import CursorExpiredError, check_body, error_from_graphql
+from raci_sync.connectors.monday.errors import (
+    CursorExpiredError,
+    PageTooLargeError,
+    check_body,
+    error_from_graphql,
+)
 from raci_sync.connectors.monday.queries import QUERIES
 from raci_sync.errors import (
     AuthError,
@@ -262,10 +267,10 @@ def test_requests_carry_the_raw_token_the_api_version_and_variables(api: MondayS
     assert json.loads(req.body) == {"query": QUERIES["Me"], "variables": {}}
 
 
-def test_the_default_api_version_is_2026_07(api: MondayStub) -> None:
+def test_the_default_api_version_is_2026_10(api: MondayStub) -> None:
     api.on("Me", load("me.json"))
     api.connector().check()
-    assert api.rsps.calls[0].request.headers["API-Version"] == "2026-07"
+    assert api.rsps.calls[0].request.headers["API-Version"] == "2026-10"
 
 
 def test_base_url_is_configurable() -> None:
@@ -494,7 +499,13 @@ def test_a_wrongly_shaped_page_is_a_response_error(api: MondayStub) -> None:
             "ComplexityException",
             None,
             "Query has complexity of 6000000, which exceeds max complexity of 5000000",
-            SourceError,
+            PageTooLargeError,  # no wait: a query over the per-query maximum, not the budget
+        ),
+        (
+            "FIELD_LIMIT_EXCEEDED",
+            429,
+            "Concurrency limit exceeded for the field",
+            PageTooLargeError,
         ),
         ("SomethingNew", None, "x", SourceError),
     ],

@@ -1,5 +1,5 @@
 """monday's part of the contract: every query the connector defines or sends validates against
-the pinned GraphQL SDL (API-Version 2026-07), and every recorded body has the shape the SDL
+the pinned GraphQL SDL (API-Version 2026-10), and every recorded body has the shape the SDL
 gives for its query.
 
 ``assert_valid_request`` (tests/fakes/monday_fixtures.py) checks every request test_monday.py
@@ -58,9 +58,15 @@ FIXTURE_QUERIES = {
 
 
 def schema() -> GraphQLSchema:
-    """The pinned SDL (2026-07), built once per process by the fakes' reader."""
-    spec_path("monday-2026-07.graphql")  # fails (never skips) with a clear message if missing
+    """The pinned SDL (2026-10), built once per process by the fakes' reader."""
+    spec_path("monday-2026-10.graphql")  # fails (never skips) with a clear message if missing
     return monday_schema(CURRENT)
+
+
+def test_the_pinned_version_is_the_current_one() -> None:
+    from raci_sync.connectors.monday import KIND
+
+    assert KIND.defaults["api_version"] == CURRENT == "2026-10"
 
 
 def _type_of(value: Any, info: Any, abstract: Any) -> str:
@@ -92,7 +98,7 @@ def test_every_query_of_the_module_validates(name: str) -> None:
     assert query_errors(QUERIES[name]) == []
 
 
-@pytest.mark.parametrize("version", ["2026-04", "2026-10"])
+@pytest.mark.parametrize("version", ["2026-04", "2026-07"])
 def test_the_queries_also_hold_in_the_neighbouring_api_versions(version: str) -> None:
     other = build_schema(spec_path(f"monday-{version}.graphql").read_text("utf-8"))
     for name, text in QUERIES.items():
@@ -109,6 +115,9 @@ def test_the_item_query_reads_every_value_kind_it_converts() -> None:
     for fragment in (
         "PeopleValue { persons_and_teams { id kind } }",
         "StatusValue { label is_done index }",
+        "... on BatteryValue { battery_value { key count } }",
+        "rollups: column_values(types: [status], capabilities: [CALCULATED])",
+        "status_columns: columns(types: [status]) { id settings }",
         "DateValue { date time }",
         "TimelineValue { from to }",
         "NumbersValue { number }",
@@ -119,11 +128,22 @@ def test_the_item_query_reads_every_value_kind_it_converts() -> None:
 
 
 @pytest.mark.parametrize("name", ["ChangedItems", "ChangedItemsAndSubitems"])
-def test_incremental_queries_read_newest_first_at_the_page_maximum(name: str) -> None:
+def test_incremental_queries_filter_on_the_server_by_last_update(name: str) -> None:
+    """The documented rule (notes §1): compare_attribute is a String, the value a day."""
     q = QUERIES[name]
-    assert 'order_by: [{column_id: "__last_updated__", direction: desc}]' in q
-    assert q.count("items_page(limit: $limit, query_params:") == q.count("items_page(")
-    assert "...ItemFields" in q
+    rule = (
+        '{rules: [{column_id: "__last_updated__", compare_value: $since, '
+        'operator: greater_than_or_equals, compare_attribute: "UPDATED_AT"}]}'
+    )
+    assert q.count(f"items_page(limit: $limit, query_params: {rule})") == q.count("items_page(")
+    assert "$since: CompareValue!" in q and "order_by" not in q
+    variables = {"boardId": "1", "subitemsBoardId": "2", "limit": 100}
+    variables["since"] = ["EXACT", "2026-11-30"]
+    declared = {k: v for k, v in variables.items() if f"${k}:" in q}
+    for version in ("2026-04", "2026-07", "2026-10"):
+        assert query_errors(q, declared, version) == []
+    bare = q.replace('compare_attribute: "UPDATED_AT"', "compare_attribute: UPDATED_AT")
+    assert query_errors(bare, declared)  # an enum-like value is no String: invalid
 
 
 def test_items_page_cannot_list_archived_or_deleted_items() -> None:
@@ -164,7 +184,10 @@ def test_the_demo_recording_has_the_schema_shape_and_valid_requests() -> None:
     assert data["interactions"]
     for it in data["interactions"]:
         query = by_first_line[it["match"]["$query"]]
-        variables = {k[5:]: v for k, v in it["match"].items() if k.startswith("$var.")}
+        variables = it["variables"]  # as sent; ``match`` leaves out the clock-bound ``since``
+        assert {k[5:]: v for k, v in it["match"].items() if k.startswith("$var.")}.items() <= (
+            variables.items()
+        )
         assert query_errors(query, variables) == []
         assert_conforms(query, variables, it["body"])
 

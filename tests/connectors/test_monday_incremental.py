@@ -18,6 +18,7 @@ from pytest_httpserver import HTTPServer
 from raci_sync.config import FieldsConfig
 from raci_sync.connectors.monday.incremental import (
     STATE_BOARDS,
+    STATE_COLUMNS,
     BoardRef,
     Cache,
     from_state,
@@ -26,6 +27,7 @@ from raci_sync.connectors.monday.incremental import (
     scope_key,
     to_state,
 )
+from raci_sync.connectors.references import FieldDef
 from raci_sync.errors import NotFoundError
 from raci_sync.model import Snapshot, State, Task
 from tests.fakes.monday_local import (
@@ -119,15 +121,18 @@ def test_changed_items_and_subitems_are_merged_in_place(monday: FakeMonday) -> N
     assert task(snap, "6102").group == "Planlagt"  # from its unchanged parent
     assert task(snap, "7002").title == "Kaffesmagning"
     assert task(snap, "6005") == task(before, "6005")
+    # monday's rule returns what changed from the day before the watermark's (11-30 UTC) on
+    since = ["EXACT", "2026-11-29"]
     assert monday.sent == [
-        ("ChangedItemsAndSubitems", {"boardId": B1, "subitemsBoardId": B1_SUBS, "limit": 1}),
-        ("NextItems", {"cursor": ANY, "limit": 2}),  # 6002, then 6005 is older: stop
-        ("NextSubitems", {"cursor": ANY, "limit": 2}),  # 6101 is older: stop
-        ("ChangedItems", {"boardId": B2, "limit": 1}),  # 7002
-        ("NextItems", {"cursor": ANY, "limit": 2}),  # 7003 is older: stop
-        ("ChangedItems", {"boardId": B3, "limit": 1}),
+        (
+            "ChangedItemsAndSubitems",
+            {"boardId": B1, "subitemsBoardId": B1_SUBS, "limit": 1, "since": since},
+        ),  # 6002 (and subitem 6102)
+        ("NextItems", {"cursor": ANY, "limit": 2}),  # 6006: the last page
+        ("ChangedItems", {"boardId": B2, "limit": 1, "since": since}),  # 7002, the only one
+        ("ChangedItems", {"boardId": B3, "limit": 1, "since": since}),
     ]
-    assert monday.requests == snap.requests == 6  # known people: no directory query
+    assert monday.requests == snap.requests == 4  # known people: no directory query
 
 
 def test_a_re_read_parent_brings_its_current_subitems(monday: FakeMonday) -> None:
@@ -279,7 +284,8 @@ def test_subitems_replace_in_place_or_follow_their_siblings() -> None:
 
 def test_the_cache_round_trips_through_string_state() -> None:
     scope = scope_key(("Kampagner",), FieldsConfig(status="Status"))
-    cache = Cache((BoardRef(B1, "K", "9"), BoardRef(B2, "E")), {TEAM: (BO, ANNA)})
+    columns = {B1: (FieldDef("Ejer", "person", "people"),), B2: ()}
+    cache = Cache((BoardRef(B1, "K", "9"), BoardRef(B2, "E")), {TEAM: (BO, ANNA)}, columns)
     state = to_state(scope, cache)
     assert all(isinstance(v, str) for v in state.values())
     assert from_state(state, scope) == cache
@@ -288,3 +294,5 @@ def test_the_cache_round_trips_through_string_state() -> None:
     assert from_state({**state, STATE_BOARDS: "[]"}, scope) is None
     assert from_state({}, scope) is None
     assert B3 not in state[STATE_BOARDS]
+    # a state kept before the columns were: a full read (so the references can be checked)
+    assert from_state({k: v for k, v in state.items() if k != STATE_COLUMNS}, scope) is None

@@ -14,12 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug.serving import WSGIRequestHandler
 
 from raci_sync.connectors.monday.client import ComplexityBudget
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, RetryableError
 from raci_sync.model import Snapshot, State
-from tests.fakes.monday import CURRENT, monday_schema
 from tests.fakes.monday_local import (
     ALL_IDS,
     ANNA,
@@ -33,6 +31,7 @@ from tests.fakes.monday_local import (
     TOKEN,
     FakeMonday,
     load,
+    threaded_fake,
 )
 
 
@@ -67,25 +66,8 @@ def test_board_names_cost_one_listing(monday: FakeMonday) -> None:
 
 @pytest.fixture
 def threaded_monday() -> Iterator[FakeMonday]:
-    """The fake on a server that answers requests in parallel (the default one queues them).
-
-    werkzeug switches its request handler *class* to HTTP/1.1 keep-alive when it makes a
-    threaded server, which would leave the session's single-threaded server stuck on idle
-    keep-alive connections in later tests: the class is put back afterwards.
-    """
-    saved = dict(vars(WSGIRequestHandler))
-    server = HTTPServer(threaded=True)
-    server.start()
-    try:
-        monday_schema(CURRENT)  # built before any timing
-        yield FakeMonday(server)
-    finally:
-        server.clear()
-        server.stop()
-        if "protocol_version" in saved:
-            WSGIRequestHandler.protocol_version = saved["protocol_version"]
-        elif "protocol_version" in vars(WSGIRequestHandler):
-            del WSGIRequestHandler.protocol_version
+    with threaded_fake() as fake:
+        yield fake
 
 
 def test_concurrent_reads_overlap_and_keep_the_board_order(threaded_monday: FakeMonday) -> None:

@@ -1,10 +1,14 @@
 """A fake monday.com GraphQL API: queries run with graphql-core against the vendored SDL.
 
 ``POST /`` (below ``/v2``) with ``{"query", "variables"}``, ``Authorization: <token>`` and
-``API-Version`` (2026-07 = ``schema.graphql``; 2026-04 and 2026-10 use their own files). The
-query is parsed and validated against that version's schema — a query the schema rejects is
-recorded in ``violations`` and answered with its errors — then executed with resolvers over the
-workspace:
+``API-Version``. The versions are those of 2026-12: 2026-10 is Current (served by its SDL
+extract, ``specs/monday-2026-10.graphql``), 2026-07 Maintenance; as monday documents, a retired
+version (2026-04 and older) is answered by the Maintenance version and an unknown newer one by
+the Current version, without an error (``version { kind value }`` says which; ``served`` lists
+(asked, served) per request); a malformed one is an ``InvalidVersionException``. The
+query is parsed and validated against the served version's schema — a query the schema rejects
+is recorded in ``violations`` and answered with its errors — then executed with resolvers over
+the workspace:
 
 - ``boards(ids, limit, page, state)`` (listing default 25 per page; a board id the token cannot
   see is left out, as monday does), with ``columns``, ``groups`` and ``items_page(limit, cursor,
@@ -14,14 +18,23 @@ workspace:
   ``cursor_ttl`` seconds (60 minutes); ``query_params`` supports ``ids`` (≤ 100),
   ``order_by`` on ``__last_updated__``, ``__creation_log__``, ``name`` and the board's date and
   numbers columns, and ``rules`` comparing ``__last_updated__``/``__creation_log__`` with a
-  date-time or a status column ``any_of``/``not_any_of`` label indexes. Anything else in
+  date-time, ``__last_updated__`` with ``["EXACT", "YYYY-MM-DD"]`` (``compare_attribute:
+  "UPDATED_AT"`` required; compared by day in the token owner's zone, ``owner_zone``, as the
+  docs say), or a status column ``any_of``/``not_any_of`` label indexes. Anything else in
   ``query_params`` is recorded and answered with an error, not guessed at.
+- Multi-level boards (``multi_level``: board ids): ``hierarchy_type: multi_level``, and their
+  status values are ``BatteryValue`` (label index keys and counts; empty unless the
+  ``column_values`` ask ``capabilities: [CALCULATED]``), the labels' ``is_done`` in the status
+  column's ``settings`` (``{"labels": [{"index", "label", "is_done"}]}``; classic boards have the
+  older ``{"labels": {index: label}, "done_colors": [...]}``).
 - Items are active (``items_page`` returns active items only); subitems live on each board's
   subitems board (``type: sub_items_board``, also in the board listing).
 - ``complexity``: a static estimate per query (1 per field, times the ``limit`` or number of
-  ``ids`` of every list above it; so a 500-item page of ~60 fields costs ~30,000), charged to a 10,000,000-per-60-s budget per token; a query over 5,000,000 or over the
-  remaining budget is refused with a ``ComplexityException``/``COMPLEXITY_BUDGET_EXHAUSTED``
-  error carrying ``retry_in_seconds``. The formula is the fake's, not monday's.
+  ``ids`` of every list above it; so a 500-item page of ~60 fields costs ~30,000), charged to a
+  10,000,000-per-60-s budget per token; a query over ``max_complexity`` (5,000,000) is refused
+  with a ``ComplexityException`` (no wait: a smaller query passes), one over the remaining
+  budget with ``COMPLEXITY_BUDGET_EXHAUSTED`` carrying ``retry_in_seconds``. The formula is the
+  fake's, not monday's.
 
 Errors follow the 2025-01+ format: HTTP 200 with ``errors[{message, locations, path,
 extensions{code, status_code, error_data, request_id}}]``. Error codes and messages the docs do
@@ -33,12 +46,15 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache, lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from graphql import (
     GraphQLError,
@@ -67,7 +83,9 @@ from tests.fakes.graphql_exec import FastExecutor, coerce_variables
 from tests.fakes.workspace import Container, Person, Task, Workspace
 
 TOKEN = "fake-monday-token"
-CURRENT = "2026-07"
+CURRENT = "2026-10"
+MAINTENANCE = "2026-07"
+KINDS = {CURRENT: "current", MAINTENANCE: "maintenance"}  # the versions served as themselves
 SCHEMA_FILES = {v: f"monday-{v}.graphql" for v in ("2026-04", "2026-07", "2026-10")}
 ACCOUNT_ID = 9876543
 ITEMS_LIMIT = 500
@@ -90,6 +108,19 @@ SUBITEM_COLUMNS = (
     ("status", "Status", "status"),
     ("numbers", "Timer", "numbers"),
 )
+
+
+def served_version(asked: str) -> str | None:
+    """The version monday answers a request for ``asked`` with (None: malformed): itself when
+    it is served, the Maintenance version for a retired one, the Current one for an unknown
+    newer one ("api-versioning": unsupported versions get no error)."""
+    if asked == "current":
+        return CURRENT
+    if not re.fullmatch(r"\d{4}-\d{2}", asked):
+        return None
+    if asked in KINDS:
+        return asked
+    return MAINTENANCE if asked < MAINTENANCE else CURRENT
 
 
 @cache
@@ -187,6 +218,10 @@ class MondayFake:
         self._serial = itertools.count(1)
         self._boards = {b.id: b for b in ws.monday.containers}
         self._subitem_boards = {b.subitems_board_id: b for b in ws.monday.containers}
+        self.max_complexity = MAX_QUERY_COMPLEXITY
+        self.owner_zone = ZoneInfo("Europe/Copenhagen")  # the token owner's profile zone
+        self.multi_level: set[str] = set()  # board ids whose status values are BatteryValue
+        self.served: list[tuple[str, str]] = []  # (API-Version asked, version served)
 
     # -- the entry point ----------------------------------------------------------------------
 
@@ -219,8 +254,11 @@ class MondayFake:
                     ]
                 },
             )
-        version = hdrs.get("api-version", CURRENT)
-        if version not in SCHEMA_FILES:
+        asked = hdrs.get("api-version", CURRENT)
+        version = served_version(asked)
+        with self._lock:
+            self.served.append((asked, version or "?"))
+        if version is None:
             return (
                 200,
                 {},
@@ -228,7 +266,7 @@ class MondayFake:
                     [
                         self._error(
                             MondayError(
-                                f"API version {version} is not supported",
+                                f"API version {asked} is not a valid version",
                                 "InvalidVersionException",
                                 400,
                             )
@@ -287,7 +325,7 @@ class MondayFake:
             budget = self.charge(cost)
         except MondayError as exc:
             return _errors([self._error(exc)])
-        root = self.root(budget)
+        root = self.root(budget, version)
         if self.fast:
             data, errors = FastExecutor(schema, doc, variables).run(root)
         else:
@@ -305,10 +343,10 @@ class MondayFake:
 
     def charge(self, cost: int) -> dict[str, int]:
         """Take ``cost`` from the per-minute budget; the ``complexity`` answer."""
-        if cost > MAX_QUERY_COMPLEXITY:
+        if cost > self.max_complexity:
             raise MondayError(
                 f"Query has complexity of {cost}, which exceeds max complexity of "
-                f"{MAX_QUERY_COMPLEXITY}",
+                f"{self.max_complexity}",
                 "ComplexityException",
                 400,
             )
@@ -363,14 +401,15 @@ class MondayFake:
 
     # -- root fields ----------------------------------------------------------------------------
 
-    def root(self, complexity: dict[str, int]) -> dict[str, Any]:
+    def root(self, complexity: dict[str, int], version: str = CURRENT) -> dict[str, Any]:
+        kind = KINDS[version]
         return {
             "complexity": complexity,
             "me": self.user(self.ws.people[self.ws.me]),
             "version": {
-                "display_name": f"Current ({CURRENT})",
-                "kind": "current",
-                "value": CURRENT,
+                "display_name": f"{kind.title()} ({version})",
+                "kind": kind,
+                "value": version,
             },
             "boards": self.q_boards,
             "items": self.q_items,
@@ -558,6 +597,8 @@ class MondayFake:
         column, op = rule["column_id"], rule.get("operator") or "any_of"
         value = rule.get("compare_value")
         values = value if isinstance(value, list) else [value]
+        if column == "__last_updated__" and values and values[0] == "EXACT":
+            return self._updated_on_or_after_day(rule, values, op)
         if column in ("__last_updated__", "__creation_log__"):
             moments = [m for v in values if isinstance(v, str) and (m := parse_moment(v))]
             attr = "updated" if column == "__last_updated__" else "created"
@@ -583,6 +624,32 @@ class MondayFake:
             return hit if op == "any_of" else (lambda t: not hit(t))
         self.record(f"items_page rule {rule}: not implemented by the fake")
         raise MondayError(f"the fake does not implement the rule {rule}", "FakeNotImplemented")
+
+    def _updated_on_or_after_day(
+        self, rule: dict[str, Any], values: list[Any], op: str
+    ) -> Callable[[Task], bool]:
+        """``["EXACT", "YYYY-MM-DD"]`` on ``__last_updated__``: by day, in the token owner's
+        zone (the "date" and "last updated" reference pages)."""
+        if rule.get("compare_attribute") != "UPDATED_AT":
+            self.record(f"items_page rule {rule}: __last_updated__ needs compare_attribute")
+            raise MondayError(
+                "compare_attribute UPDATED_AT is required", "InvalidArgumentException"
+            )
+        try:
+            day = date.fromisoformat(str(values[1])) if len(values) == 2 else None
+        except ValueError:
+            day = None
+        compare: dict[str, Callable[[date, date], bool]] = {
+            "greater_than_or_equals": lambda a, d: a >= d,
+            "greater_than": lambda a, d: a > d,
+            "lower_than_or_equal": lambda a, d: a <= d,
+            "lower_than": lambda a, d: a < d,
+        }
+        if day is None or op not in compare:
+            self.record(f"items_page rule {rule}: not a date rule the docs describe")
+            raise MondayError(f"invalid compare_value {values}", "InvalidArgumentException")
+        zone, test, wanted = self.owner_zone, compare[op], day
+        return lambda t: test(t.updated.astimezone(zone).date(), wanted)
 
     # -- objects ------------------------------------------------------------------------------
 
@@ -647,8 +714,10 @@ class MondayFake:
             ]
         )
         me = self.user(self.ws.people[self.ws.me])
+        multi = b.id in self.multi_level and not subitems
         return {
             "id": board_id,
+            "hierarchy_type": "multi_level" if multi else "classic",
             "name": f"Subitems of {b.name}" if subitems else b.name,
             "url": f"https://nordlys.monday.com/boards/{board_id}",
             "type": "sub_items_board" if subitems else "board",
@@ -667,7 +736,7 @@ class MondayFake:
             "items_count": len(self.ws.monday.top_level(b)),
             "top_group": groups[0],
             "columns": lambda info, ids=None, types=None, **_: [
-                self.column(c)
+                self.column(c, multi)
                 for c in columns
                 if (ids is None or c[0] in ids) and (types is None or c[2] in types)
             ],
@@ -679,10 +748,18 @@ class MondayFake:
 
     @staticmethod
     @cache
-    def column(c: tuple[str, str, str]) -> dict[str, Any]:
+    def column(c: tuple[str, str, str], multi_level: bool = False) -> dict[str, Any]:
         cid, title, ctype = c
         settings: dict[str, Any] = {}
-        if ctype == "status":
+        if ctype == "status" and multi_level:
+            settings = {
+                "type": None,
+                "labels": [
+                    {"id": i, "index": i, "label": label, "is_done": done, "color": None}
+                    for label, (i, done) in STATUS.items()
+                ],
+            }
+        elif ctype == "status":
             settings = {
                 "labels": {str(i): label for label, (i, _) in STATUS.items()},
                 "done_colors": [i for i, done in STATUS.values() if done],
@@ -732,8 +809,8 @@ class MondayFake:
             "group": group,
             "board": lambda info: self.board(b, sub),
             "subscribers": [self.user(self.ws.people[p]) for p in t.followers],
-            "column_values": lambda info, ids=None, types=None, **_: self.column_values(
-                t, ids, types
+            "column_values": lambda info, ids=None, types=None, capabilities=None, **_: (
+                self.column_values(t, ids, types, capabilities)
             ),
             "subitems": lambda info: [self.item(s) for s in t.subtasks if not s.deleted],
             "parent_item": lambda info: self.item(t.parent) if t.parent else None,
@@ -741,10 +818,15 @@ class MondayFake:
         }
 
     def column_values(
-        self, t: Task, ids: list[str] | None, types: list[str] | None
+        self,
+        t: Task,
+        ids: list[str] | None,
+        types: list[str] | None,
+        capabilities: list[str] | None = None,
     ) -> list[dict[str, Any]]:
+        calculated = "CALCULATED" in (capabilities or ())
         return [
-            v
+            v if calculated or "battery_value" not in v else {**v, "battery_value": []}
             for v in self._values(t)
             if (ids is None or v["id"] in ids) and (types is None or v["type"] in types)
         ]
@@ -757,13 +839,14 @@ class MondayFake:
             return cached[1]
         columns = SUBITEM_COLUMNS if t.parent is not None else BOARD_COLUMNS
         leaf = not any(not s.deleted for s in t.subtasks)
+        multi = t.parent is None and t.container.id in self.multi_level
         out = [
             {
                 "id": c[0],
                 "type": c[2],
-                "column": self.column(c),
+                "column": self.column(c, multi),
                 "is_leaf": leaf,
-                **self._value(t, c[0], c[2]),
+                **self._value(t, c[0], c[2], multi),
             }
             for c in columns
             if c[2] != "name"
@@ -771,7 +854,7 @@ class MondayFake:
         self._values_cache[t.id] = (key, out)
         return out
 
-    def _value(self, t: Task, cid: str, ctype: str) -> dict[str, Any]:
+    def _value(self, t: Task, cid: str, ctype: str, multi: bool = False) -> dict[str, Any]:
         changed = iso(t.updated)
         if ctype == "people":
             who = {
@@ -799,6 +882,14 @@ class MondayFake:
                 "text": ", ".join(names),
                 "value": json.dumps(value) if value else None,
                 "updated_at": changed,
+            }
+        if ctype == "status" and multi:  # a status rollup: the label held, no is_done
+            index, _ = STATUS.get(t.status or "", (None, False))
+            return {
+                "__typename": "BatteryValue",
+                "battery_value": [] if index is None else [{"key": str(index), "count": 1}],
+                "text": t.status or "",
+                "value": None,
             }
         if ctype == "status":
             index, done = STATUS.get(t.status or "", (None, False))

@@ -5,6 +5,16 @@ It executes every query with graphql-core against the pinned SDL over an in-memo
 shape and every query sent is validated (``invalid`` lists what did not validate); it meters a
 complexity budget, and can be told to fail a request of a given operation with a given status,
 body and headers.
+
+It honours the incremental read's rule (``__last_updated__`` on or after ``["EXACT", day]``, by
+day in ``owner_zone``; the cursor keeps it), and can misbehave as a test asks: ``stuck_cursor``
+(``next_items_page`` answers its own cursor again), ``endless`` (``users``/``boards`` answer a
+full page of the same entries on every page), ``max_limit`` (an items page of more items is
+refused with a ``ComplexityException``, as one over monday's per-query maximum), ``slow``
+(an items page of more than N items answers after S seconds), ``version`` (what
+``version { kind value }`` says). A board with ``"multi_level": True`` answers its status as
+``BatteryValue`` (its labels' ``is_done`` in the column's settings). A date given as
+``"2026-12-10T23:30:00"`` is a date column value with a time (UTC, in ``value``).
 """
 
 from __future__ import annotations
@@ -13,18 +23,24 @@ import base64
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from graphql import graphql_sync
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+from werkzeug.serving import WSGIRequestHandler
 
 from raci_sync.config import FieldsConfig, Secret, SourceConfig
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.monday.client import MondayConnector
 from raci_sync.connectors.monday.queries import QUERIES
+from tests.fakes import parse_moment
 from tests.fakes.monday import CURRENT, monday_schema, query_errors
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "monday"
@@ -41,6 +57,7 @@ COLUMNS = [
     ("numeric", "Timer", "numbers"),
 ]
 SUB_COLUMNS = [("person", "Owner", "people"), ("status", "Status", "status")]
+STATUS_INDEX = {"Working on it": 0, "Done": 1, "Stuck": 2}
 OP_BY_QUERY = {q: n for n, q in QUERIES.items()}
 
 
@@ -67,7 +84,7 @@ def column_value(col: tuple[str, str, str], v: Any) -> dict[str, Any]:
             "persons_and_teams": [{"id": i, "kind": k} for k, i in entries],
         }
     if ctype == "status":
-        index = {"Working on it": 0, "Done": 1}.get(v, 5)
+        index = STATUS_INDEX.get(v, 5)
         raw = json.dumps({"index": index}) if v else None
         return {
             **base,
@@ -79,8 +96,17 @@ def column_value(col: tuple[str, str, str], v: Any) -> dict[str, Any]:
             "index": index,
         }
     if ctype == "date":
-        raw = json.dumps({"date": v}) if v else None
-        return {**base, "__typename": "DateValue", "text": v or "", "value": raw, "date": v}
+        day, _, at = (v or "").partition("T")
+        raw = json.dumps({"date": day, "time": at} if at else {"date": day}) if v else None
+        text = f"{day} {at}".strip()
+        return {
+            **base,
+            "__typename": "DateValue",
+            "text": text,
+            "value": raw,
+            "date": day or None,
+            "time": at or None,
+        }
     number = None if v is None else float(v)
     raw = json.dumps(str(v)) if v is not None else None
     text = "" if v is None else str(v)
@@ -189,6 +215,29 @@ def workspace() -> dict[str, Any]:
 # -- the fake server ----------------------------------------------------------------------------
 
 
+@contextmanager
+def threaded_fake() -> Iterator[FakeMonday]:
+    """The fake on a server that answers requests in parallel (the default one queues them).
+
+    werkzeug switches its request handler *class* to HTTP/1.1 keep-alive when it makes a
+    threaded server, which would leave the session's single-threaded server stuck on idle
+    keep-alive connections in later tests: the class is put back afterwards.
+    """
+    saved = dict(vars(WSGIRequestHandler))
+    server = HTTPServer(threaded=True)
+    server.start()
+    try:
+        monday_schema(CURRENT)  # built before any timing
+        yield FakeMonday(server)
+    finally:
+        server.clear()
+        server.stop()
+        if "protocol_version" in saved:
+            WSGIRequestHandler.protocol_version = saved["protocol_version"]
+        elif "protocol_version" in vars(WSGIRequestHandler):
+            del WSGIRequestHandler.protocol_version
+
+
 @dataclass
 class Fault:
     """Answer the next request of ``op`` (any op when None) with this instead."""
@@ -216,6 +265,12 @@ class FakeMonday:
         self.full_budget = self.budget = 10_000_000
         self.reset_in = 37
         self.costs: dict[str, int] = {}  # op → cost (default: by limit)
+        self.owner_zone = ZoneInfo("Europe/Copenhagen")
+        self.version = {"kind": "current", "value": CURRENT}
+        self.stuck_cursor = False
+        self.endless: set[str] = set()  # "users", "boards"
+        self.max_limit: int | None = None
+        self.slow: tuple[int, float] | None = None  # (items above which, seconds)
         self._lock = threading.Lock()
         server.expect_request("/v2", method="POST").respond_with_handler(self.handle)
 
@@ -282,12 +337,26 @@ class FakeMonday:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         time.sleep(self.delay.get(variables.get("boardId", ""), 0.0))
+        slow = self.slow is not None and "items_page" in query
+        if slow and self.slow is not None and int(variables.get("limit", 0)) > self.slow[0]:
+            time.sleep(self.slow[1])  # outside the lock: other requests are answered meanwhile
         with self._lock:
             self.in_flight -= 1
         return Response(json.dumps(answer), 200, content_type="application/json")
 
     def answer(self, op: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        cost = self.costs.get(op, 1_000 + 200 * int(variables.get("limit", 0)))
+        limit = int(variables.get("limit", 0))
+        if self.max_limit is not None and "items_page" in query and limit > self.max_limit:
+            return {
+                "errors": [
+                    {
+                        "message": "Query has complexity above the maximum per query",
+                        "extensions": {"code": "ComplexityException", "status_code": 400},
+                    }
+                ],
+                "account_id": 1,
+            }
+        cost = self.costs.get(op, 1_000 + 200 * limit)
         if cost > self.budget:
             return {
                 "errors": [
@@ -322,14 +391,20 @@ class FakeMonday:
     def root(self, complexity: dict[str, int]) -> dict[str, Any]:
         return {
             "complexity": complexity,
+            "version": self.version,
             "me": self.data["users"][0],
             "boards": self.boards,
-            "users": lambda info, limit=200, page=1, **kw: self.data["users"][
-                (page - 1) * limit : page * limit
-            ],
+            "users": lambda info, limit=200, page=1, **kw: self.listed("users", limit, page),
             "teams": lambda info, **kw: self.data["teams"],
             "next_items_page": self.next_items_page,
         }
+
+    def listed(self, what: str, limit: int, page: int) -> list[dict[str, Any]]:
+        """One page of users or boards (``endless``: the first page, whatever page is asked)."""
+        entries = self.data[what]
+        if what in self.endless:
+            return entries[:limit]
+        return entries[(page - 1) * limit : page * limit]
 
     def boards(
         self, info: Any, ids: list[str] | None = None, limit: int = 25, page: int = 1, **kw: Any
@@ -337,33 +412,94 @@ class FakeMonday:
         found = (
             [b for b in self.data["boards"] if b["id"] in ids]
             if ids is not None
-            else self.data["boards"][(page - 1) * limit : page * limit]
+            else self.listed("boards", limit, page)
         )
         return [self.board_object(b) for b in found]
 
     def board_object(self, b: dict[str, Any]) -> dict[str, Any]:
         cols = SUB_COLUMNS if b["type"] == "sub_items_board" else COLUMNS
+        multi = bool(b.get("multi_level"))
         return {
             **b,
             "url": f"{WEB}/boards/{b['id']}",
-            "columns": [{"id": i, "title": t, "type": k} for i, t, k in cols],
+            "hierarchy_type": "multi_level" if multi else "classic",
+            "columns": lambda info, types=None, **kw: [
+                column_object(c, multi) for c in cols if types is None or c[2] in types
+            ],
             "items_page": lambda info, limit=25, query_params=None, **kw: self.page(
-                b["id"], bool(query_params and query_params.get("order_by")), 0, limit
+                b["id"], since_day(query_params), 0, limit
             ),
         }
 
-    def page(self, board_id: str, newest_first: bool, start: int, limit: int) -> dict[str, Any]:
-        items = self.board(board_id)["items"]
-        if newest_first:
-            items = sorted(items, key=lambda i: i["updated_at"], reverse=True)
+    def page(self, board_id: str, since: str, start: int, limit: int) -> dict[str, Any]:
+        """A page of a board's items; ``since`` (a day, or "") is the incremental rule."""
+        board = self.board(board_id)
+        items = board["items"]
+        if since:
+            day = date.fromisoformat(since)
+            items = [i for i in items if self.owner_day(i["updated_at"]) >= day]
+        if board.get("multi_level"):
+            items = [as_multi_level(i) for i in items]
         more = start + limit < len(items)
-        token = f"{board_id}:{int(newest_first)}:{start + limit}"
+        token = f"{board_id}:{since}:{start + limit}"
         cursor = base64.b64encode(token.encode()).decode() if more else None
         return {"cursor": cursor, "items": items[start : start + limit]}
 
+    def owner_day(self, moment: str) -> date:
+        return parse_moment(moment).astimezone(self.owner_zone).date()
+
     def next_items_page(self, info: Any, cursor: str, limit: int) -> dict[str, Any]:
-        board_id, newest, start = base64.b64decode(cursor).decode().split(":")
-        return self.page(board_id, newest == "1", int(start), limit)
+        board_id, since, start = base64.b64decode(cursor).decode().split(":")
+        if self.stuck_cursor:  # the same page, and its own cursor again
+            page = self.page(board_id, since, int(start) - limit, limit)
+            return {**page, "cursor": cursor}
+        return self.page(board_id, since, int(start), limit)
+
+
+def since_day(query_params: dict[str, Any] | None) -> str:
+    """The day of an ``["EXACT", day]`` rule on ``__last_updated__`` ("" when there is none);
+    any other query_params is a test's mistake."""
+    if not query_params:
+        return ""
+    (rule,) = query_params["rules"]
+    assert rule["column_id"] == "__last_updated__" and rule["compare_attribute"] == "UPDATED_AT"
+    assert rule["operator"] == "greater_than_or_equals", rule
+    kind, day = rule["compare_value"]
+    assert kind == "EXACT"
+    return str(date.fromisoformat(day))
+
+
+def column_object(col: tuple[str, str, str], multi_level: bool) -> dict[str, Any]:
+    """A column with its settings (status: which labels are done)."""
+    cid, title, ctype = col
+    settings: dict[str, Any] | None = None
+    if ctype == "status" and multi_level:
+        settings = {
+            "labels": [
+                {"index": i, "label": label, "is_done": label == "Done"}
+                for label, i in STATUS_INDEX.items()
+            ]
+        }
+    elif ctype == "status":
+        settings = {
+            "labels": {str(i): label for label, i in STATUS_INDEX.items()},
+            "done_colors": [1],
+        }
+    return {"id": cid, "title": title, "type": ctype, "settings": settings}
+
+
+def as_multi_level(raw: dict[str, Any]) -> dict[str, Any]:
+    """An item as a multi-level board holds it: its status a BatteryValue (``rollups``, the
+    calculated values, are read from the same list: the plain one is left empty)."""
+    values = []
+    for v in raw["column_values"]:
+        if v["type"] == "status":
+            keys = [{"key": str(v["index"]), "count": 1}] if v["label"] else []
+            v = {k: v[k] for k in ("id", "type", "column", "text")}
+            v.update(__typename="BatteryValue", value=None, battery_value=keys)
+        values.append(v)
+    subitems = [as_multi_level(s) for s in raw.get("subitems", [])]
+    return {**raw, "column_values": values, "subitems": subitems}
 
 
 ALL_IDS = [

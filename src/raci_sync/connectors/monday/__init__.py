@@ -21,5 +21,5 @@ KIND = Kind(
     container="board",
     item="item",
     budget=None,  # monday meters complexity, read from every answer, not requests
-    defaults={"api_version": "2026-07"},
+    defaults={"api_version": "2026-10"},  # Current since 2026-10-26 (2026-07: Maintenance)
 )

@@ -2,8 +2,9 @@
 
 One POST per query to ``https://api.monday.com/v2`` with ``{"query", "variables"}``; the query
 texts live in ``queries.py``, the pure conversion in ``convert.py``, the mapping of GraphQL
-errors in 200 answers in ``errors.py`` and the incremental cache and merge in
-``incremental.py``.
+errors in 200 answers in ``errors.py``, the incremental cache and merge in ``incremental.py``
+and what monday's limits make the connector do (complexity budget, paging guards, the waits
+and refusals the HTTP layer does not read) in ``limits.py``.
 
 What a sync costs (B boards, N_b items on board b, U users):
 
@@ -12,42 +13,55 @@ What a sync costs (B boards, N_b items on board b, U users):
   ``boards(ids:) { items_page(limit: 500) }``, then root ``next_items_page``; at least one for an
   empty board). Subitems come inline with their parents. An expired cursor restarts that
   board's listing (items are kept by id: no duplicates, no gaps).
-- Incremental read (``since`` and ``previous`` given): one query per board, with the items
-  ordered by ``__last_updated__`` newest first, paging on only while items are newer than
-  ``since`` minus a 60 s overlap. A board with subitems has its subitems board read in the same
-  query (an alias), so a changed subitem whose parent did not change is seen too. Board ids and
-  team members come from ``previous.state``; the directory is read again only when a changed
-  item names a user or team the previous snapshot does not know. An unchanged workspace costs
-  B requests.
-- Deletions: ``items_page`` has no ``state`` argument and ``ItemsQuery`` no state field in the
-  2026-07 SDL, so archived and deleted items are simply not listed. An incremental read cannot
-  see them go; the periodic full read (``[sync] full_every_hours``, default 24) drops them, and
-  refreshes team membership and the board list (new boards, when no boards are configured).
+- Incremental read (``since`` and ``previous`` given): per board, the items monday's
+  server-side rule returns (``__last_updated__`` on or after the day before ``since``, minus a
+  60 s overlap: monday compares by day in the token owner's zone), every page of them; those
+  updated before ``since`` are dropped here. A board with subitems has its subitems board read
+  in the same query (an alias). Board ids, columns and team members come from
+  ``previous.state``; the directory is read again only when a changed item names a user or
+  team the previous snapshot does not know. An unchanged workspace costs B requests (one more
+  per 500 items of a board updated since the day before).
+- Deletions: ``items_page`` has no ``state`` argument and ``ItemsQuery`` no state field, so
+  archived and deleted items are simply not listed. An incremental read cannot see them go;
+  the periodic full read (``[sync] full_every_hours``, default 24) drops them, and refreshes
+  team membership and the board list (new boards, when no boards are configured).
+
+Every reference the config wrote (each ``field:`` role, ``[source.fields]``, every board) must
+resolve on every board, type included (``connectors.references``): a full read checks the
+columns it reads, an incremental read those kept at the last read before it asks anything, and
+the columns its answers bring after; either raises ``UnresolvedReferences`` with all problems.
 
 Boards are read concurrently (``max_workers`` threads, default 4); tasks come out in the
 configured board order. Every query asks for ``complexity``: the connector keeps the last budget
-monday reported and sleeps ``reset_in_x_seconds`` before a query whose last known cost exceeds
-what is left. A ``ComplexityException`` or another rate-limit error is retried after its
-``retry_in_seconds`` by the HTTP layer.
+monday reported and waits ``reset_in_x_seconds`` before a query whose last known cost exceeds
+what is left. A rate-limit error is retried after its ``retry_in_seconds`` by the HTTP layer; a
+wait longer than ``[sync] max_wait_s`` fails the source at once. An items page too heavy for
+monday (its per-query complexity maximum, a timeout, ``FIELD_LIMIT_EXCEEDED``) is asked again
+with half the items, down to 25.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo
 
 from raci_sync.config import SourceConfig
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.monday import KIND
 from raci_sync.connectors.monday.convert import (
+    DoneLabels,
     account_from_monday,
+    columns_from_monday,
     complete_accounts,
+    done_labels_from_monday,
     moment_of,
     people_named,
     shape,
@@ -55,7 +69,12 @@ from raci_sync.connectors.monday.convert import (
     tasks_from_monday,
     teams_from_monday,
 )
-from raci_sync.connectors.monday.errors import CursorExpiredError, check_body
+from raci_sync.connectors.monday.errors import (
+    CursorExpiredError,
+    PageTooLargeError,
+    check_body,
+    too_long,
+)
 from raci_sync.connectors.monday.incremental import (
     OVERLAP,
     BoardRef,
@@ -65,86 +84,62 @@ from raci_sync.connectors.monday.incremental import (
     merge_subitems,
     rename_container,
     scope_key,
+    since_value,
     subitems_board_of,
     to_state,
 )
+from raci_sync.connectors.monday.limits import (
+    ComplexityBudget,
+    PageGuard,
+    Signals,
+    install,
+)
 from raci_sync.connectors.monday.queries import QUERIES
 from raci_sync.connectors.parallel import in_order
+from raci_sync.connectors.references import (
+    FieldDef,
+    ScopeReport,
+    UnresolvedReferences,
+    check_fields,
+    default_references,
+    written_references,
+)
 from raci_sync.connectors.shape import Shape
-from raci_sync.errors import NotFoundError, SourceError
+from raci_sync.errors import SourceError
 from raci_sync.model import Account, Snapshot, Task
+
+__all__ = ["DEFAULT_BASE_URL", "ComplexityBudget", "MondayConnector"]
 
 log = logging.getLogger("raci_sync.monday")
 
 DEFAULT_BASE_URL = "https://api.monday.com/v2"
-ITEM_PAGE_KINDS = frozenset(
-    {"BoardItems", "NextItems", "ChangedItems", "ChangedItemsAndSubitems", "NextSubitems"}
-)
+# monday lets a call run 60 s; a client that gives up first never sees the answer (or the
+# error) monday sends at 60 s. A source that sets no timeout gets this one for monday.
+MIN_TIMEOUT = 65.0
+CONFIG_TIMEOUT = next(f.default for f in fields(SourceConfig) if f.name == "timeout")
+OUTDATED_KINDS = frozenset(
+    {"deprecated", "maintenance", "previous_maintenance", "old__maintenance",
+     "old_previous_maintenance"}
+)  # fmt: skip
 T = TypeVar("T")
-
-
-class ComplexityBudget:
-    """The complexity budget monday last reported, shared by all threads of one connector.
-
-    Before a query, :meth:`reserve` says how long to sleep first: a query kind's last cost is
-    its expected cost (a kind of items page not sent yet is expected to cost like the dearest
-    items page seen), and when that exceeds what is left (the last reported ``after`` minus
-    what queries in flight have reserved), the wait is the reported ``reset_in_x_seconds``.
-    """
-
-    def __init__(self) -> None:
-        self.costs: dict[str, int] = {}  # last cost per query kind
-        self.after: int | None = None  # points left as last reported; None = unknown
-        self.reset_in: float = 0.0
-        self.in_flight = 0  # points reserved by queries sent but not answered
-        self._lock = threading.Lock()
-
-    def reserve(self, kind: str) -> tuple[float, int]:
-        """(seconds to wait before sending, points reserved for the query)."""
-        with self._lock:
-            cost = self._expected(kind)
-            if cost is None:
-                return 0.0, 0
-            if self.after is not None and cost > self.after - self.in_flight:
-                return max(self.reset_in, 0.0), 0
-            self.in_flight += cost
-            return 0.0, cost
-
-    def waited(self) -> None:
-        """A wait for the reset is over: what is left is unknown until the next answer."""
-        with self._lock:
-            self.after = None
-
-    def release(self, reserved: int) -> None:
-        with self._lock:
-            self.in_flight -= reserved
-
-    def _expected(self, kind: str) -> int | None:
-        if kind in self.costs or kind not in ITEM_PAGE_KINDS:
-            return self.costs.get(kind)
-        return max((c for k, c in self.costs.items() if k in ITEM_PAGE_KINDS), default=None)
-
-    def record(self, kind: str, complexity: Any) -> bool:
-        """Take a ``complexity`` answer; False when it is not the documented shape."""
-        if not isinstance(complexity, dict):
-            return False
-        values = [complexity.get(k) for k in ("query", "after", "reset_in_x_seconds")]
-        numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
-        if len(numbers) != len(values):
-            return False
-        with self._lock:
-            self.costs[kind], self.after, self.reset_in = numbers[0], numbers[1], float(numbers[2])
-        return True
 
 
 @dataclass
 class BoardRead:
-    """What one board's read brought: raw items (all, or the changed ones) and subitems."""
+    """What one board's read brought: its columns, raw items (all, or the changed ones) and
+    subitems; ``missing`` when monday left the board out of its answer."""
 
     ref: BoardRef
-    columns: dict[str, str]
+    fields: tuple[FieldDef, ...] = ()
+    done_labels: DoneLabels = field(default_factory=dict)
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     subitems: dict[str, dict[str, Any]] = field(default_factory=dict)  # incremental only
+    missing: bool = False
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Column id → title."""
+        return {f.id: f.name for f in self.fields}
 
 
 class MondayConnector:
@@ -154,10 +149,12 @@ class MondayConnector:
     board_page_size: int = 500  # boards() page size
     user_page_size: int = 1000  # users() maximum
     item_page_size: int = 500  # items_page / next_items_page maximum
-    # First page of an incremental read. The API maximum keeps a busy board to one request;
-    # monday prices a page by its limit, so a smaller first page makes an unchanged board's
-    # check cheaper in complexity (later pages are item_page_size).
+    # First page of an incremental read: monday prices a page by its limit, so a smaller first
+    # page makes an unchanged board's check cheaper in complexity (later pages are
+    # item_page_size).
     changed_page_size: int = 100
+    min_page_size: int = 25  # a page too heavy for monday is halved down to this
+    board_ids_per_query: int = 100  # check_scope's column queries
     max_cursor_restarts: int = 3
 
     def __init__(self, source: SourceConfig, http: HttpClient, *, max_workers: int = 4) -> None:
@@ -165,16 +162,25 @@ class MondayConnector:
         self.http = http
         self.max_workers = max(1, max_workers)
         self.base_url = (source.base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.api_version = source.api_version or KIND.defaults["api_version"]
         token = source.token.reveal() if source.token is not None else ""
         http.headers = {
             "Authorization": token,
-            "API-Version": source.api_version or KIND.defaults["api_version"],
+            "API-Version": self.api_version,
             "Content-Type": "application/json",
         }
         if token and token not in http.secrets:
             http.secrets = (*http.secrets, token)
+        if source.timeout == CONFIG_TIMEOUT and http.timeout < MIN_TIMEOUT:
+            http.timeout = MIN_TIMEOUT  # the source set none: monday's own 60 s, and a margin
+        self.zone = ZoneInfo(source.timezone)
         self.budget = ComplexityBudget()
         self.complexity: list[dict[str, Any]] = []  # every query's answer, for logs and tests
+        self.served: dict[str, str] | None = None  # the API version monday answered with
+        self.warnings: list[str] = []  # what check_scope shows besides problems
+        self._lock = threading.Lock()
+        self.signals = Signals(self.describe, source.bounds.max_wait_s, http.retry.backoff)
+        install(http, self.signals)
 
     @property
     def describe(self) -> str:
@@ -184,16 +190,53 @@ class MondayConnector:
     def check(self) -> str:
         """Who the token belongs to: ``Name <email>``."""
         with self._naming_source():
-            data = self.request("Me", {}, "who am I")
-            me = shape(self.source.name, "the answer to who am I").obj(data.get("me"), "me")
+            return self._who()
+
+    def _who(self) -> str:
+        data = self.request("Me", {}, "who am I")
+        me = shape(self.source.name, "the answer to who am I").obj(data.get("me"), "me")
         return f"{me.get('name') or me.get('id')} <{me.get('email') or 'no email'}>"
+
+    def check_scope(self) -> ScopeReport:
+        """Whose token; every configured board (a wrong name, or a board the token cannot see,
+        is a problem that lists the boards it can see); each board's columns; every reference
+        the config wrote checked on every board (type included), a missing default role a
+        warning; and whether monday serves the API version asked for. One try: no retries."""
+        with self._naming_source():
+            who = self._who()
+            ids, problems, listed = self._resolve()
+            heads = self.board_columns(ids)
+            missing = [i for i in ids if i not in heads]
+            if missing:
+                listed = listed if listed is not None else self.list_boards()
+                problems += [self._missing_board(i, listed) for i in missing]
+            found = [heads[i] for i in ids if i in heads]
+            containers = _containers((r.ref, r.fields) for r in found)
+        problems += check_fields(written_references(self.source), containers)
+        warnings = [*self.warnings]
+        warnings += [
+            f"{p} (a default nobody wrote: that letter stays empty there)"
+            for p in check_fields(default_references(self.source), containers)
+        ]
+        return ScopeReport(
+            who=who,
+            containers=tuple(containers),
+            fields={
+                name: tuple(f"{d.name} ({d.type})" for d in defs)
+                for name, defs in containers.items()
+            },
+            problems=tuple(problems),
+            warnings=tuple(warnings),
+            notes=(f"API-Version {self.api_version} asked; {self._served_text()}",),
+        )
 
     def fetch(self, since: datetime | None = None, previous: Snapshot | None = None) -> Snapshot:
         """All items and subitems of the configured boards, and the account's users.
 
         With ``since`` and ``previous`` (whose state this connector filled for the same boards
         and fields), only items changed since then are read and merged into ``previous``;
-        otherwise, or when that state is missing, everything is read.
+        otherwise, or when that state is missing, everything is read. Every reference the
+        config wrote must resolve, or ``UnresolvedReferences`` names them all.
         """
         started, before = datetime.now(UTC), self.http.requests_made
         with self._naming_source():
@@ -215,7 +258,7 @@ class MondayConnector:
         )
 
     def cached_scope(self, previous: Snapshot) -> Cache | None:
-        """The boards and teams the previous snapshot kept for this config, if any."""
+        """The boards, columns and teams the previous snapshot kept for this config, if any."""
         return from_state(previous.state, self.config_key())
 
     def config_key(self) -> str:
@@ -232,6 +275,37 @@ class MondayConnector:
                 exc.source = self.source.name
             raise
 
+    # -- references -----------------------------------------------------------------------------
+
+    def check_references(self, reads: Sequence[BoardRead]) -> None:
+        """Every board came back and has every field the config wrote, with the right type;
+        else ``UnresolvedReferences`` with all problems. A default role nobody wrote that a
+        board lacks is logged only."""
+        problems = [self._missing_board(r.ref.id) for r in reads if r.missing]
+        containers = _containers((r.ref, r.fields) for r in reads if not r.missing)
+        problems += check_fields(written_references(self.source), containers)
+        if problems:
+            raise UnresolvedReferences(self.source.name, problems)
+        for p in check_fields(default_references(self.source), containers):
+            log.info("%s: %s (a default nobody wrote: that letter stays empty)", self.describe, p)
+
+    def _check_cached(self, cache: Cache) -> None:
+        """The references against the columns kept at the last read: before any request."""
+        containers = _containers((b, cache.columns.get(b.id, ())) for b in cache.boards)
+        problems = check_fields(written_references(self.source), containers)
+        if problems:
+            raise UnresolvedReferences(self.source.name, problems)
+
+    def _missing_board(self, board_id: str, listed: list[dict[str, Any]] | None = None) -> str:
+        seen = ""
+        if listed is not None:
+            seen = f"; the boards it can see: {_names(listed)}"
+        return (
+            f"boards: board {board_id} did not come back: it does not exist, is archived or "
+            "deleted, or the token's user cannot see it (monday leaves such boards out without "
+            f"an error){seen}; check boards = [...] and the board's sharing"
+        )
+
     # -- full read ------------------------------------------------------------------------------
 
     def read_all(self) -> tuple[list[Task], list[Account], Cache]:
@@ -240,52 +314,69 @@ class MondayConnector:
         calls: list[Callable[[], Any]] = [self.read_people]
         calls += [partial(self.read_board, b) for b in board_ids]
         directory, *reads = self.parallel(calls)
+        self.check_references(reads)
         users, teams = directory
-        tasks = [
-            t
-            for r in reads
-            for group in self._convert(r.ref, r.columns, r.items, teams)
-            for t in group
-        ]
-        cache = Cache(tuple(r.ref for r in reads), teams)
+        tasks = [t for r in reads for group in self._convert(r, r.items, teams) for t in group]
+        cache = Cache(tuple(r.ref for r in reads), teams, {r.ref.id: r.fields for r in reads})
         return tasks, complete_accounts(users, tasks, self.source.name), cache
 
     def resolve_scope(self) -> list[str]:
-        """Board ids of the configured scope (ids as given; names and no scope need a listing)."""
+        """Board ids of the configured scope (ids as given; names and no scope need a listing);
+        every name that matches no board, or several, at once in ``UnresolvedReferences``."""
+        ids, problems, _ = self._resolve()
+        if problems:
+            raise UnresolvedReferences(self.source.name, problems)
+        return ids
+
+    def _resolve(self) -> tuple[list[str], list[str], list[dict[str, Any]] | None]:
+        """(board ids, problems with the names, the listing if one was read)."""
         wanted = self.source.boards
         if wanted and all(w.strip().isdigit() for w in wanted):
-            return list(dict.fromkeys(w.strip() for w in wanted))
+            return list(dict.fromkeys(w.strip() for w in wanted)), [], None
         listed = self.list_boards()
         if not wanted:
-            return [b["id"] for b in listed if b.get("type") in (None, "board")]
-        return list(dict.fromkeys(self._match_board(w, listed) for w in wanted))
+            return [b["id"] for b in listed if b.get("type") in (None, "board")], [], listed
+        ids: list[str] = []
+        problems: list[str] = []
+        for w in wanted:
+            board_id, problem = self._match_board(w, listed)
+            if problem is not None:
+                problems.append(problem)
+            elif board_id is not None and board_id not in ids:
+                ids.append(board_id)
+        return ids, problems, listed
 
-    def _match_board(self, wanted: str, listed: list[dict[str, Any]]) -> str:
+    def _match_board(
+        self, wanted: str, listed: list[dict[str, Any]]
+    ) -> tuple[str | None, str | None]:
+        """(the board id a configured entry names, or the problem with it)."""
         key = wanted.strip()
         if any(b["id"] == key for b in listed):
-            return key
+            return key, None
         hits = [b for b in listed if str(b.get("name", "")).casefold() == key.casefold()]
         if len(hits) > 1:
             ids = ", ".join(b["id"] for b in hits)
-            raise SourceError(
-                f"{self.describe}: {len(hits)} boards are named {wanted!r} "
-                f"(ids {ids}); put the id of the one you mean in boards = [...]",
+            return None, (
+                f"boards: {len(hits)} boards are named {wanted!r} (ids {ids}); put the id of "
+                "the one you mean in boards = [...]"
             )
         if hits:
-            return str(hits[0]["id"])
+            return str(hits[0]["id"]), None
         if key.isdigit():
-            return key  # maybe not active; the items query will tell
-        names = sorted(str(b.get("name")) for b in listed if b.get("type") in (None, "board"))
-        shown = ", ".join(repr(n) for n in names[:10]) + (" …" if len(names) > 10 else "")
-        raise NotFoundError(
-            f"{self.describe}: no board named {wanted!r} among the "
-            f"{len(names)} boards the token's user can see ({shown or 'none'}); "
-            "fix the name in boards = [...] or share the board with that user",
+            return key, None  # maybe not active; the items query will tell
+        names = [str(b.get("name")) for b in listed if b.get("type") in (None, "board")]
+        close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
+        near = f" (closest: {', '.join(map(repr, close))})" if close else ""
+        return None, (
+            f"boards: no board named {wanted!r} among the {len(names)} boards the token's "
+            f"user can see: {_names(listed)}{near}; fix the name in boards = [...] or share "
+            "the board with that user"
         )
 
     def list_boards(self) -> list[dict[str, Any]]:
         """Every active board the token's user can see: ``{id, name, type}``."""
         out: list[dict[str, Any]] = []
+        guard = PageGuard(f"{self.describe}: list boards", self.source.bounds.max_pages)
         page = 1
         while True:
             what = f"list boards (page {page})"
@@ -293,18 +384,36 @@ class MondayConnector:
             answer = shape(self.source.name, f"the answer to {what}")
             boards = answer.objs(data.get("boards"), "boards")
             board = answer.about(f"{answer.what}: a board")
-            out.extend(
+            listed = [
                 {"id": board.ident(b, integers=True), "name": b.get("name"), "type": b.get("type")}
                 for b in boards
-            )
-            if len(boards) < self.board_page_size:
+            ]
+            out.extend(b for b in listed if b["id"] not in guard.seen)
+            more = len(boards) >= self.board_page_size
+            guard.page((str(b["id"]) for b in listed), more=more)
+            if not more:
                 return out
             page += 1
 
+    def board_columns(self, board_ids: Sequence[str]) -> dict[str, BoardRead]:
+        """The boards of ``board_ids`` that monday returns, with their columns (no items)."""
+        out: dict[str, BoardRead] = {}
+        step = self.board_ids_per_query
+        for start in range(0, len(board_ids), step):
+            chunk = list(board_ids[start : start + step])
+            what = f"read the columns of {len(chunk)} board(s)"
+            data = self.request("BoardColumns", {"boardIds": chunk, "limit": len(chunk)}, what)
+            answer = shape(self.source.name, f"the answer to {what}")
+            for raw in answer.objs(data.get("boards"), "boards"):
+                read = self._board_head(raw, "?", what)
+                out[read.ref.id] = read
+        return out
+
     def read_people(self) -> tuple[list[Account], dict[str, tuple[str, ...]]]:
         """All users (paged) and every team's member ids, in as few queries as possible."""
-        users: list[Account] = []
+        users: dict[str, Account] = {}
         teams: dict[str, tuple[str, ...]] = {}
+        guard = PageGuard(f"{self.describe}: list users", self.source.bounds.max_pages)
         page = 1
         while True:
             what = f"list users (page {page})"
@@ -312,11 +421,15 @@ class MondayConnector:
             data = self.request(name, {"limit": self.user_page_size, "page": page}, what)
             answer = shape(self.source.name, f"the answer to {what}")
             raw_users = answer.objs(data.get("users"), "users")
-            users.extend(account_from_monday(u, self.source.name) for u in raw_users)
+            accounts = [account_from_monday(u, self.source.name) for u in raw_users]
+            for a in accounts:
+                users.setdefault(a.id, a)
             if page == 1:
                 teams = teams_from_monday(data.get("teams"), answer)
-            if len(raw_users) < self.user_page_size:
-                return users, teams
+            more = len(raw_users) >= self.user_page_size
+            guard.page((a.id for a in accounts), more=more)
+            if not more:
+                return list(users.values()), teams
             page += 1
 
     def read_board(self, board_id: str) -> BoardRead:
@@ -326,12 +439,20 @@ class MondayConnector:
 
     def _read_board(self, board_id: str, items: dict[str, dict[str, Any]]) -> BoardRead:
         what = f"read board {board_id}"
-        variables = {"boardId": board_id, "limit": self.item_page_size}
-        raw = self._board(self.request("BoardItems", variables, what).get("boards"), board_id, what)
-        ref, columns = self._board_head(raw, board_id, what)
-        self._page_through(raw.get("items_page"), items, what, "NextItems", None)
-        ref = BoardRef(ref.id, ref.name, subitems_board_of(items.values()))
-        return BoardRead(ref, columns, items)
+
+        def first(limit: int) -> dict[str, Any]:
+            variables = {"boardId": board_id, "limit": limit}
+            return self.request("BoardItems", variables, what)
+
+        data, limit = self._sized(first, self.item_page_size, "BoardItems", what)
+        raw = self._board(data.get("boards"), what)
+        if raw is None:
+            return BoardRead(BoardRef(board_id, board_id), missing=True)
+        read = self._board_head(raw, board_id, what)
+        read.items = items
+        self._page_through(raw.get("items_page"), items, what, "NextItems", limit, None)
+        read.ref = BoardRef(read.ref.id, read.ref.name, subitems_board_of(items.values()))
+        return read
 
     # -- incremental read -----------------------------------------------------------------------
 
@@ -340,11 +461,13 @@ class MondayConnector:
     ) -> tuple[list[Task], list[Account], Cache]:
         """The incremental read: each board's items changed after ``watermark``, merged into
         ``previous``; the directory only when a changed item names someone unknown."""
+        self._check_cached(cache)
         reads = self.parallel(
             [partial(self.read_board_changes, r, watermark) for r in cache.boards]
         )
+        self.check_references(reads)
         accounts, teams = self.refresh_accounts(reads, previous.accounts, cache.teams)
-        changed = {r.ref.id: self._convert(r.ref, r.columns, r.items, teams) for r in reads}
+        changed = {r.ref.id: self._convert(r, r.items, teams) for r in reads}
         tasks = merge_items(previous.tasks, [r.ref.id for r in reads], changed)
         tasks = merge_subitems(tasks, self._changed_subitems(reads, tasks, changed, teams))
         refs = tuple(self._updated_ref(r) for r in reads)
@@ -356,11 +479,14 @@ class MondayConnector:
             sum(len(r.items) + len(r.subitems) for r in reads),
             watermark.isoformat(),
         )
-        return tasks, complete_accounts(accounts, tasks, self.source.name), Cache(refs, teams)
+        columns = {r.ref.id: r.fields for r in reads}
+        accounts = complete_accounts(accounts, tasks, self.source.name)
+        return tasks, accounts, Cache(refs, teams, columns)
 
     def read_board_changes(self, ref: BoardRef, watermark: datetime) -> BoardRead:
-        """Items (and subitems) of one board updated after ``watermark``, newest first."""
-        read = BoardRead(ref, {})
+        """Items (and subitems) of one board updated at or after ``watermark``: every page of
+        what monday's day-granular rule returns, filtered to the watermark here."""
+        read = BoardRead(ref)
 
         def attempt() -> BoardRead:
             return self._read_board_changes(read, watermark)
@@ -370,21 +496,31 @@ class MondayConnector:
     def _read_board_changes(self, read: BoardRead, watermark: datetime) -> BoardRead:
         ref = read.ref
         what = f"read changes of board {ref.id}"
-        variables: dict[str, Any] = {"boardId": ref.id, "limit": self.changed_page_size}
+        variables: dict[str, Any] = {"boardId": ref.id, "since": since_value(watermark)}
         name = "ChangedItems"
         if ref.subitems_board:
             name, variables["subitemsBoardId"] = "ChangedItemsAndSubitems", ref.subitems_board
-        data = self.request(name, variables, what)
-        raw = self._board(data.get("boards"), ref.id, what)
-        head, read.columns = self._board_head(raw, ref.id, what)
-        read.ref = BoardRef(head.id, head.name, ref.subitems_board)
-        self._page_through(raw.get("items_page"), read.items, what, "NextItems", watermark)
+
+        def first(limit: int) -> dict[str, Any]:
+            return self.request(name, {**variables, "limit": limit}, what)
+
+        data, limit = self._sized(first, self.changed_page_size, name, what)
+        raw = self._board(data.get("boards"), what)
+        if raw is None:
+            read.missing = True
+            return read
+        head = self._board_head(raw, ref.id, what)
+        read.ref = BoardRef(head.ref.id, head.ref.name, ref.subitems_board)
+        read.fields, read.done_labels = head.fields, head.done_labels
+        # later pages at the usual size, unless the first one had to shrink
+        limit = self.item_page_size if limit == self.changed_page_size else limit
+        self._page_through(raw.get("items_page"), read.items, what, "NextItems", limit, watermark)
         if ref.subitems_board:
-            self._read_changed_subitems(data, read, watermark, what)
+            self._read_changed_subitems(data, read, watermark, what, limit)
         return read
 
     def _read_changed_subitems(
-        self, data: dict[str, Any], read: BoardRead, watermark: datetime, what: str
+        self, data: dict[str, Any], read: BoardRead, watermark: datetime, what: str, limit: int
     ) -> None:
         answer = shape(self.source.name, f"the answer to {what}")
         boards = answer.objs(data.get("subitems_board") or [], "subitems_board")
@@ -392,9 +528,8 @@ class MondayConnector:
             log.info("%s: %s: the subitems board did not come back; skipped", self.describe, what)
             return
         what = f"{what}: subitems"
-        self._page_through(
-            boards[0].get("items_page"), read.subitems, what, "NextSubitems", watermark
-        )
+        page = boards[0].get("items_page")
+        self._page_through(page, read.subitems, what, "NextSubitems", limit, watermark)
 
     def refresh_accounts(
         self,
@@ -440,7 +575,7 @@ class MondayConnector:
                         raw.get("id"),
                     )
                     continue
-                kwargs = self._convert_kwargs(r.ref, {}, teams)
+                kwargs = self._convert_kwargs(BoardRead(r.ref), teams)
                 out.append(task_from_monday(raw, **kwargs, parent=parents[pid]))
         return out
 
@@ -450,7 +585,7 @@ class MondayConnector:
         found = read.ref.subitems_board or subitems_board_of(read.items.values())
         return BoardRef(read.ref.id, read.ref.name, found)
 
-    # -- shared ---------------------------------------------------------------------------------
+    # -- paging and page sizes ------------------------------------------------------------------
 
     def _with_restarts(self, board_id: str, attempt: Callable[[], BoardRead]) -> BoardRead:
         """Run a board's listing again from its first page when its cursor expires (what was
@@ -474,31 +609,34 @@ class MondayConnector:
                     self.max_cursor_restarts,
                 )
 
-    def _board(self, boards: Any, board_id: str, what: str) -> dict[str, Any]:
-        """The one board a ``boards(ids: [id])`` answer holds; monday leaves out a board the
-        token cannot see instead of failing, so a missing board is NotFoundError."""
-        listed = shape(self.source.name, f"the answer to {what}").objs(boards, "boards")
-        if not listed:
-            raise NotFoundError(
-                f"{self.describe}: board {board_id} did not come back: it does not exist, "
-                "is archived or deleted, or the token's user cannot see it (monday leaves such "
-                "boards out without an error); check boards = [...] and the board's sharing",
-            )
-        return listed[0]
-
-    def _board_head(
-        self, raw: dict[str, Any], board_id: str, what: str
-    ) -> tuple[BoardRef, dict[str, str]]:
-        """(the board's id and name, column id → title) of a board answer."""
-        answer = shape(self.source.name, f"the answer to {what}")
-        column = answer.about(f"{answer.what}: a column")
-        columns = {
-            column.ident(c, integers=True): column.text(c, "title") or ""
-            for c in answer.objs(raw.get("columns"), "columns")
-        }
-        board = answer.about(f"{answer.what}: the board")
-        name = board.text(raw, "name") or board_id
-        return BoardRef(board.ident(raw, integers=True), name), columns
+    def _sized(self, send: Callable[[int], T], limit: int, name: str, what: str) -> tuple[T, int]:
+        """``send(limit)``, asked again with half the limit (down to ``min_page_size``) while
+        monday refuses the page as too heavy; (its answer, the limit that passed)."""
+        while True:
+            try:
+                return send(limit), limit
+            except PageTooLargeError as exc:
+                if limit <= self.min_page_size:
+                    raise SourceError(
+                        f"{exc} — even at {limit} items a page, the fewest raci-sync asks for; "
+                        "the board's items are too heavy to read (too many columns or "
+                        "subitems): try again later, and report it if it keeps happening"
+                    ) from None
+                smaller = max(self.min_page_size, limit // 2)
+                log.warning(
+                    "%s: %s: monday would not answer a page of %d items (%s; the last %s cost "
+                    "%s complexity points); asking for %d a page from here",
+                    self.describe,
+                    what,
+                    limit,
+                    exc,
+                    name,
+                    self.budget.costs.get(name, "unknown"),
+                    smaller,
+                )
+                if exc.wait:
+                    self.wait(exc.wait, f"before asking {what} again, as monday asks")
+                limit = smaller
 
     def _page_through(
         self,
@@ -506,93 +644,185 @@ class MondayConnector:
         sink: dict[str, dict[str, Any]],
         what: str,
         next_query: str,
+        limit: int,
         watermark: datetime | None,
     ) -> None:
-        """Take this page and the following ones into ``sink`` (by id); with a watermark, stop
-        at the first item not updated after it (pages are newest first)."""
+        """Take this page and all following ones into ``sink`` (by id); with a watermark, only
+        items updated at or after it. A listing that does not end fails (:class:`PageGuard`)."""
+        guard = PageGuard(f"{self.describe}: {what}", self.source.bounds.max_pages)
         n = 1
         while True:
             answer = shape(self.source.name, f"the answer to {what} (page {n})")
-            cursor, reached = self._take_page(page, sink, watermark, answer)
-            if cursor is None or reached:
+            cursor, ids = self._take_page(page, sink, watermark, answer)
+            guard.page(ids, more=cursor is not None, cursor=cursor)
+            if cursor is None:
                 return
             n += 1
-            variables = {"cursor": cursor, "limit": self.item_page_size}
-            page = self.request(next_query, variables, f"{what} (page {n})").get("next_items_page")
+            label = f"{what} (page {n})"
+
+            def send(size: int, cursor: str = cursor, label: str = label) -> Any:
+                variables = {"cursor": cursor, "limit": size}
+                return self.request(next_query, variables, label).get("next_items_page")
+
+            page, limit = self._sized(send, limit, next_query, label)
 
     @staticmethod
     def _take_page(
         page: Any, sink: dict[str, dict[str, Any]], watermark: datetime | None, answer: Shape
-    ) -> tuple[str | None, bool]:
-        """(next cursor, whether the watermark was reached)."""
+    ) -> tuple[str | None, list[str]]:
+        """(next cursor, the ids the page held); items older than ``watermark`` are left out."""
         page = answer.about(f"{answer.what}: the items page").obj(page)
         item = answer.about(f"{answer.what}: an item")
+        ids = []
         for it in answer.objs(page.get("items"), "items"):
             item_id = item.ident(it, integers=True)
+            ids.append(item_id)
             updated = moment_of(answer.about(f"{answer.what}: item {item_id}"), it, "updated_at")
-            if watermark is not None and updated is not None and updated <= watermark:
-                return None, True
+            if watermark is not None and updated is not None and updated < watermark:
+                continue  # monday's rule is by day: this one is older than the watermark
             sink[item_id] = it
         cursor = answer.about(f"{answer.what}: the items page").text(page, "cursor")
-        return cursor or None, False
+        return cursor or None, ids
+
+    # -- shared ---------------------------------------------------------------------------------
+
+    def _board(self, boards: Any, what: str) -> dict[str, Any] | None:
+        """The one board a ``boards(ids: [id])`` answer holds; None when monday left it out
+        (it does so, without an error, for a board the token cannot see)."""
+        listed = shape(self.source.name, f"the answer to {what}").objs(boards, "boards")
+        return listed[0] if listed else None
+
+    def _board_head(self, raw: dict[str, Any], board_id: str, what: str) -> BoardRead:
+        """A board answer's id, name, columns and status labels (no items yet)."""
+        answer = shape(self.source.name, f"the answer to {what}")
+        board = answer.about(f"{answer.what}: the board")
+        name = board.text(raw, "name") or board_id
+        ref = BoardRef(board.ident(raw, integers=True), name)
+        return BoardRead(
+            ref,
+            fields=columns_from_monday(raw.get("columns"), answer),
+            done_labels=done_labels_from_monday(raw.get("status_columns"), answer),
+        )
 
     def _convert(
         self,
-        ref: BoardRef,
-        columns: dict[str, str],
+        read: BoardRead,
         items: Mapping[str, dict[str, Any]],
         teams: dict[str, tuple[str, ...]],
     ) -> list[list[Task]]:
         """Each raw item as ``[item, *its subitems]``, in read order."""
-        kwargs = self._convert_kwargs(ref, columns, teams)
+        kwargs = self._convert_kwargs(read, teams)
         return [tasks_from_monday(raw, **kwargs) for raw in items.values()]
 
-    def _convert_kwargs(
-        self, ref: BoardRef, columns: dict[str, str], teams: dict[str, tuple[str, ...]]
-    ) -> dict[str, Any]:
+    def _convert_kwargs(self, read: BoardRead, teams: dict[str, tuple[str, ...]]) -> dict[str, Any]:
         return {
             "source": self.source.name,
-            "board_id": ref.id,
-            "board_name": ref.name,
-            "columns": columns,
+            "board_id": read.ref.id,
+            "board_name": read.ref.name,
+            "columns": read.columns,
             "teams": teams,
             "fields": self.source.fields,
+            "done_labels": read.done_labels,
+            "zone": self.zone,
         }
 
     def request(self, name: str, variables: Mapping[str, Any], what: str) -> dict[str, Any]:
         """POST the query ``QUERIES[name]``; return its ``data`` (errors raised, budget kept)."""
         wait, reserved = self.budget.reserve(name)
         if wait > 0:
-            log.info(
-                "%s: complexity budget low before %s; waiting %.0f s for its reset",
-                self.describe,
-                what,
-                wait,
-            )
-            self.http.sleep(wait)
+            self.wait(wait, f"the complexity budget is low before {what}; it resets then")
             self.budget.waited()
+        max_wait = self.source.bounds.max_wait_s
+        self.signals.sending(name, what)
         try:
             body = self.http.request_json(
                 "POST",
                 self.base_url,
                 json_body={"query": QUERIES[name], "variables": dict(variables)},
-                check=lambda b: check_body(b, self.source.name, what),
+                check=lambda b: check_body(b, self.source.name, what, max_wait=max_wait),
                 what=what,
             )
         finally:
+            self.signals.sending(None)
             self.budget.release(reserved)
         data: dict[str, Any] = body["data"]
         c = data.get("complexity")
         if self.budget.record(name, c) and isinstance(c, dict):
             self.complexity.append(c)
             log.debug("%s: %s cost %s, %s left", self.describe, what, c["query"], c["after"])
+        if "version" in data:
+            self._note_version(data["version"])
         return data
+
+    def wait(self, seconds: float, why: str) -> None:
+        """Wait ``seconds`` (``why`` says for what); a wait longer than ``[sync] max_wait_s``
+        fails the source at once, without sleeping. (The HTTP layer's ``wait`` takes this over
+        when it has one, with the source's deadline too.)"""
+        cap = self.source.bounds.max_wait_s
+        if seconds > cap:
+            raise too_long(self.describe, seconds, why, cap)
+        log.info("%s: waiting %.0f s: %s", self.describe, seconds, why)
+        self.http.sleep(seconds)
+
+    def _note_version(self, raw: Any) -> None:
+        """Compare the version monday served with the one asked for, once per connector."""
+        if not isinstance(raw, dict):
+            return
+        served = {k: str(raw.get(k) or "?") for k in ("kind", "value")}
+        with self._lock:
+            if self.served is not None:
+                return
+            self.served = served
+        warning = version_warning(self.api_version, served["kind"], served["value"])
+        if warning:
+            self.warnings.append(warning)
+            log.warning("%s: %s", self.describe, warning)
+
+    def _served_text(self) -> str:
+        if self.served is None:
+            return "monday did not say which version it served"
+        return f"monday served {self.served['value']} ({self.served['kind']})"
 
     def parallel(self, calls: Sequence[Callable[[], T]]) -> list[T]:
         """Run the calls on up to ``max_workers`` threads; results in call order. When one
         fails, calls not started yet are dropped and the first failed call's error is raised
         (``parallel.in_order``)."""
         return in_order(calls, self.max_workers, name=self.kind)
+
+
+def version_warning(asked: str, kind: str, value: str) -> str | None:
+    """What to say when monday serves another API version than asked, or an outdated one."""
+    if value != asked:
+        return (
+            f"asked for API-Version {asked} but monday served {value} ({kind}): {asked} is "
+            "retired or unknown, and the answers follow another schema; set api_version to a "
+            "supported version (or leave it out for raci-sync's default)"
+        )
+    if kind in OUTDATED_KINDS:
+        return (
+            f"API-Version {value} is in {kind.replace('_', ' ').strip()} at monday: it will be "
+            "retired; move api_version to the current version (or leave it out for "
+            "raci-sync's default)"
+        )
+    if kind != "current":
+        return f"API-Version {value} is a {kind.replace('_', ' ')} version: it may still change"
+    return None
+
+
+def _containers(boards: Iterable[tuple[BoardRef, Sequence[FieldDef]]]) -> dict[str, list[FieldDef]]:
+    """Board name → its columns, for the reference checks (two boards of one name: with ids)."""
+    pairs = list(boards)
+    names = [b.name for b, _ in pairs]
+    return {
+        (b.name if names.count(b.name) == 1 else f"{b.name} ({b.id})"): list(defs)
+        for b, defs in pairs
+    }
+
+
+def _names(listed: Sequence[Mapping[str, Any]]) -> str:
+    names = sorted(str(b.get("name")) for b in listed if b.get("type") in (None, "board"))
+    shown = ", ".join(repr(n) for n in names[:10]) + (" …" if len(names) > 10 else "")
+    return shown or "none"
 
 
 def _parent_id(raw_subitem: dict[str, Any]) -> str | None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from raci_sync.config import FieldsConfig
+from raci_sync.connectors.references import FieldDef
 from raci_sync.connectors.shape import Shape
-from raci_sync.errors import ResponseError
+from raci_sync.errors import ResponseError, SourceError
 from raci_sync.model import Account, FieldValue, State, Task
 
 log = logging.getLogger("raci_sync.monday")
@@ -24,7 +25,12 @@ PEOPLE_TYPES = frozenset({"people", "person"})
 _FIELD_KINDS = {"numbers": "number", "dropdown": "enum", "long_text": "text"}
 _SKIPPED_TYPES = frozenset({"name", "subtasks", "button"})
 
+# column types as raci's references name them (connectors/references.py); others stay monday's
+_DEF_TYPES = {"person": "people", "numbers": "number", "long_text": "text"}
+
 Teams = Mapping[str, tuple[str, ...]]  # team id → member user ids
+# status column id → the label indexes that mean done (None: the settings do not say)
+DoneLabels = Mapping[str, frozenset[str] | None]
 
 
 def shape(source_name: str, what: str) -> Shape:
@@ -117,6 +123,62 @@ def _with_subitems(raw_items: Iterable[Any]) -> Iterable[dict[str, Any]]:
             yield from _objects(item.get("subitems"))
 
 
+# -- columns ------------------------------------------------------------------------------------
+
+
+def columns_from_monday(raw_columns: Any, answer: Shape) -> tuple[FieldDef, ...]:
+    """A board's ``columns { id title type }`` as field definitions (types as raci names them:
+    people, number, date, timeline, status, text, dropdown …)."""
+    column = answer.about(f"{answer.what}: a column")
+    out = []
+    for c in answer.objs(raw_columns, "columns"):
+        ctype = column.text(c, "type") or ""
+        out.append(
+            FieldDef(
+                name=column.text(c, "title") or "",
+                id=column.ident(c, integers=True),
+                type=_DEF_TYPES.get(ctype, ctype),
+            )
+        )
+    return tuple(out)
+
+
+def done_labels_from_monday(raw_columns: Any, answer: Shape) -> dict[str, frozenset[str] | None]:
+    """Status column id → the indexes of its labels that mean done, from ``columns(types:
+    [status]) { id settings }``; None for a column whose settings do not say.
+
+    ``settings`` (JSON, or JSON text) lists the labels either as objects with ``is_done``
+    (``{"labels": [{"index": 1, "is_done": true}, …]}``, the StatusLabel shape) or, in the older
+    ``settings_str`` shape, as ``{"labels": {"1": "Done"}, "done_colors": [1]}``.
+    """
+    out: dict[str, frozenset[str] | None] = {}
+    column = answer.about(f"{answer.what}: a status column")
+    for c in answer.objs(raw_columns if raw_columns is not None else [], "status_columns"):
+        out[column.ident(c, integers=True)] = _done_labels(c.get("settings"))
+    return out
+
+
+def _done_labels(settings: Any) -> frozenset[str] | None:
+    if isinstance(settings, str):
+        try:
+            settings = json.loads(settings)
+        except ValueError:
+            return None
+    if not isinstance(settings, dict):
+        return None
+    labels = settings.get("labels")
+    if isinstance(labels, list):
+        entries = [x for x in labels if isinstance(x, dict) and isinstance(x.get("is_done"), bool)]
+        if not entries:
+            return None
+        keys = [x.get("index", x.get("id")) for x in entries if x["is_done"]]
+        return frozenset(str(k) for k in keys if isinstance(k, int | str))
+    done = settings.get("done_colors")
+    if isinstance(labels, dict) and isinstance(done, list):
+        return frozenset(str(k) for k in done if isinstance(k, int | str))
+    return None
+
+
 # -- items --------------------------------------------------------------------------------------
 
 
@@ -140,22 +202,28 @@ def task_from_monday(
     teams: Teams | None = None,
     fields: FieldsConfig | None = None,
     parent: Task | None = None,
+    done_labels: DoneLabels | None = None,
+    zone: tzinfo | None = None,
 ) -> Task:
     """One monday item (or subitem, when ``parent`` is given) as a Task.
 
     ``columns`` maps column ids to titles (the parent board's; subitems bring their own
     ``column.title``); ``teams`` maps team ids to member ids, so a team in a people column
-    stands for its members. A subitem takes its parent's board and group.
+    stands for its members. A subitem takes its parent's board and group. ``done_labels``
+    says which labels of each status column mean done (for a multi-level board's BatteryValue),
+    ``zone`` is the team's time zone: a date column that carries a time is a UTC instant, and
+    its due date is the day in that zone.
     """
     s = shape(source, "an item")
     item = s.obj(raw_item)
     item_id = s.ident(item, integers=True)
     s = s.about(f"{'subitem' if parent else 'item'} {item_id}")
     cfg = fields or FieldsConfig()
+    zone = zone or UTC
     try:
         values = _values(item, columns or {}, s)
-        due, start = _due(_pick(values, cfg.due, ("date", "timeline")), s)
-        field_values, labels = _fields(item, values, teams or {}, s)
+        due, start = _due(_pick(values, cfg.due, ("date", "timeline")), s, zone)
+        field_values, labels = _fields(item, values, teams or {}, s, zone)
         return Task(
             source=source,
             id=item_id,
@@ -164,7 +232,7 @@ def task_from_monday(
             container=parent.container if parent else board_name,
             container_id=parent.container_id if parent else board_id,
             group=parent.group if parent else _group(item, s),
-            state=_state(item, _pick(values, cfg.status, ("status",))),
+            state=_state(item, _pick(values, cfg.status, ("status",)), done_labels or {}, s),
             due=due,
             start=start,
             updated=moment_of(s, item, "updated_at"),
@@ -186,11 +254,22 @@ def moment_of(s: Shape, raw: dict[str, Any], key: str) -> datetime | None:
 
 
 def _values(item: dict[str, Any], columns: Mapping[str, str], s: Shape) -> list[dict[str, Any]]:
-    """The item's column values, each with its column title as ``_title``."""
-    return [
-        {**v, "_title": _column_title(v, columns, s.about(f"{s.what}: column {_cid(v)}"))}
-        for v in s.objs(item.get("column_values") or [], "column_values")
-    ]
+    """The item's column values, each with its column title as ``_title``; a status rollup's
+    ``battery_value`` comes from ``rollups`` (the same column values, asked with
+    ``capabilities: [CALCULATED]``: monday leaves rollups empty without it)."""
+    rollups = {
+        str(r.get("id")): r.get("battery_value")
+        for r in s.objs(item.get("rollups") or [], "rollups")
+        if "battery_value" in r
+    }
+    out = []
+    for v in s.objs(item.get("column_values") or [], "column_values"):
+        if str(v.get("id")) in rollups:  # a BatteryValue: only ``rollups`` asks for its keys
+            v = {**v, "battery_value": rollups[str(v.get("id"))]}
+        out.append(
+            {**v, "_title": _column_title(v, columns, s.about(f"{s.what}: column {_cid(v)}"))}
+        )
+    return out
 
 
 def _cid(v: dict[str, Any]) -> str:
@@ -202,16 +281,45 @@ def _group(item: dict[str, Any], s: Shape) -> str | None:
     return s.about(f"{s.what}: group").text(group, "title") if isinstance(group, dict) else None
 
 
-def _state(item: dict[str, Any], status: dict[str, Any] | None) -> State:
+def _state(
+    item: dict[str, Any], status: dict[str, Any] | None, done_labels: DoneLabels, s: Shape
+) -> State:
     if item.get("state") in ("archived", "deleted"):
         return State.ARCHIVED
+    if status is not None and "battery_value" in status:
+        return State.DONE if _battery_done(status, done_labels, s) else State.OPEN
     if status is not None and status.get("is_done") is True:
         return State.DONE
     return State.OPEN
 
 
+def _battery_done(status: dict[str, Any], done_labels: DoneLabels, s: Shape) -> bool:
+    """A multi-level board's status (BatteryValue: label index keys and how many items hold
+    each; a leaf holds one) is done when every label held means done. Which labels mean done is
+    in the column's settings; when they do not say, the board cannot be read right."""
+    cs = s.about(f"{s.what}: column {_cid(status)}")
+    held = []
+    for entry in cs.objs(status.get("battery_value") or [], "battery_value"):
+        count = cs.number(entry, "count")
+        if count:
+            held.append(cs.ident(entry, "key", integers=True))
+    if not held:
+        return False  # no label set
+    done = done_labels.get(str(status.get("id")))
+    if done is None:
+        raise SourceError(
+            f"source {s.source!r} (monday): {s.what}: status column {status.get('_title')!r} "
+            "is a multi-level board's rollup (BatteryValue: label indexes, no is_done), and "
+            "the column's settings do not say which labels mean done, so done items cannot be "
+            "told from open ones; the read fails rather than count them open. Name another "
+            "status column in [source.fields] status, or report this with the column's settings",
+            source=s.source,
+        )
+    return all(k in done for k in held)
+
+
 def _fields(
-    item: dict[str, Any], values: list[dict[str, Any]], teams: Teams, s: Shape
+    item: dict[str, Any], values: list[dict[str, Any]], teams: Teams, s: Shape, zone: tzinfo
 ) -> tuple[list[FieldValue], list[str]]:
     """(fields, labels): subscribers first (always present), then one per column with a value
     (people columns always); tags columns also give labels."""
@@ -226,7 +334,7 @@ def _fields(
     ]
     labels: list[str] = []
     for v in values:
-        fv = _field_value(v, teams, s)
+        fv = _field_value(v, teams, s, zone)
         if fv is not None:
             out.append(fv)
             if v.get("type") == "tags" and fv.text:
@@ -258,7 +366,7 @@ def _pick(
     )
 
 
-def _due(col: dict[str, Any] | None, s: Shape) -> tuple[date | None, date | None]:
+def _due(col: dict[str, Any] | None, s: Shape, zone: tzinfo) -> tuple[date | None, date | None]:
     if col is None:
         return None, None
     s = s.about(f"{s.what}: column {_cid(col)}")
@@ -267,10 +375,30 @@ def _due(col: dict[str, Any] | None, s: Shape) -> tuple[date | None, date | None
             s.day_value(col.get("to"), "to", prefix=True),
             s.day_value(col.get("from"), "from", prefix=True),
         )
-    return s.day_value(col.get("date"), "date", prefix=True), None
+    return _day(col, s, zone), None
 
 
-def _field_value(v: dict[str, Any], teams: Teams, s: Shape) -> FieldValue | None:
+def _day(col: dict[str, Any], s: Shape, zone: tzinfo) -> date | None:
+    """A date column's day in ``zone``: a value with a time is a UTC instant (its ``value``
+    JSON, ``{"date": "2026-12-10", "time": "23:30:00"}``); one without is a plain day."""
+    raw = col.get("value")
+    try:
+        value = json.loads(raw) if isinstance(raw, str) and raw else raw
+    except ValueError:
+        raise s.wrong("value", raw, "JSON") from None
+    if isinstance(value, dict) and value.get("time") and value.get("date"):
+        day, time = value["date"], value["time"]
+        if not isinstance(day, str) or not isinstance(time, str):
+            raise s.wrong("value", raw, "a date and a time")
+        try:
+            moment = datetime.fromisoformat(f"{day[:10]}T{time}")
+        except ValueError:
+            raise s.wrong("value", raw, "a date and a time") from None
+        return moment.replace(tzinfo=UTC).astimezone(zone).date()
+    return s.day_value(col.get("date"), "date", prefix=True)
+
+
+def _field_value(v: dict[str, Any], teams: Teams, s: Shape, zone: tzinfo) -> FieldValue | None:
     ctype = str(v.get("type") or "")
     cid = s.about(f"{s.what}: a column value").ident(v, integers=True)
     cs = s.about(f"{s.what}: column {cid}")
@@ -295,8 +423,12 @@ def _field_value(v: dict[str, Any], teams: Teams, s: Shape) -> FieldValue | None
             else None
         )
     if ctype == "date":
-        d = cs.text(v, "date")
-        return FieldValue(key="field", id=cid, title=title, kind="date", text=d) if d else None
+        d = _day(v, cs, zone)
+        return (
+            FieldValue(key="field", id=cid, title=title, kind="date", text=d.isoformat())
+            if d
+            else None
+        )
     if ctype in _SKIPPED_TYPES or text is None:
         return None
     return FieldValue(

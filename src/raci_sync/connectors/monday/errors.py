@@ -49,8 +49,9 @@ NOT_FOUND_CODES = frozenset(
     }
 )
 CURSOR_CODES = frozenset({"CursorExpiredError", "CURSOR_EXPIRED", "CursorExpired"})
+# A query too heavy for one answer: the same page with fewer items may pass (PageTooLargeError)
+FIELD_LIMIT_CODES = frozenset({"FIELD_LIMIT_EXCEEDED", "FieldLimitExceeded"})
 DEFAULT_RETRY_WAIT = 10.0
-MAX_RETRY_WAIT = 300.0  # monday's limits reset within a minute; a longer asked wait is capped
 Parsed = tuple[str | None, int | None, str, dict[str, Any]]  # code, status, message, extensions
 _RESET_IN = re.compile(r"reset in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
@@ -59,14 +60,34 @@ class CursorExpiredError(SourceError):
     """An ``items_page`` cursor outlived its 60 minutes; the board's listing must restart."""
 
 
+class PageTooLargeError(SourceError):
+    """monday would not answer a query of this size (its per-query complexity maximum, a
+    timeout, ``FIELD_LIMIT_EXCEEDED``): the same page with fewer items may pass. ``wait`` is
+    the wait monday asked for before trying again, if any."""
+
+    def __init__(self, message: str, *, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
+def too_long(where: str, wait: float, why: str, max_wait: float) -> SourceError:
+    """The failure for a wait monday asks for that is longer than ``[sync] max_wait_s``."""
+    return SourceError(
+        f"{where}: monday asks to wait {wait:.0f} s ({why}), longer than [sync] max_wait_s "
+        f"= {max_wait:.0f} s; the source fails now instead of sleeping (its last good data is "
+        "kept). Try again later, or raise [sync] max_wait_s"
+    )
+
+
 # -- errors in 200 bodies -----------------------------------------------------------------------
 
 
-def check_body(body: Any, source_name: str, what: str) -> None:
+def check_body(body: Any, source_name: str, what: str, *, max_wait: float | None = None) -> None:
     """Raise the matching SourceError when a 200 body carries errors or lacks ``data``.
 
     ``what`` names the request ("list boards (page 1)"); messages begin "source 'x' (monday):
-    list boards (page 1): …".
+    list boards (page 1): …". A wait monday asks for that is longer than ``max_wait``
+    (``[sync] max_wait_s``) fails at once instead of being retried.
     """
     where = f"source {source_name!r} (monday): {what}"
     answer = shape(source_name, f"the answer to {what}")
@@ -88,23 +109,35 @@ def check_body(body: Any, source_name: str, what: str) -> None:
             errors if isinstance(errors, list) else [errors],
             where,
             partial=isinstance(body.get("data"), dict) and bool(body["data"]),
+            max_wait=max_wait,
         )
     if not isinstance(body.get("data"), dict):
         raise answer.error(f"without a 'data' object (keys: {', '.join(sorted(body)) or 'none'})")
 
 
-def error_from_graphql(errors: list[Any], where: str, *, partial: bool = False) -> SourceError:
+def error_from_graphql(
+    errors: list[Any], where: str, *, partial: bool = False, max_wait: float | None = None
+) -> SourceError:
     """The most actionable error for a list of GraphQL ``errors`` entries: a rate limit first
-    (it is retried), then access, then a missing object, then an expired cursor."""
+    (it is retried, unless its wait is longer than ``max_wait``), then a query too large, then
+    access, then a missing object, then an expired cursor."""
     parsed = [_parse_error(e) for e in errors]
-    for judge in (_limit_error, _auth_error, _not_found_error, _cursor_error):
+    for judge in (_limit_error, _size_error, _auth_error, _not_found_error, _cursor_error):
         for code, status, msg, ext in parsed:
             err = judge(code, status, msg, ext, where)
             if err is not None:
-                return err
+                return _capped(err, code or status, max_wait, where)
     text = "; ".join(f"{m} ({c or s or 'no code'})" for c, s, m, _ in parsed)
     extra = " (the partial data that came with it was not used)" if partial else ""
     return SourceError(f"{where}: monday answered with errors: {text}{extra}")
+
+
+def _capped(err: SourceError, code: Any, max_wait: float | None, where: str) -> SourceError:
+    """``err``, or the failure to wait that long when its wait exceeds ``max_wait``."""
+    wait = getattr(err, "wait", None)
+    if max_wait is not None and wait is not None and wait > max_wait:
+        return too_long(where, wait, f"{code or 'a limit'}: retry_in_seconds", max_wait)
+    return err
 
 
 def _limit_error(
@@ -115,18 +148,38 @@ def _limit_error(
             f"{where}: monday's daily call limit is used up ({msg}); it "
             "resets at midnight UTC, try again then or raise the plan's cap"
         )
+    if code in FIELD_LIMIT_CODES or _too_complex(code, msg, ext):
+        return None  # a query too large, not a budget: _size_error
     if not (code in RETRY_CODES or status == 429 or "rate limit" in msg.lower()):
         return None
-    if "exceeds max complexity" in msg.lower():
-        return SourceError(
-            f"{where}: the query is too complex for monday ({msg}); "
-            "please report this as a raci-sync bug"
-        )
     wait = _retry_wait(msg, ext)
     return RetryableError(
         f"{where}: monday is rate limiting ({code or status}: {msg}); retry in {wait:.0f} s",
         wait=wait,
     )
+
+
+def _size_error(
+    code: str | None, status: int | None, msg: str, ext: dict[str, Any], where: str
+) -> SourceError | None:
+    """A query over monday's per-query complexity maximum, or a field asked too much at once:
+    the connector halves the page and asks again."""
+    if code in FIELD_LIMIT_CODES:
+        wait = asked_wait(ext)
+        return PageTooLargeError(f"{where}: monday refused the query ({code}: {msg})", wait=wait)
+    if _too_complex(code, msg, ext):
+        return PageTooLargeError(f"{where}: the query is too complex for monday ({code}: {msg})")
+    return None
+
+
+def _too_complex(code: str | None, msg: str, ext: Mapping[str, Any]) -> bool:
+    """A ``ComplexityException`` about one query's size, not the per-minute budget: monday
+    documents only the code for the 5,000,000-point maximum, while a spent budget comes with a
+    wait (``retry_in_seconds``, or "reset in N seconds") or says "budget"."""
+    if code != "ComplexityException":
+        return False
+    low = msg.lower()
+    return "budget" not in low and not _RESET_IN.search(msg) and asked_wait(ext) is None
 
 
 def _auth_error(
@@ -166,7 +219,7 @@ def _parse_error(e: Any) -> Parsed:
         return None, None, str(e), {}
     raw_ext = e.get("extensions")
     ext: dict[str, Any] = raw_ext if isinstance(raw_ext, dict) else {}
-    code = ext.get("code") or e.get("code") or e.get("error_code")
+    code = ext.get("code") or ext.get("error_code") or e.get("code") or e.get("error_code")
     status = ext.get("status_code")
     msg = e.get("message") or ""
     return (str(code) if code else None, status if isinstance(status, int) else None, str(msg), ext)
@@ -174,19 +227,54 @@ def _parse_error(e: Any) -> Parsed:
 
 def _retry_wait(msg: str, ext: Mapping[str, Any]) -> float:
     """The wait monday asks for (``retry_in_seconds``, else "reset in N seconds" in the
-    message), capped at MAX_RETRY_WAIT; DEFAULT_RETRY_WAIT when it asks for none that is usable
-    (negative, infinite, or an integer beyond float's range such as ``1e400``)."""
+    message); DEFAULT_RETRY_WAIT when it asks for none that is usable. Not capped here: a wait
+    longer than ``[sync] max_wait_s`` fails the source (``check_body``)."""
+    asked = asked_wait(ext)
+    if asked is not None:
+        return asked
+    m = _RESET_IN.search(msg)
+    reset = _seconds(float(m.group(1))) if m else None
+    return DEFAULT_RETRY_WAIT if reset is None else reset
+
+
+def asked_wait(ext: Mapping[str, Any]) -> float | None:
+    """``retry_in_seconds`` of an error's extensions (or of their ``error_data``, or of an
+    old-shape top-level body); None when there is none that is usable (negative, infinite, or
+    an integer beyond float's range such as ``1e400``)."""
     raw_data = ext.get("error_data")
     data: Mapping[str, Any] = raw_data if isinstance(raw_data, dict) else {}
-    asked: list[Any] = [ext.get("retry_in_seconds"), data.get("retry_in_seconds")]
-    m = _RESET_IN.search(msg)
-    for v in (*asked, float(m.group(1)) if m else None):
-        if not isinstance(v, int | float) or isinstance(v, bool):
-            continue
-        try:
-            wait = float(v)
-        except OverflowError:
-            continue
-        if math.isfinite(wait) and wait >= 0:
-            return min(wait, MAX_RETRY_WAIT)
-    return DEFAULT_RETRY_WAIT
+    for v in (ext.get("retry_in_seconds"), data.get("retry_in_seconds")):
+        wait = _seconds(v)
+        if wait is not None:
+            return wait
+    return None
+
+
+def wait_in_body(body: Any) -> tuple[float | None, str | None]:
+    """(the longest ``retry_in_seconds``, its error code) of an error body in any of monday's
+    shapes — ``errors[].extensions``, their ``error_data``, or the pre-2025-01 top level."""
+    if not isinstance(body, dict):
+        return None, None
+    raw = body.get("errors")
+    entries: list[Any] = raw if isinstance(raw, list) else []
+    parsed = [_parse_error(e) for e in entries]
+    if "error_code" in body or "error_data" in body or "retry_in_seconds" in body:
+        parsed.append(_parse_error({"message": "", "extensions": body}))
+    best: tuple[float | None, str | None] = (None, None)
+    for code, _, _, ext in parsed:
+        wait = asked_wait(ext)
+        if wait is not None and (best[0] is None or wait > best[0]):
+            best = (wait, code)
+    if best[1] is None and parsed:
+        best = (best[0], parsed[0][0])
+    return best
+
+
+def _seconds(v: Any) -> float | None:
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        return None
+    try:
+        wait = float(v)
+    except OverflowError:
+        return None
+    return wait if math.isfinite(wait) and wait >= 0 else None

@@ -1,23 +1,38 @@
 """What an incremental monday read keeps and how it merges (package-private, pure).
 
-``Snapshot.state`` carries the board ids, names and subitems boards and the team members of the
-last read, so an unchanged incremental read costs one query per board; the re-read items are
-then merged into the previous snapshot's tasks by id.
+``Snapshot.state`` carries the board ids, names and subitems boards, each board's columns and
+the team members of the last read, so an unchanged incremental read costs one query per board
+and checks the config's references against the columns without asking for them; the re-read
+items are then merged into the previous snapshot's tasks by id.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from raci_sync.config import FieldsConfig
 from raci_sync.connectors.monday.convert import id_or_none
+from raci_sync.connectors.references import FieldDef
 from raci_sync.model import Task
 
 OVERLAP = timedelta(seconds=60)  # taken off `since`: clock skew between monday and us
+
+
+def since_value(watermark: datetime) -> list[str]:
+    """The ``compare_value`` of the server-side "updated since" rule for ``watermark``.
+
+    monday compares ``__last_updated__`` by day in the token owner's profile time zone, which
+    the connector does not know; a zone is at most a day from UTC, so the UTC day before the
+    watermark's covers every zone. The read then keeps only items updated at or after the
+    watermark (``updated_at`` is an instant).
+    """
+    day = watermark.astimezone(UTC).date() - timedelta(days=1)
+    return ["EXACT", day.isoformat()]
+
 
 # -- merging an incremental read ----------------------------------------------------------------
 
@@ -71,6 +86,7 @@ def merge_subitems(tasks: Sequence[Task], subitems: Iterable[Task]) -> list[Task
 STATE_SCOPE = "monday.scope"  # the configured boards and fields the cache was made for
 STATE_BOARDS = "monday.boards"  # [[board id, name, subitems board id or ""], ...]
 STATE_TEAMS = "monday.teams"  # {team id: [member user ids]}
+STATE_COLUMNS = "monday.columns"  # {board id: [[column id, title, type], ...]}
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,7 @@ class Cache:
 
     boards: tuple[BoardRef, ...]
     teams: dict[str, tuple[str, ...]]
+    columns: Mapping[str, tuple[FieldDef, ...]] = field(default_factory=dict)  # by board id
 
 
 def scope_key(boards: Sequence[str] | None, fields: FieldsConfig) -> str:
@@ -104,6 +121,10 @@ def to_state(scope: str, cache: Cache) -> dict[str, str]:
         STATE_SCOPE: scope,
         STATE_BOARDS: json.dumps([[b.id, b.name, b.subitems_board or ""] for b in cache.boards]),
         STATE_TEAMS: json.dumps({k: list(v) for k, v in cache.teams.items()}, sort_keys=True),
+        STATE_COLUMNS: json.dumps(
+            {b: [[c.id, c.name, c.type] for c in cols] for b, cols in cache.columns.items()},
+            ensure_ascii=False,
+        ),
     }
 
 
@@ -117,9 +138,15 @@ def from_state(state: Mapping[str, str], scope: str) -> Cache | None:
         )
         raw_teams = json.loads(state[STATE_TEAMS])
         teams = {str(k): tuple(str(u) for u in v) for k, v in raw_teams.items()}
+        columns = {
+            str(b): tuple(FieldDef(name=str(n), id=str(i), type=str(t)) for i, n, t in cols)
+            for b, cols in json.loads(state[STATE_COLUMNS]).items()
+        }
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    return Cache(boards, teams) if boards else None
+    if not boards or any(b.id not in columns for b in boards):
+        return None  # made before columns were kept: a full read
+    return Cache(boards, teams, columns)
 
 
 def subitems_board_of(raw_items: Iterable[dict[str, Any]]) -> str | None:

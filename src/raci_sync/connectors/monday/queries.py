@@ -1,31 +1,56 @@
 """The GraphQL texts the monday connector sends (package-private).
 
-Every query is validated against the pinned SDL (API-Version 2026-07) by
-tests/connectors/test_monday_contract.py, and every one asks for ``complexity`` so the
-connector can meter its budget. Values travel as variables; only constants are inline.
+Every query is validated against the pinned SDL (API-Version 2026-10, and the neighbouring
+2026-07 and 2026-04) by tests/connectors/test_monday_contract.py, and every one asks for
+``complexity`` so the connector can meter its budget. The first query of a read (and ``Me``)
+also asks ``version { kind value }``: monday serves a retired version as another one without an
+error, so the connector compares what it asked for with what it got. Values travel as
+variables; only constants are inline.
 """
 
 from __future__ import annotations
 
 COMPLEXITY = "complexity { query before after reset_in_x_seconds }"
+VERSION = "version { kind value }"
+
+# Status columns whose labels say which ones are done: a multi-level board's status rollup
+# answers with BatteryValue (label index keys and counts, no is_done), read through these.
+STATUS_SETTINGS = "status_columns: columns(types: [status]) { id settings }"
 
 ME_QUERY = f"""
 query Me {{
   {COMPLEXITY}
+  {VERSION}
   me {{ id name email }}
 }}
 """
 
+# Multi-level boards are listed only when asked for before API 2026-04; asking is harmless later.
 LIST_BOARDS_QUERY = f"""
 query ListBoards($limit: Int!, $page: Int!) {{
   {COMPLEXITY}
-  boards(limit: $limit, page: $page, state: active) {{ id name type }}
+  {VERSION}
+  boards(limit: $limit, page: $page, state: active, hierarchy_types: [classic, multi_level]) {{
+    id name type
+  }}
+}}
+"""
+
+# check-config --online: the configured boards and their columns, without their items.
+BOARD_COLUMNS_QUERY = f"""
+query BoardColumns($boardIds: [ID!], $limit: Int!) {{
+  {COMPLEXITY}
+  boards(ids: $boardIds, limit: $limit) {{
+    id name type hierarchy_type
+    columns {{ id title type }}
+  }}
 }}
 """
 
 DIRECTORY_QUERY = f"""
 query Directory($limit: Int!, $page: Int!) {{
   {COMPLEXITY}
+  {VERSION}
   users(limit: $limit, page: $page) {{ id name email }}
   teams {{ id name users {{ id }} }}
 }}
@@ -40,18 +65,22 @@ query Users($limit: Int!, $page: Int!) {{
 
 # Subitems live on their own board, whose columns the parent board's ``columns`` do not list,
 # so their values carry ``column { title }``; ``board { id }`` names that subitems board, which
-# an incremental read then watches for changed subitems.
+# an incremental read then watches for changed subitems. ``rollups`` asks for the calculated
+# status values of a multi-level board (empty without ``capabilities: [CALCULATED]``) in a
+# list of its own, so the plain ``column_values`` stay what they are on classic boards.
 ITEM_FIELDS = """
 fragment ItemFields on Item {
   id name state created_at updated_at url
   group { id title }
   subscribers { id }
   column_values { ...ValueFields }
+  rollups: column_values(types: [status], capabilities: [CALCULATED]) { ...RollupFields }
   subitems {
     id name state created_at updated_at url
     board { id }
     subscribers { id }
     column_values { column { title } ...ValueFields }
+    rollups: column_values(types: [status], capabilities: [CALCULATED]) { ...RollupFields }
   }
 }
 """
@@ -77,19 +106,32 @@ fragment ValueFields on ColumnValue {
 }
 """
 
-# The last-updated order that lets an incremental read stop at the first unchanged item.
-# "__last_updated__" is a documented sort key (items-page-other-types); ItemsQuery has no
-# ``state`` field and items_page no ``state`` argument, so archived and deleted items are not
-# listed: they drop out, and only the periodic full read notices that.
-NEWEST_FIRST = '{order_by: [{column_id: "__last_updated__", direction: desc}]}'
+# A multi-level board's status: BatteryValue, whose keys are label indexes (no is_done).
+ROLLUP_FIELDS = """
+fragment RollupFields on ColumnValue {
+  id
+  ... on BatteryValue { battery_value { key count } }
+}
+"""
+
+# The incremental read: items whose last update is on or after a day (monday compares
+# ``__last_updated__`` by day, in the token owner's time zone, so the connector sends the day
+# before the watermark's and keeps only items updated at or after the watermark). The cursor
+# keeps the rule for the following pages. ``compare_attribute`` is a String in the SDL.
+UPDATED_SINCE = (
+    '{rules: [{column_id: "__last_updated__", compare_value: $since, '
+    'operator: greater_than_or_equals, compare_attribute: "UPDATED_AT"}]}'
+)
 
 BOARD_ITEMS_QUERY = (
     f"""
 query BoardItems($boardId: ID!, $limit: Int!) {{
   {COMPLEXITY}
+  {VERSION}
   boards(ids: [$boardId]) {{
     id name url
     columns {{ id title type }}
+    {STATUS_SETTINGS}
     items_page(limit: $limit) {{
       cursor
       items {{ ...ItemFields }}
@@ -99,6 +141,7 @@ query BoardItems($boardId: ID!, $limit: Int!) {{
 """
     + ITEM_FIELDS
     + VALUE_FIELDS
+    + ROLLUP_FIELDS
 )
 
 NEXT_ITEMS_QUERY = (
@@ -113,16 +156,19 @@ query NextItems($cursor: String!, $limit: Int!) {{
 """
     + ITEM_FIELDS
     + VALUE_FIELDS
+    + ROLLUP_FIELDS
 )
 
 CHANGED_ITEMS_QUERY = (
     f"""
-query ChangedItems($boardId: ID!, $limit: Int!) {{
+query ChangedItems($boardId: ID!, $limit: Int!, $since: CompareValue!) {{
   {COMPLEXITY}
+  {VERSION}
   boards(ids: [$boardId]) {{
     id name
     columns {{ id title type }}
-    items_page(limit: $limit, query_params: {NEWEST_FIRST}) {{
+    {STATUS_SETTINGS}
+    items_page(limit: $limit, query_params: {UPDATED_SINCE}) {{
       cursor
       items {{ ...ItemFields }}
     }}
@@ -131,24 +177,29 @@ query ChangedItems($boardId: ID!, $limit: Int!) {{
 """
     + ITEM_FIELDS
     + VALUE_FIELDS
+    + ROLLUP_FIELDS
 )
 
 # One request for a board and its subitems board: the alias keeps the two lists apart.
 CHANGED_WITH_SUBITEMS_QUERY = (
     f"""
-query ChangedItemsAndSubitems($boardId: ID!, $subitemsBoardId: ID!, $limit: Int!) {{
+query ChangedItemsAndSubitems(
+  $boardId: ID!, $subitemsBoardId: ID!, $limit: Int!, $since: CompareValue!
+) {{
   {COMPLEXITY}
+  {VERSION}
   boards(ids: [$boardId]) {{
     id name
     columns {{ id title type }}
-    items_page(limit: $limit, query_params: {NEWEST_FIRST}) {{
+    {STATUS_SETTINGS}
+    items_page(limit: $limit, query_params: {UPDATED_SINCE}) {{
       cursor
       items {{ ...ItemFields }}
     }}
   }}
   subitems_board: boards(ids: [$subitemsBoardId]) {{
     id
-    items_page(limit: $limit, query_params: {NEWEST_FIRST}) {{
+    items_page(limit: $limit, query_params: {UPDATED_SINCE}) {{
       cursor
       items {{ ...SubitemFields }}
     }}
@@ -158,6 +209,7 @@ query ChangedItemsAndSubitems($boardId: ID!, $subitemsBoardId: ID!, $limit: Int!
     + ITEM_FIELDS
     + SUBITEM_FIELDS
     + VALUE_FIELDS
+    + ROLLUP_FIELDS
 )
 
 NEXT_SUBITEMS_QUERY = (
@@ -177,6 +229,7 @@ query NextSubitems($cursor: String!, $limit: Int!) {{
 QUERIES = {
     "Me": ME_QUERY,
     "ListBoards": LIST_BOARDS_QUERY,
+    "BoardColumns": BOARD_COLUMNS_QUERY,
     "Directory": DIRECTORY_QUERY,
     "Users": USERS_QUERY,
     "BoardItems": BOARD_ITEMS_QUERY,
@@ -185,3 +238,8 @@ QUERIES = {
     "ChangedItemsAndSubitems": CHANGED_WITH_SUBITEMS_QUERY,
     "NextSubitems": NEXT_SUBITEMS_QUERY,
 }
+
+# The items pages: a page too heavy for monday is asked again with half the limit.
+ITEM_PAGES = frozenset(
+    {"BoardItems", "NextItems", "ChangedItems", "ChangedItemsAndSubitems", "NextSubitems"}
+)
