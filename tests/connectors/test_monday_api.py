@@ -22,7 +22,6 @@ from pytest_httpserver import HTTPServer
 
 from raci_sync.config import FieldsConfig, Secret, SourceConfig
 from raci_sync.connectors.base import make_http
-from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.monday.client import MondayConnector, version_warning
 from raci_sync.connectors.monday.convert import task_from_monday
 from raci_sync.errors import SourceError
@@ -341,7 +340,6 @@ def test_the_connector_reads_dates_in_the_source_time_zone(monday: FakeMonday) -
 def test_a_monday_source_without_a_timeout_waits_longer_than_monday_does() -> None:
     src = SourceConfig(name="m", kind="monday", token=Secret("t"))
     assert MondayConnector(src, make_http(src)).http.timeout == 65.0
-    assert MondayConnector(src, HttpClient(describe="m")).http.timeout == 65.0
     own = replace(src, timeout=20.0)
     assert MondayConnector(own, make_http(own)).http.timeout == 20.0  # what the config says
     trello = SourceConfig(name="t", kind="trello", token=Secret("t"), key=Secret("k"))

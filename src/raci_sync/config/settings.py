@@ -178,7 +178,8 @@ class SourceConfig:
     history_days: int = derived(90)
     bounds: Bounds = derived(factory=Bounds)
     fields: FieldsConfig = setting(type="custom", factory=FieldsConfig)
-    timeout: float = setting(30.0, type="number", minimum=1, maximum=3600)
+    # seconds per request; None: the kind's (30, monday 65: it lets a call run 60 s)
+    timeout: float | None = setting(None, type="number", minimum=1, maximum=3600)
     requests_per_minute: int | None = setting(
         None, type="int", minimum=1, maximum=1_000_000
     )  # None = the API's documented default budget

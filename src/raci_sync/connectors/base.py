@@ -74,7 +74,7 @@ def make_http(
     http = HttpClient(
         limiter=default_limiter(source) if rate_limits else None,
         describe=f"source {source.name!r} ({source.kind})",
-        timeout=source.timeout,
+        timeout=source.timeout or KINDS[source.kind].timeout,
         mount=mount,
         secrets=secrets,
     )

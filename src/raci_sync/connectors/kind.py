@@ -40,4 +40,5 @@ class Kind:
     container: str = "board"  # what a scope entry is called: board, project
     item: str = "task"  # what a task is called: card, task, item
     budget: Budget | None = None  # the documented request budget; None = none by requests
+    timeout: float = 30.0  # seconds per request when the source sets none
     defaults: Mapping[str, str] = field(default_factory=dict)  # defaults of its scope keys

@@ -21,5 +21,7 @@ KIND = Kind(
     container="board",
     item="item",
     budget=None,  # monday meters complexity, read from every answer, not requests
-    defaults={"api_version": "2026-10"},  # Current since 2026-10-26 (2026-07: Maintenance)
+    defaults={"api_version": "2026-10"},
+    # monday lets a call run 60 s: a client that gives up first never sees its answer
+    timeout=65.0,  # Current since 2026-10-26 (2026-07: Maintenance)
 )

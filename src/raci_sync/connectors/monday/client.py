@@ -47,7 +47,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
@@ -113,10 +113,6 @@ __all__ = ["DEFAULT_BASE_URL", "ComplexityBudget", "MondayConnector"]
 log = logging.getLogger("raci_sync.monday")
 
 DEFAULT_BASE_URL = "https://api.monday.com/v2"
-# monday lets a call run 60 s; a client that gives up first never sees the answer (or the
-# error) monday sends at 60 s. A source that sets no timeout gets this one for monday.
-MIN_TIMEOUT = 65.0
-CONFIG_TIMEOUT = next(f.default for f in fields(SourceConfig) if f.name == "timeout")
 OUTDATED_KINDS = frozenset(
     {"deprecated", "maintenance", "previous_maintenance", "old__maintenance",
      "old_previous_maintenance"}
@@ -171,8 +167,6 @@ class MondayConnector:
         }
         if token and token not in http.secrets:
             http.secrets = (*http.secrets, token)
-        if source.timeout == CONFIG_TIMEOUT and http.timeout < MIN_TIMEOUT:
-            http.timeout = MIN_TIMEOUT  # the source set none: monday's own 60 s, and a margin
         self.zone = ZoneInfo(source.timezone)
         self.budget = ComplexityBudget()
         self.complexity: list[dict[str, Any]] = []  # every query's answer, for logs and tests
