@@ -22,6 +22,16 @@ SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 CHECK_ORDER = CHECK_IDS
 
 EMPTY_FINDINGS = "No findings: every open task has an owner, and no check found anything to report."
+NO_DATA_FINDINGS = "No findings, because there is no data: nothing was checked."
+PARTIAL_FINDINGS = (
+    "No findings in the data shown — but the data of some sources is missing (see above)."
+)
+
+# Reports meant for people show a title or a name up to TITLE_CHARS and a message up to
+# TEXT_CHARS; JSON, CSV and XLSX keep every character. A one-megabyte title must not make a
+# 25 MB email or a page nobody can open.
+TITLE_CHARS = 200
+TEXT_CHARS = 500
 
 DASH = "—"
 ELLIPSIS = "…"
@@ -33,6 +43,23 @@ def clean_text(text: str | None) -> str:
     """One line of printable text: whitespace runs (newlines too) become one space, control
     characters (such as terminal escape sequences) and bidi overrides are dropped."""
     return clean_line(text)
+
+
+def short_title(text: str | None) -> str:
+    """A title, name or place for a report people read: one clean line, cut at TITLE_CHARS."""
+    return truncate(clean_line(text), TITLE_CHARS)
+
+
+def short_text(text: str | None) -> str:
+    """A message, suggestion or error for a report people read: cut at TEXT_CHARS."""
+    return truncate(clean_line(text), TEXT_CHARS)
+
+
+def empty_findings(no_data: bool, missing: bool) -> str:
+    """What a report says when there are no findings: never "all clear" without the data."""
+    if no_data:
+        return NO_DATA_FINDINGS
+    return PARTIAL_FINDINGS if missing else EMPTY_FINDINGS
 
 
 def truncate(text: str, width: int) -> str:

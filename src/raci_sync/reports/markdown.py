@@ -13,9 +13,9 @@ from urllib.parse import quote, urlsplit
 from raci_sync.model import Finding, ReportData, Severity, SourceStatus, Task
 from raci_sync.reports.common import (
     DASH,
-    EMPTY_FINDINGS,
     clean_text,
     display_person,
+    empty_findings,
     finding_subject,
     findings_by_severity,
     format_percent,
@@ -25,6 +25,13 @@ from raci_sync.reports.common import (
     plural,
     sorted_workload,
     summary_line,
+)
+from raci_sync.reports.summary import (
+    RAG_LABEL,
+    missing_sources,
+    missing_title,
+    rag_reason,
+    rag_status,
 )
 
 # Markdown punctuation that could start a link, emphasis, code or HTML, or split a table cell,
@@ -41,7 +48,7 @@ SEVERITY_TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severi
 def render_markdown(data: ReportData) -> str:
     """The report as GitHub-flavoured Markdown."""
     sections = [
-        ["# RACI report", "", *_summary(data)],
+        ["# RACI report", "", *_missing(data), *_summary(data)],
         _findings(data),
         _workload(data),
         _unmatched(data),
@@ -74,10 +81,27 @@ def _row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cell or " " for cell in cells) + " |"
 
 
+def _missing(data: ReportData) -> list[str]:
+    """Missing data first, as a quote block: the title, then each source with why and since."""
+    title = missing_title(data)
+    if not title:
+        return []
+    lines = [f"> **{escape(title)}**"]
+    sources = missing_sources(data)
+    if sources:
+        lines.append(">")
+    for source in sources:
+        lines.append(f"> - **{escape(source.name)}** ({escape(source.tool)}): {escape(source.why)}")
+    return [*lines, ""]
+
+
 def _summary(data: ReportData) -> list[str]:
     window = f"{data.window_start.isoformat()} – {data.window_end.isoformat()}"
     open_tasks = sum(1 for task in data.tasks if task.is_open)
+    rag = RAG_LABEL[rag_status(data)]
+    reason = rag_reason(data)
     lines = [
+        f"- **Status:** {rag}" + (f" — {escape(reason)}" if reason else ""),
         f"- **Generated:** {human_datetime(data.generated_at)}",
         f"- **Window:** {window}",
         f"- **Findings:** {summary_line(data.findings)}",
@@ -111,7 +135,7 @@ def _source_row(source: SourceStatus) -> list[str]:
 def _findings(data: ReportData) -> list[str]:
     groups = findings_by_severity(data.findings)
     if not groups:
-        return ["## Findings", "", EMPTY_FINDINGS]
+        return ["## Findings", "", empty_findings(data.no_data, bool(data.missing))]
     names = data.person_names
     lines = ["## Findings"]
     headers = ["Check", "Task / person", "Where", "Message", "Suggestion"]

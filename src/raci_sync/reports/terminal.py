@@ -12,9 +12,9 @@ import click
 from raci_sync.model import Finding, ReportData, Severity, SourceStatus, Task
 from raci_sync.reports.common import (
     DASH,
-    EMPTY_FINDINGS,
     clean_text,
     display_person,
+    empty_findings,
     finding_subject,
     findings_by_severity,
     format_percent,
@@ -22,12 +22,14 @@ from raci_sync.reports.common import (
     human_datetime,
     location,
     plural,
+    short_text,
     sorted_workload,
     summary_line,
     truncate,
 )
 from raci_sync.reports.matrix import build_matrix
 from raci_sync.reports.sanitize import clean_line
+from raci_sync.reports.summary import missing_sources, missing_title
 
 WIDTH = 100
 NAME_WIDTH = 28
@@ -77,6 +79,7 @@ def _header(data: ReportData, paint: _Painter) -> list[str]:
     lines = [
         paint("RACI report", bold=True)
         + f" · generated {human_datetime(data.generated_at)} · window {window}",
+        *_missing(data, paint),
         "Sources:",
     ]
     for source in data.sources:
@@ -85,6 +88,17 @@ def _header(data: ReportData, paint: _Painter) -> list[str]:
         lines.append(f"{INDENT}(none configured)")
     lines.append(f"Findings: {summary_line(data.findings)}")
     return lines
+
+
+def _missing(data: ReportData, paint: _Painter) -> list[str]:
+    """Missing data before anything else: the title, then each source with why and since."""
+    title = missing_title(data)
+    if not title:
+        return []
+    lines = [paint(line, fg="red", bold=True) for line in textwrap.wrap(title, WIDTH)]
+    for source in missing_sources(data):
+        lines.extend(_wrap(f"{source.name} ({source.tool}): {source.why}", INDENT))
+    return [*lines, ""]
 
 
 def _source_lines(source: SourceStatus, paint: _Painter) -> list[str]:
@@ -96,7 +110,7 @@ def _source_lines(source: SourceStatus, paint: _Painter) -> list[str]:
     line = INDENT + name.ljust(NAME_WIDTH) + "  " + paint(status, **_status_style(source.status))
     lines = [line + "".join(f" · {fact}" for fact in facts)]
     if source.error:
-        lines.extend(_wrap(clean_text(source.error), DETAIL))
+        lines.extend(_wrap(short_text(source.error), DETAIL))
     return lines
 
 
@@ -115,7 +129,7 @@ def _status_style(status: str) -> dict[str, Any]:
 def _findings(data: ReportData, paint: _Painter) -> list[str]:
     groups = findings_by_severity(data.findings)
     if not groups:
-        return [EMPTY_FINDINGS]
+        return [empty_findings(data.no_data, bool(data.missing))]
     names = data.person_names
     lines: list[str] = []
     for severity, findings in groups:
@@ -140,9 +154,9 @@ def _finding_lines(
     where = location(task, finding.source)
     if where:
         lines.append(DETAIL + truncate(where, WIDTH - len(DETAIL)))
-    lines.extend(_wrap(clean_text(finding.message), DETAIL))
+    lines.extend(_wrap(short_text(finding.message), DETAIL))
     if finding.suggestion:
-        lines.extend(_wrap("→ " + clean_text(finding.suggestion), DETAIL))
+        lines.extend(_wrap("→ " + short_text(finding.suggestion), DETAIL))
     return lines
 
 

@@ -1,10 +1,11 @@
 """What the weekly email says (PRODUCT §5), worked out once from the report data.
 
-A ``Digest`` holds the email's sections as plain, one-line texts: a three-line summary with the
-red/amber/green status, ownership errors (task, tool, link, suggestion), overloaded people with
-their trend over the last weeks, due and overdue tasks by owner, unmatched accounts and the
-workload lines. ``message.py`` renders it as text and HTML and wraps it in a MIME message. Every
-list holds the top ``CAP`` items and how many more there were.
+A ``Digest`` holds the email's sections as plain, one-line texts: the sources whose data is
+missing (first, PRODUCT §12), a three-line summary with the red/amber/green status, ownership
+errors (task, tool, link, suggestion), overloaded people with their trend over the last weeks,
+due and overdue tasks by owner, unmatched accounts and the workload lines. ``message.py``
+renders it as text and HTML and wraps it in a MIME message. Every list holds the top ``CAP``
+items and how many more there were.
 
 Text from the tools goes through ``sanitize.clean_line`` (no control or bidi characters, one
 line); escaping for HTML is the template's job (jinja2 autoescape).
@@ -30,9 +31,12 @@ from raci_sync.reports.common import (
 )
 from raci_sync.reports.sanitize import clean_line
 from raci_sync.reports.summary import (
+    MissingSource,
     iso_week,
+    missing_parts,
+    missing_sources,
+    missing_title,
     rag_status,
-    source_problem,
     summary_lines,
     utilisation_trend,
 )
@@ -149,7 +153,11 @@ class Digest:
     week: str  # ISO week of the window's start, "2026-W50"
     status: str  # red | amber | green
     subject: str
-    summary: tuple[str, ...]  # three lines (four when a source is not up to date)
+    status_reason: str  # "no data", "1 source failed"; "" when all data is there
+    missing_title: str  # "" when no data is missing
+    missing: tuple[MissingSource, ...]  # shown first, before the summary
+    no_data: bool  # nothing was read: the email says so and nothing else
+    summary: tuple[str, ...]  # three lines
     window: str
     window_end: str
     all_clear: bool
@@ -187,18 +195,24 @@ def build_digest(data: ReportData) -> Digest:
         (overdue, "overdue task"),
         (warnings, "ownership warning"),
         (len(data.unmatched), "unmatched account"),
-        (sum(source_problem(s) for s in data.sources), "stale source"),
     ]
-    parts = [_count(n, word) for n, word in counts if n]
+    # missing data first: the subject says "no data" or "1 source failed" before any finding
+    missing = missing_parts(data)
+    parts = missing + [_count(n, word) for n, word in counts if n and not data.no_data]
     headline = ", ".join(parts[:3]) if parts else "all clear"
+    trusted = not data.no_data and not data.missing
     return Digest(
         week=week,
         status=status,
         subject=clean_line(f"RACI {week}: {status.upper()} — {headline}"),
+        status_reason=", ".join(missing),
+        missing_title=missing_title(data),
+        missing=tuple(missing_sources(data)),
+        no_data=data.no_data,
         summary=tuple(summary_lines(data)),
         window=f"{data.window_start.isoformat()} – {data.window_end.isoformat()}",
         window_end=data.window_end.isoformat(),
-        all_clear=status == "green" and overdue == 0,
+        all_clear=trusted and status == "green" and overdue == 0,
         due_in_window=len(due),
         ownership=cap(ownership),
         ownership_counts=(errors, warnings),
@@ -207,7 +221,7 @@ def build_digest(data: ReportData) -> Digest:
         unmatched=cap(_unmatched(data)),
         workload=cap(_workload(data)),
         generated=human_datetime(data.generated_at),
-        matrix_name=f"raci-matrix-{week}.xlsx",
+        matrix_name=None if data.no_data else f"raci-matrix-{week}.xlsx",
     )
 
 
