@@ -32,6 +32,7 @@ PARTIAL_FINDINGS = (
 # 25 MB email or a page nobody can open.
 TITLE_CHARS = 200
 TEXT_CHARS = 500
+URL_CHARS = 2_048  # a longer URL is shown as no link at all (browsers and Excel stop near 2k)
 
 DASH = "—"
 ELLIPSIS = "…"
@@ -53,6 +54,15 @@ def short_title(text: str | None) -> str:
 def short_text(text: str | None) -> str:
     """A message, suggestion or error for a report people read: cut at TEXT_CHARS."""
     return truncate(clean_line(text), TEXT_CHARS)
+
+
+def finding_message(finding: Finding) -> str:
+    """A finding's message for people: the task title it quotes cut like any title (checks
+    write "'<title>' (<source>) …"), the whole cut at TEXT_CHARS."""
+    message = finding.message
+    if finding.task and len(finding.task) > TITLE_CHARS and finding.task in message:
+        message = message.replace(finding.task, short_title(finding.task))
+    return short_text(message)
 
 
 def empty_findings(no_data: bool, missing: bool) -> str:

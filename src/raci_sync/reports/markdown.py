@@ -13,9 +13,13 @@ from urllib.parse import quote, urlsplit
 from raci_sync.model import Finding, ReportData, Severity, SourceStatus, Task
 from raci_sync.reports.common import (
     DASH,
+    TEXT_CHARS,
+    TITLE_CHARS,
+    URL_CHARS,
     clean_text,
     display_person,
     empty_findings,
+    finding_message,
     finding_subject,
     findings_by_severity,
     format_percent,
@@ -25,6 +29,7 @@ from raci_sync.reports.common import (
     plural,
     sorted_workload,
     summary_line,
+    truncate,
 )
 from raci_sync.reports.summary import (
     RAG_LABEL,
@@ -56,15 +61,16 @@ def render_markdown(data: ReportData) -> str:
     return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
 
 
-def escape(text: str | None) -> str:
-    """Text from a tool made safe for a Markdown table cell: one line, no markup, no HTML."""
-    return _SPECIAL.sub(r"\\\1", clean_text(text))
+def escape(text: str | None, limit: int = TEXT_CHARS) -> str:
+    """Text from a tool made safe for a Markdown table cell: one line, no markup, no HTML, at
+    most ``limit`` characters (cut before escaping, so no escape is cut in half)."""
+    return _SPECIAL.sub(r"\\\1", truncate(clean_text(text), limit))
 
 
 def link(title: str, url: str | None) -> str:
     """``[title](url)`` for an http(s) URL; just the escaped title for anything else."""
-    text = escape(title) or DASH
-    if not url or urlsplit(url).scheme.lower() not in ("http", "https"):
+    text = escape(title, TITLE_CHARS) or DASH
+    if not url or len(url) > URL_CHARS or urlsplit(url).scheme.lower() not in ("http", "https"):
         return text
     return f"[{text}]({quote(clean_text(url), safe=_URL_SAFE)})"
 
@@ -155,8 +161,8 @@ def _finding_row(finding: Finding, task: Task | None, names: Mapping[str, str]) 
     return [
         f"`{_CHECK_ID.sub('', finding.check)}`",
         link(subject, task.url if task else None),
-        escape(location(task, finding.source)) or DASH,
-        escape(finding.message),
+        escape(location(task, finding.source), TITLE_CHARS) or DASH,
+        escape(finding_message(finding)),
         escape(finding.suggestion) or DASH,
     ]
 

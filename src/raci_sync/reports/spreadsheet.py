@@ -48,7 +48,14 @@ from raci_sync.reports.common import (
     sorted_tasks,
     sorted_workload,
 )
-from raci_sync.reports.matrix import MATRIX_COLUMNS, build_matrix, frame_rows, person_columns
+from raci_sync.reports.matrix import (
+    MATRIX_COLUMNS,
+    build_matrix,
+    frame_rows,
+    matrix_frame,
+    matrix_tasks,
+    person_columns,
+)
 from raci_sync.reports.sanitize import Cell, cell, cell_text
 from raci_sync.reports.summary import (
     RAG_LABEL,
@@ -86,6 +93,7 @@ REPORT_CSV_COLUMNS = (
     "synced_at",
 )
 _COLUMN = {name: index for index, name in enumerate(REPORT_CSV_COLUMNS)}
+XLSX_MAX_COLUMNS = 16_384  # columns an Excel sheet holds
 
 
 def report_csv(data: ReportData) -> str:
@@ -368,10 +376,15 @@ def add_matrix_sheet(book: Book, data: ReportData, include_closed: bool = False)
     """Add the sheet "Matrix" to a ``reports.xlsx.Book``.
 
     One sheet for every source: ``source`` and ``container`` are columns, so the autofilter
-    groups them; the header row and the task columns up to the title stay frozen.
+    groups them; the header row and the task columns up to the title stay frozen. A sheet holds
+    16,384 columns: past that, the last column says how many people the CSV matrix adds.
     """
-    frame = build_matrix(data, include_closed)
     people = person_columns(data)
+    left_out = 0
+    room = XLSX_MAX_COLUMNS - len(MATRIX_COLUMNS)
+    if len(people) > room:  # xlsxwriter would drop the rest without a word
+        people, left_out = people[: room - 1], len(people) - room + 1
+    frame = matrix_frame(data, matrix_tasks(data, include_closed), people)
     columns = [
         Column("source", max_width=20),
         Column("container", max_width=30),
@@ -381,6 +394,9 @@ def add_matrix_sheet(book: Book, data: ReportData, include_closed: bool = False)
         Column("due", kind="date", width=11),
         *(Column(person.header, kind="letters", width=12) for person in people),
     ]
+    if left_out:
+        more = f"… and {left_out} more people: the CSV matrix holds them all"
+        columns.append(Column(more, width=30))
     rows = frame_rows(frame)
-    formats = ["header"] * len(MATRIX_COLUMNS) + ["person"] * len(people)
+    formats = ["header"] * len(MATRIX_COLUMNS) + ["person"] * (len(columns) - len(MATRIX_COLUMNS))
     book.sheet("Matrix", columns, rows, freeze_columns=4, header_format=formats)

@@ -15,6 +15,7 @@ from raci_sync.reports.common import (
     clean_text,
     display_person,
     empty_findings,
+    finding_message,
     finding_subject,
     findings_by_severity,
     format_percent,
@@ -27,12 +28,13 @@ from raci_sync.reports.common import (
     summary_line,
     truncate,
 )
-from raci_sync.reports.matrix import build_matrix
+from raci_sync.reports.matrix import matrix_frame, matrix_tasks, person_columns
 from raci_sync.reports.sanitize import clean_line
 from raci_sync.reports.summary import missing_sources, missing_title
 
 WIDTH = 100
 NAME_WIDTH = 28
+MATRIX_TEXT_PEOPLE = 40  # people columns of the terminal matrix; the CSV/XLSX hold them all
 INDENT = "  "
 DETAIL = "    "
 
@@ -154,7 +156,7 @@ def _finding_lines(
     where = location(task, finding.source)
     if where:
         lines.append(DETAIL + truncate(where, WIDTH - len(DETAIL)))
-    lines.extend(_wrap(short_text(finding.message), DETAIL))
+    lines.extend(_wrap(finding_message(finding), DETAIL))
     if finding.suggestion:
         lines.extend(_wrap("→ " + short_text(finding.suggestion), DETAIL))
     return lines
@@ -232,14 +234,28 @@ def _pad(cell: str, width: int, right: bool) -> str:
     return cell.rjust(width) if right else cell.ljust(width)
 
 
-def matrix_text(data: ReportData, include_closed: bool = False, title_width: int = 48) -> str:
+def matrix_text(
+    data: ReportData,
+    include_closed: bool = False,
+    title_width: int = 48,
+    max_people: int = MATRIX_TEXT_PEOPLE,
+) -> str:
     """The matrix as a plain-text table for a terminal: every text cleaned to one line of
-    printable characters (no terminal escapes, no bidi overrides) and long titles cut."""
-    frame = build_matrix(data, include_closed)
-    if not len(frame):
+    printable characters (no terminal escapes, no bidi overrides) and long titles cut; at most
+    ``max_people`` people columns, saying how many more the CSV/XLSX matrix holds."""
+    tasks = matrix_tasks(data, include_closed)
+    if not tasks:
         return "No open tasks." if not include_closed else "No tasks."
-    frame = frame.copy()
+    everyone = person_columns(data)
+    frame = matrix_frame(data, tasks, everyone[: max(max_people, 0)])
     for column, width in (("container", 24), ("group", 20), ("title", title_width)):
         frame[column] = [truncate(clean_line(str(v)), width) for v in frame[column]]
     frame.columns = [truncate(clean_line(str(c)), 32) for c in frame.columns]
-    return str(frame.to_string(index=False))
+    text = str(frame.to_string(index=False))
+    hidden = len(everyone) - max(max_people, 0)
+    if hidden > 0:
+        text += (
+            f"\n… and {plural(hidden, 'more person', 'more people')} not shown: the CSV matrix "
+            "holds them all (raci matrix -f csv -o matrix.csv), the XLSX up to 16,384 columns."
+        )
+    return text
