@@ -27,6 +27,7 @@ from raci_sync.reports.render import (
 )
 
 if TYPE_CHECKING:
+    from raci_sync.reports.email import EmailOutcome
     from raci_sync.store import Store
     from raci_sync.sync import SyncResult
 
@@ -336,14 +337,19 @@ def check_config(ctx: click.Context, online: bool) -> int:
 )
 @click.option("--no-report", is_flag=True, help="Sync only; print no report.")
 @fail_on_option
-@click.option("--email", "send_mail", is_flag=True, help="Also send the weekly email ([email]).")
-@click.option("--dry-run", is_flag=True, help="Write the email to --eml instead of sending it.")
+@click.option(
+    "--email",
+    "send_mail",
+    is_flag=True,
+    help="Also send the weekly email ([email]): once per ISO week to each recipient.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Write the email to --eml (raci-report.eml) instead of sending."
+)
 @click.option(
     "--eml",
     type=click.Path(dir_okay=False),
-    default="raci-report.eml",
-    show_default=True,
-    help="Where --dry-run writes the email.",
+    help="Write the weekly email to this .eml file instead of sending it (implies --dry-run).",
 )
 @quiet_option
 @click.pass_context
@@ -357,7 +363,7 @@ def run_command(
     fail_on: str | None,
     send_mail: bool,
     dry_run: bool,
-    eml: str,
+    eml: str | None,
     quiet: bool,
 ) -> int:
     """Sync, then report and/or email: the one command a crontab line calls.
@@ -365,73 +371,107 @@ def run_command(
     Holds a lock on the store: a second `raci run` while one is running exits 4 at once.
     Exit codes: 0 ok, 1 findings at/above --fail-on, 2 config error, 3 a source failed (the
     others were synced and the report still shows everything, the failed source as stale),
-    4 another run holds the lock.
+    4 another run holds the lock, 5 the email was not (fully) sent (the sync and the store
+    are kept; the next run this ISO week retries those not reached).
 
     \b
     Example:
       raci run -q -f markdown -o /srv/raci/report.md
       raci --log-file /var/log/raci.log run -q --no-report --email
-      raci run --dry-run --eml week.eml
+      raci run --eml week.eml                   the email to a file, nothing sent
     """
     cfg = _config(ctx)
     synced = _locked_sync(cfg, sources, full, quiet)
     code = 0
-    if no_report and not (send_mail or dry_run):
+    mail = send_mail or dry_run or eml is not None
+    if no_report and not mail:
         return EXIT_SOURCES if synced.run.failed else code
     data = _report_data(cfg, synced=synced)  # the sync's own evaluation: nothing read back
     if not no_report:
         _emit(render_report(data, fmt, color=_is_tty_table(fmt, output)), output)
         code = _fail_code(data, fail_on)
-    if send_mail or dry_run:
-        _send_email(cfg, data, dry_run, eml)
-    return EXIT_SOURCES if synced.run.failed else code
+    emailed = None
+    if mail:
+        emailed = _send_email(cfg, data, eml or (DEFAULT_EML if dry_run else None))
+    if synced.run.failed:
+        return EXIT_SOURCES
+    return EXIT_EMAIL if emailed is not None and not emailed.complete else code
 
 
-def _send_email(cfg: Config, data: ReportData, dry_run: bool, eml: str) -> None:
-    """Build the weekly email; send it, or write it to ``eml`` with --dry-run."""
-    from raci_sync.reports.email import build_email, send, write_eml
+# -- the weekly email --------------------------------------------------------------------------
 
-    msg = build_email(data, cfg.email)
-    if msg is None:
-        click.echo("email: all clear and [email] skip_empty = true: nothing sent", err=True)
-        return
-    if dry_run:
-        path = write_eml(msg, eml)
-        click.echo(f"email: written to {path} (not sent): {msg['Subject']}", err=True)
-        return
-    refused = send(msg, cfg.email)
-    for address, reply in refused.items():
-        click.echo(f"email: {address} was refused: {reply}", err=True)
-    click.echo(f"email: sent to {', '.join(cfg.email.to)}: {msg['Subject']}", err=True)
+EXIT_EMAIL = 5  # the email was not (fully) sent; the sync and the store are kept
+DEFAULT_EML = "raci-report.eml"
+
+
+def _send_email(
+    cfg: Config, data: ReportData, write_to: str | None, force: bool = False
+) -> EmailOutcome:
+    """Send the weekly email to whoever has not had this ISO week's (everyone with ``force``),
+    or write it to ``write_to`` and send nothing; say on stderr who was reached and who not."""
+    from raci_sync.reports.email import send_weekly
+    from raci_sync.sync import now_in
+
+    with _open_store(cfg) as store:
+        outcome = send_weekly(cfg, data, store, now=now_in(cfg), force=force, write_to=write_to)
+    for line in _email_lines(outcome):
+        click.echo(f"email: {line}", err=True)
+    return outcome
+
+
+def _email_lines(outcome: EmailOutcome) -> list[str]:
+    """What became of the email, in words: never "sent to" an address that was not reached."""
+    if outcome.written is not None:
+        return [f"written to {outcome.written} (not sent): {outcome.subject}"]
+    lines = []
+    if outcome.already_sent:
+        lines.append(
+            f"{', '.join(outcome.already_sent)} already had the email of {outcome.week}"
+            + ("" if outcome.pending else "; nothing sent (`raci email --force` sends it again)")
+        )
+    if outcome.skipped:
+        lines.append(outcome.skipped)
+    if outcome.sent_to:
+        lines.append(f"sent to {', '.join(outcome.sent_to)}: {outcome.subject}")
+    lines += [f"NOT sent to {address}: refused ({why})" for address, why in outcome.refused.items()]
+    if outcome.error:
+        lines.append(f"NOT sent to {', '.join(outcome.not_reached)}: {outcome.error}")
+    if not outcome.complete:
+        lines.append("the next `raci run --email` or `raci email` this week tries them again")
+    return lines
 
 
 @cli.command()
-@click.option("--dry-run", is_flag=True, help="Write the email to --output instead of sending.")
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False),
-    default="raci-report.eml",
-    show_default=True,
-    help="Where --dry-run writes the .eml file.",
+    help="Write the email to this .eml file instead of sending it.",
 )
+@click.option("--dry-run", is_flag=True, help=f"Write the email to {DEFAULT_EML} (or -o).")
+@click.option("--force", is_flag=True, help="Send to everyone, even those who had this week's.")
 @as_of_option
 @click.pass_context
-def email(ctx: click.Context, dry_run: bool, output: str, as_of: date | None) -> int:
+def email(
+    ctx: click.Context, output: str | None, dry_run: bool, force: bool, as_of: date | None
+) -> int:
     """Render the weekly report email from the store and send it over SMTP ([email]).
 
     Plain text and HTML, the workload chart inline, the RACI matrix attached as XLSX; the
-    subject carries the ISO week and the red/amber/green status.
+    subject carries the ISO week and the red/amber/green status. Each recipient gets it once
+    per ISO week (recorded in the store): a second `raci email` that week sends only to those
+    not reached yet, --force to everyone. Exit 5 when someone was not reached.
 
     \b
     Example:
-      raci email --dry-run -o week.eml     look at it first (opens in any mail client)
-      raci email                           send it to [email] to
+      raci email -o week.eml               look at it first (opens in any mail client)
+      raci email                           send it to [email] to, once this week
+      raci email --force                   send it again to everyone
     """
     cfg = _config(ctx)
     data = _report_data(cfg, as_of)
-    _send_email(cfg, data, dry_run, output)
-    return 0
+    outcome = _send_email(cfg, data, output or (DEFAULT_EML if dry_run else None), force)
+    return 0 if outcome.complete else EXIT_EMAIL
 
 
 @cli.command()
