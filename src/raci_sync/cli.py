@@ -392,7 +392,7 @@ def run_command(
         code = _fail_code(data, fail_on)
     emailed = None
     if mail:
-        emailed = _send_email(cfg, data, eml or (DEFAULT_EML if dry_run else None))
+        emailed = _send_email(cfg, data, eml or (DEFAULT_EML if dry_run else None), quiet=quiet)
     if synced.run.failed:
         return EXIT_SOURCES
     return EXIT_EMAIL if emailed is not None and not emailed.complete else code
@@ -405,16 +405,23 @@ DEFAULT_EML = "raci-report.eml"
 
 
 def _send_email(
-    cfg: Config, data: ReportData, write_to: str | None, force: bool = False
+    cfg: Config,
+    data: ReportData,
+    write_to: str | None,
+    force: bool = False,
+    *,
+    quiet: bool = False,
 ) -> EmailOutcome:
     """Send the weekly email to whoever has not had this ISO week's (everyone with ``force``),
-    or write it to ``write_to`` and send nothing; say on stderr who was reached and who not."""
+    or write it to ``write_to`` and send nothing; say on stderr who was reached and who not
+    (with ``quiet``, only who was not: cron mails whatever is printed)."""
     from raci_sync.reports.email import send_weekly
     from raci_sync.sync import now_in
 
     with _open_store(cfg) as store:
         outcome = send_weekly(cfg, data, store, now=now_in(cfg), force=force, write_to=write_to)
-    for line in _email_lines(outcome):
+    lines = _email_problems(outcome) if quiet else _email_lines(outcome)
+    for line in lines:
         click.echo(f"email: {line}", err=True)
     return outcome
 
@@ -433,7 +440,12 @@ def _email_lines(outcome: EmailOutcome) -> list[str]:
         lines.append(outcome.skipped)
     if outcome.sent_to:
         lines.append(f"sent to {', '.join(outcome.sent_to)}: {outcome.subject}")
-    lines += [f"NOT sent to {address}: refused ({why})" for address, why in outcome.refused.items()]
+    return lines + _email_problems(outcome)
+
+
+def _email_problems(outcome: EmailOutcome) -> list[str]:
+    """Who was not reached, and why."""
+    lines = [f"NOT sent to {address}: refused ({why})" for address, why in outcome.refused.items()]
     if outcome.error:
         lines.append(f"NOT sent to {', '.join(outcome.not_reached)}: {outcome.error}")
     if not outcome.complete:

@@ -330,12 +330,66 @@ def test_raci_run_eml_writes_the_email_and_sends_nothing(
     cfg = tmp_path / "raci.toml"
     cfg.write_text(f'store = "{store.as_posix()}"\n' + email_toml(port), encoding="utf-8")
     eml = tmp_path / "run.eml"
-    code, err = raci(capsys, "--config", str(cfg), "run", "-q", "--no-report", "--eml", str(eml))
+    code, err = raci(capsys, "--config", str(cfg), "run", "--no-report", "--eml", str(eml))
     assert eml.exists() and f"email: written to {eml} (not sent)" in err
     assert box.deliveries == [] and code != 5
     code, err = raci(
-        capsys, "--config", str(cfg), "run", "-q", "--no-report", "--email", "--eml", str(eml)
+        capsys, "--config", str(cfg), "run", "--no-report", "--email", "--eml", str(eml)
     )
     assert box.deliveries == [] and "written to" in err  # a file is never also a send
     with Store(store) as opened:
         assert opened.email_sends(iso_week(datetime.now(UTC).date())) == {}
+
+
+def serve_demo_recordings(httpserver: Any) -> None:
+    """A real local server answering the demo's recorded API answers under their vendor paths."""
+    import json
+    import re
+
+    from werkzeug import Response
+
+    replay = demo_replay()
+
+    def answer(request: Any) -> Response:
+        body = request.get_json(silent=True)
+        status, headers, reply = replay.answer(
+            request.method, request.path, dict(request.args), body
+        )
+        return Response(
+            json.dumps(reply), status=status, headers=headers, content_type="application/json"
+        )
+
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(answer)
+
+
+def test_raci_run_q_email_daily_says_only_what_went_wrong(
+    mailbox: tuple[Mailbox, int],
+    tmp_path: Path,
+    httpserver: Any,
+    demo_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    box, port = mailbox
+    box.refuse.add(GONE)
+    serve_demo_recordings(httpserver)
+    demo = (Path(__file__).resolve().parents[3] / "src/raci_sync/demo/demo.toml").read_text(
+        encoding="utf-8"
+    )
+    for kind, path in {"trello": "/1", "asana": "/api/1.0", "monday": "/v2"}.items():
+        demo = demo.replace(
+            f'kind = "{kind}"\n', f'kind = "{kind}"\nbase_url = "{httpserver.url_for(path)}"\n'
+        )
+    cfg = tmp_path / "raci.toml"
+    store = (tmp_path / "s.sqlite").as_posix()
+    cfg.write_text(f'store = "{store}"\n{demo}\n{email_toml(port, to=(TEAM, GONE))}', "utf-8")
+    daily = ["--config", str(cfg), "run", "-q", "--no-report", "--email"]
+    code, err = raci(capsys, *daily)
+    assert code == 5, err  # everything synced; one address not reached
+    assert f"email: NOT sent to {GONE}: refused (550 5.1.1" in err
+    assert "sent to " + TEAM not in err  # -q: what went out says nothing
+    box.refuse.clear()
+    code, err = raci(capsys, *daily)  # the next day: only the one not reached
+    assert code == 0 and "email:" not in err, err
+    code, err = raci(capsys, *daily)  # and the day after: nothing at all
+    assert code == 0 and "email:" not in err, err
+    assert box.recipients == [[TEAM], [GONE]]
