@@ -445,9 +445,12 @@ def _email_lines(outcome: EmailOutcome) -> list[str]:
 
 def _email_problems(outcome: EmailOutcome) -> list[str]:
     """Who was not reached, and why."""
-    lines = [f"NOT sent to {address}: refused ({why})" for address, why in outcome.refused.items()]
+    lines = [
+        f"{address} NOT reached: the server refused it ({why})"
+        for address, why in outcome.refused.items()
+    ]
     if outcome.error:
-        lines.append(f"NOT sent to {', '.join(outcome.not_reached)}: {outcome.error}")
+        lines.append(f"{', '.join(outcome.not_reached)} NOT reached: {outcome.error}")
     if not outcome.complete:
         lines.append("the next `raci run --email` or `raci email` this week tries them again")
     return lines
