@@ -40,6 +40,7 @@ from raci_sync.reports.render import (
 
 if TYPE_CHECKING:
     from raci_sync.connectors.references import ScopeReport
+    from raci_sync.reports.email import EmailOutcome
     from raci_sync.store import Store
     from raci_sync.sync import ReportFilter, SyncResult
 
@@ -613,14 +614,19 @@ def _check_source(source: SourceConfig) -> ScopeReport | None:
 @click.option("--no-report", is_flag=True, help="Sync only; print no report.")
 @fail_on_option
 @allow_stale_option
-@click.option("--email", "send_mail", is_flag=True, help="Also send the weekly email ([email]).")
-@click.option("--dry-run", is_flag=True, help="Write the email to --eml instead of sending it.")
+@click.option(
+    "--email",
+    "send_mail",
+    is_flag=True,
+    help="Also send the weekly email ([email]): once per ISO week to each recipient.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Write the email to --eml (raci-report.eml) instead of sending."
+)
 @click.option(
     "--eml",
     type=click.Path(dir_okay=False),
-    default="raci-report.eml",
-    show_default=True,
-    help="Where --dry-run writes the email.",
+    help="Write the weekly email to this .eml file instead of sending it (implies --dry-run).",
 )
 @global_options
 @click.pass_context
@@ -635,20 +641,21 @@ def run_command(
     allow_stale: bool,
     send_mail: bool,
     dry_run: bool,
-    eml: str,
+    eml: str | None,
 ) -> int:
     """Sync, then report and/or email: the one command a crontab line calls.
 
     Holds a lock on the store: a second `raci run` while one is running exits 4 at once.
     Exit codes: 0 ok; 1 findings at/above --fail-on (with or without --no-report); 2 config
     error; 3 a source failed or its data is missing or stale (the others were synced and
-    reported); 4 another run holds the lock; 5 the email was not sent to everyone.
+    reported); 4 another run holds the lock; 5 the email was not (fully) sent (the sync and
+    the store are kept; the next run this ISO week retries those not reached).
 
     \b
     Example:
       raci run -q -o /srv/raci/report.md
       raci run -q --no-report --fail-on error --log-file /var/log/raci.log
-      raci run --dry-run --eml week.eml
+      raci run --eml week.eml                   the email to a file, nothing sent
     """
     fmt = output_format(fmt, output, REPORT_FORMATS)
     cfg = _config(ctx)
@@ -661,57 +668,104 @@ def run_command(
         _missing_code(data, allow_stale),
         _fail_code(data, fail_on),
     ]
-    if send_mail or dry_run:
-        _send_email(cfg, data, dry_run, eml)
+    if send_mail or dry_run or eml is not None:
+        quiet = bool(_globals(ctx).get("quiet"))
+        emailed = _send_email(cfg, data, eml or (DEFAULT_EML if dry_run else None), quiet=quiet)
+        codes.append(0 if emailed.complete else EXIT_EMAIL)
     return worst(*codes)
 
 
-def _send_email(cfg: Config, data: ReportData, dry_run: bool, eml: str) -> None:
-    """Build the weekly email; send it, or write it to ``eml`` with --dry-run."""
-    from raci_sync.reports.email import build_email, send, write_eml
+# -- the weekly email --------------------------------------------------------------------------
 
-    msg = build_email(data, cfg.email)
-    if msg is None:
-        click.echo("email: all clear and [email] skip_empty = true: nothing sent", err=True)
-        return
-    if dry_run:
-        path = write_eml(msg, eml)
-        click.echo(f"email: written to {path} (not sent): {msg['Subject']}", err=True)
-        return
-    refused = send(msg, cfg.email)
-    for address, reply in refused.items():
-        click.echo(f"email: {address} was refused: {reply}", err=True)
-    click.echo(f"email: sent to {', '.join(cfg.email.to)}: {msg['Subject']}", err=True)
+DEFAULT_EML = "raci-report.eml"
+
+
+def _send_email(
+    cfg: Config,
+    data: ReportData,
+    write_to: str | None,
+    force: bool = False,
+    *,
+    quiet: bool = False,
+) -> EmailOutcome:
+    """Send the weekly email to whoever has not had this ISO week's (everyone with ``force``),
+    or write it to ``write_to`` and send nothing; say on stderr who was reached and who not
+    (with ``quiet``, only who was not: cron mails whatever is printed)."""
+    from raci_sync.reports.email import send_weekly
+    from raci_sync.sync import now_in
+
+    if write_to is None:
+        cfg.require_secrets(email=True)  # the SMTP login, named if unset, before anything
+    with _open_store(cfg, create=False) as store:  # the sends are recorded; never a new store
+        outcome = send_weekly(cfg, data, store, now=now_in(cfg), force=force, write_to=write_to)
+    lines = _email_problems(outcome) if quiet else _email_lines(outcome)
+    for line in lines:
+        click.echo(f"email: {line}", err=True)
+    return outcome
+
+
+def _email_lines(outcome: EmailOutcome) -> list[str]:
+    """What became of the email, in words: never "sent to" an address that was not reached."""
+    if outcome.written is not None:
+        return [f"written to {outcome.written} (not sent): {outcome.subject}"]
+    lines = []
+    if outcome.already_sent:
+        lines.append(
+            f"{', '.join(outcome.already_sent)} already had the email of {outcome.week}"
+            + ("" if outcome.pending else "; nothing sent (`raci email --force` sends it again)")
+        )
+    if outcome.skipped:
+        lines.append(outcome.skipped)
+    if outcome.sent_to:
+        lines.append(f"sent to {', '.join(outcome.sent_to)}: {outcome.subject}")
+    return lines + _email_problems(outcome)
+
+
+def _email_problems(outcome: EmailOutcome) -> list[str]:
+    """Who was not reached, and why."""
+    lines = [
+        f"{address} NOT reached: the server refused it ({why})"
+        for address, why in outcome.refused.items()
+    ]
+    if outcome.error:
+        lines.append(f"{', '.join(outcome.not_reached)} NOT reached: {outcome.error}")
+    if not outcome.complete:
+        lines.append("the next `raci run --email` or `raci email` this week tries them again")
+    return lines
 
 
 @cli.command()
-@click.option("--dry-run", is_flag=True, help="Write the email to --output instead of sending.")
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False),
-    default="raci-report.eml",
-    show_default=True,
-    help="Where --dry-run writes the .eml file.",
+    help="Write the email to this .eml file instead of sending it.",
 )
+@click.option("--dry-run", is_flag=True, help=f"Write the email to {DEFAULT_EML} (or -o).")
+@click.option("--force", is_flag=True, help="Send to everyone, even those who had this week's.")
 @as_of_option
 @global_options
 @click.pass_context
-def email(ctx: click.Context, dry_run: bool, output: str, as_of: date | None) -> int:
+def email(
+    ctx: click.Context, output: str | None, dry_run: bool, force: bool, as_of: date | None
+) -> int:
     """Render the weekly report email from the store and send it over SMTP ([email]).
 
     Plain text and HTML, the workload chart inline, the RACI matrix attached as XLSX; the
-    subject carries the ISO week and the red/amber/green status.
+    subject carries the ISO week and the red/amber/green status. Each recipient gets it once
+    per ISO week (recorded in the store): a second `raci email` that week sends only to those
+    not reached yet, --force to everyone. Exit 5 when someone was not reached.
 
     \b
     Example:
-      raci email --dry-run -o week.eml     look at it first (opens in any mail client)
-      raci email                           send it to [email] to
+      raci email -o week.eml               look at it first (opens in any mail client)
+      raci email                           send it to [email] to, once this week
+      raci email --force                   send it again to everyone
     """
     cfg = _config(ctx)
     data = _report_data(cfg, as_of)
-    _send_email(cfg, data, dry_run, output)
-    return 0
+    outcome = _send_email(cfg, data, output or (DEFAULT_EML if dry_run else None), force)
+    return 0 if outcome.complete else EXIT_EMAIL
 
 
 @cli.command()

@@ -77,7 +77,7 @@ def hostile() -> str:
 def test_sections_in_order(page: str) -> None:
     headings = parse(page).headings
     assert headings == [
-        "h1:Red RACI report 2026-W50",
+        "h1:Red — 1 source failed, 1 source stale RACI report 2026-W50",
         "h2:Sources",
         "h2:Findings",
         "h3:By check",
@@ -158,8 +158,15 @@ def test_summary_with_rag_status(page: str) -> None:
     ("changes", "status"),
     [
         ({}, "red"),
-        ({"findings": (Finding("overloaded", Severity.WARNING, "x"),)}, "amber"),
-        ({"findings": (Finding("person-without-role", Severity.INFO, "x"),)}, "amber"),
+        ({"findings": (Finding("overloaded", Severity.WARNING, "x"),)}, "red"),  # missing data
+        ({"findings": (Finding("person-without-role", Severity.INFO, "x"),)}, "red"),
+        (
+            {
+                "findings": (Finding("overloaded", Severity.WARNING, "x"),),
+                "sources": SOURCES[:1],
+            },
+            "amber",
+        ),
         (
             {
                 "findings": (Finding("person-without-role", Severity.INFO, "x"),),
@@ -283,5 +290,6 @@ def test_never_synced_and_skipped_sources() -> None:
     page = render_html(data)
     assert '<span class="pill failed">never synced</span>' in page
     assert '<span class="pill">skipped</span>' in page
-    assert rag_status(data) == "amber"  # a source that never synced is not "all clear"
-    assert "Not up to date: nyt (never synced)." in page
+    assert rag_status(data) == "red"  # a source that never synced: the report cannot be trusted
+    assert "Missing data: 1 of 2 sources." in page
+    assert '<tr><td><bdi>nyt</bdi></td><td>asana</td><td class="nowrap">no data</td>' in page

@@ -9,12 +9,16 @@ from datetime import date, datetime
 
 import pytest
 
+from raci_sync.model import SourceStatus
 from raci_sync.reports.json import render_json, to_dict
 from tests.reports import GENERATED, empty_report, sample_report
 
 TOP = {"generated_at", "window", "sources", "tasks", "findings", "workload", "unmatched"}
+TOP_ADDED = {"status"}
+STATUS = {"rag", "reason", "no_data", "missing"}
 WINDOW = {"start", "end"}
-SOURCE = {"name", "kind", "status", "synced_at", "tasks", "error", "stale_since"}  # + added key
+SOURCE = {"name", "kind", "status", "synced_at", "tasks", "error"}
+SOURCE_ADDED = {"stale_since", "missing", "why"}
 TASK = {"source", "id", "title", "url", "container", "group", "state", "due", "assignments"}
 TASK_ADDED = {"start", "parent_id", "updated"}
 ASSIGNMENT = {"person", "role", "via"}
@@ -32,9 +36,10 @@ def report() -> dict:
 
 
 def test_key_sets_at_every_level(report: dict) -> None:
-    assert set(report) == TOP
+    assert set(report) == TOP | TOP_ADDED
     assert set(report["window"]) == WINDOW
-    assert all(set(source) == SOURCE for source in report["sources"])
+    assert set(report["status"]) == STATUS
+    assert all(set(source) == SOURCE | SOURCE_ADDED for source in report["sources"])
     assert all(set(task) == TASK | TASK_ADDED for task in report["tasks"])
     assignments = [a for task in report["tasks"] for a in task["assignments"]]
     assert assignments
@@ -90,6 +95,35 @@ def test_failed_source_carries_its_error(report: dict) -> None:
     assert failed["synced_at"] is None
     assert "401" in failed["error"]
     assert [source["name"] for source in report["sources"]] == ["indhold", "kampagner", "drift"]
+
+
+def test_sources_say_which_data_is_missing_and_why(report: dict) -> None:
+    sources = {source["name"]: source for source in report["sources"]}
+    assert {name: s["status"] for name, s in sources.items()} == {
+        "indhold": "ok",
+        "kampagner": "failed",
+        "drift": "stale",
+    }
+    assert [s["missing"] for s in sources.values()] == [False, True, True]
+    assert sources["indhold"]["why"] is None
+    assert sources["drift"]["why"].startswith("not synced since 2026-12-01 07:00")
+    assert "no data from it at all" in sources["kampagner"]["why"]
+    assert report["status"] == {
+        "rag": "red",
+        "reason": "1 source failed, 1 source stale",
+        "no_data": False,
+        "missing": ["kampagner", "drift"],
+    }
+
+
+def test_no_data_is_red_and_every_status_is_one_of_five() -> None:
+    statuses = ("ok", "failed", "stale", "never", "skipped")
+    sources = tuple(SourceStatus(f"s-{s}", "trello", s, None, 0) for s in statuses)
+    report = to_dict(replace(empty_report(), sources=sources, tasks=(), assignments=()))
+    assert [source["status"] for source in report["sources"]] == list(statuses)
+    assert report["status"]["rag"] == "red" and report["status"]["no_data"] is True
+    assert report["status"]["reason"] == "no data"
+    assert report["status"]["missing"] == ["s-failed", "s-stale", "s-never"]
 
 
 def test_tasks_in_order_with_their_assignments(report: dict) -> None:
@@ -187,7 +221,8 @@ def test_empty_report() -> None:
     report = to_dict(empty_report())
     assert report["findings"] == []
     assert report["unmatched"] == []
-    assert set(report) == TOP
+    assert set(report) == TOP | TOP_ADDED
+    assert report["status"] == {"rag": "green", "reason": None, "no_data": False, "missing": []}
     assert report["window"]["end"] == date(2026, 12, 20).isoformat()
 
 

@@ -15,7 +15,7 @@ from raci_sync.reports.spreadsheet import REPORT_CSV_COLUMNS, report_csv, report
 from tests.reports import empty_report, sample_report
 from tests.reports.hostile import EMOJI, EVIL_PERSON, HYPERLINK, SCRIPT, hostile_report
 
-SHEETS = ["Findings", "Workload", "Tasks", "Unmatched", "Matrix", "Sources"]
+SHEETS = ["Summary", "Findings", "Workload", "Tasks", "Unmatched", "Matrix", "Sources"]
 
 
 def read_csv(text: str) -> list[dict[str, str]]:

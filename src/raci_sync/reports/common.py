@@ -22,6 +22,17 @@ SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 CHECK_ORDER = CHECK_IDS
 
 EMPTY_FINDINGS = "No findings: every open task has an owner, and no check found anything to report."
+NO_DATA_FINDINGS = "No findings, because there is no data: nothing was checked."
+PARTIAL_FINDINGS = (
+    "No findings in the data shown — but the data of some sources is missing (see above)."
+)
+
+# Reports meant for people show a title or a name up to TITLE_CHARS and a message up to
+# TEXT_CHARS; JSON, CSV and XLSX keep every character. A one-megabyte title must not make a
+# 25 MB email or a page nobody can open.
+TITLE_CHARS = 200
+TEXT_CHARS = 500
+URL_CHARS = 2_048  # a longer URL is shown as no link at all (browsers and Excel stop near 2k)
 
 DASH = "—"
 ELLIPSIS = "…"
@@ -33,6 +44,32 @@ def clean_text(text: str | None) -> str:
     """One line of printable text: whitespace runs (newlines too) become one space, control
     characters (such as terminal escape sequences) and bidi overrides are dropped."""
     return clean_line(text)
+
+
+def short_title(text: str | None) -> str:
+    """A title, name or place for a report people read: one clean line, cut at TITLE_CHARS."""
+    return truncate(clean_line(text), TITLE_CHARS)
+
+
+def short_text(text: str | None) -> str:
+    """A message, suggestion or error for a report people read: cut at TEXT_CHARS."""
+    return truncate(clean_line(text), TEXT_CHARS)
+
+
+def finding_message(finding: Finding) -> str:
+    """A finding's message for people: the task title it quotes cut like any title (checks
+    write "'<title>' (<source>) …"), the whole cut at TEXT_CHARS."""
+    message = finding.message
+    if finding.task and len(finding.task) > TITLE_CHARS and finding.task in message:
+        message = message.replace(finding.task, short_title(finding.task))
+    return short_text(message)
+
+
+def empty_findings(no_data: bool, missing: bool) -> str:
+    """What a report says when there are no findings: never "all clear" without the data."""
+    if no_data:
+        return NO_DATA_FINDINGS
+    return PARTIAL_FINDINGS if missing else EMPTY_FINDINGS
 
 
 def truncate(text: str, width: int) -> str:

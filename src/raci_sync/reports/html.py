@@ -2,7 +2,9 @@
 
 jinja2 with autoescape on renders ``templates/report.html.j2``; this module only prepares what
 the template shows. Every text from a tool is cleaned to one line (``sanitize.clean_line``,
-which also drops bidi overrides) and escaped by the template; only http(s) URLs become links.
+which also drops bidi overrides), cut (titles and names at ``common.TITLE_CHARS``, messages at
+``TEXT_CHARS``) and escaped by the template; only http(s) URLs become links. Long lists and the
+matrix's rows and people columns are capped, saying how many more the CSV/XLSX hold.
 A Content-Security-Policy in the page forbids scripts even if something slipped through.
 """
 
@@ -19,13 +21,18 @@ from raci_sync.model import ReportData, Severity, SourceStatus, Task, WorkloadLi
 from raci_sync.reports.common import (
     CHECK_ORDER,
     DASH,
+    URL_CHARS,
     display_person,
+    empty_findings,
+    finding_message,
     finding_subject,
     findings_by_severity,
     format_percent,
     format_units,
     human_datetime,
     location,
+    short_text,
+    short_title,
     sorted_workload,
     summary_line,
 )
@@ -36,7 +43,6 @@ from raci_sync.reports.matrix import (
     matrix_tasks,
     person_columns,
 )
-from raci_sync.reports.sanitize import clean_line
 from raci_sync.reports.summary import (
     RAG_LABEL,
     TREND_WEEKS,
@@ -44,6 +50,9 @@ from raci_sync.reports.summary import (
     check_counts,
     check_trend,
     iso_week,
+    missing_sources,
+    missing_title,
+    rag_reason,
     rag_status,
     source_label,
     source_problem,
@@ -54,6 +63,10 @@ from raci_sync.reports.summary import (
 REPORT_MATRIX_ROWS = 500  # matrix rows in the report; the XLSX holds them all
 MATRIX_HTML_ROWS = 2_000  # rows a standalone HTML matrix shows; the rest is in the XLSX
 REPORT_FINDING_ROWS = 1_000  # findings per severity in the report; the CSV/XLSX hold them all
+REPORT_LIST_ROWS = 1_000  # people in the workload table, unmatched accounts; the CSV/XLSX: all
+# People columns of a matrix page, like its rows: one card with 50,000 members made a 162 MB
+# page (3.4 GB to render) before. The CSV and XLSX matrices hold them all.
+MATRIX_HTML_PEOPLE = 200
 BAR_SCALE = 2.0  # a utilisation bar's full width is 200 %; the 100 % mark sits in the middle
 SEVERITY_TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
 LOAD_STATUSES = ("ok", "over", "critical", "unmonitored")
@@ -73,12 +86,16 @@ def render_html(
         "window": (data.window_start.isoformat(), data.window_end.isoformat()),
         "rag": rag_status(data),
         "rag_label": RAG_LABEL[rag_status(data)],
+        "rag_reason": rag_reason(data),
+        "missing_title": missing_title(data),
+        "missing": missing_sources(data),
         "summary": summary_lines(data),
         "counts": summary_line(data.findings),
         "sources": [_source(source) for source in data.sources],
         "checks": _checks(data),
         "trend_weeks": [point.week for point in data.trends.last(TREND_WEEKS)],
         "findings": _findings(data, max_findings),
+        "no_findings": empty_findings(data.no_data, bool(data.missing)),
         "workload": _workload(data),
         "unmatched": _unmatched(data),
         "matrix": matrix_view(data, max_rows=max_matrix_rows),
@@ -92,7 +109,8 @@ def render_matrix_page(
 ) -> str:
     """The RACI matrix alone as one self-contained HTML page (inline CSS, no scripts).
 
-    Shows at most ``max_rows`` tasks and says how many more the XLSX matrix holds.
+    Shows at most ``max_rows`` tasks and ``MATRIX_HTML_PEOPLE`` people and says how many more
+    the CSV/XLSX matrix holds.
     """
     context = {
         "title": f"RACI matrix {iso_week(data.window_start)}",
@@ -115,13 +133,16 @@ def _environment() -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["clean"] = clean_line
+    env.filters["clean"] = short_text  # messages, errors: one line, cut at TEXT_CHARS
+    env.filters["title"] = short_title  # titles, names, places: cut at TITLE_CHARS
     return env
 
 
 def safe_url(url: str | None) -> str | None:
     """``url`` when it is an absolute http(s) URL that can go into an href; else None."""
-    if not url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if not url or len(url) > URL_CHARS:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
         return None
     try:
         parts = urlsplit(url)
@@ -208,7 +229,7 @@ def _findings(data: ReportData, limit: int) -> list[dict[str, Any]]:
                     "where": location(task, finding.source),
                     "due": _due(task),
                     "overdue": _overdue(task, data.window_start),
-                    "message": finding.message,
+                    "message": finding_message(finding),
                     "suggestion": finding.suggestion,
                 }
             )
@@ -244,9 +265,22 @@ class HistoryBar:
     height: float  # % of the chart's height
 
 
-def _workload(data: ReportData) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Capped:
+    """The first rows of a long list, how many there are in all and how many were left out."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def _workload(data: ReportData, limit: int = REPORT_LIST_ROWS) -> Capped:
     names = data.person_names
-    return [_load_row(line, names, data) for line in sorted_workload(data.workload, names)]
+    lines = sorted_workload(data.workload, names)
+    return Capped([_load_row(line, names, data) for line in lines[:limit]], len(lines))
 
 
 def _load_row(line: WorkloadLine, names: Mapping[str, str], data: ReportData) -> dict[str, Any]:
@@ -291,12 +325,13 @@ def _bar_width(utilisation: float | None) -> float | None:
     return round(max(0.0, min(utilisation, BAR_SCALE)) / BAR_SCALE * 100, 2)
 
 
-def _unmatched(data: ReportData) -> list[dict[str, Any]]:
+def _unmatched(data: ReportData, limit: int = REPORT_LIST_ROWS) -> Capped:
     accounts = sorted(data.unmatched, key=lambda a: (a.source, a.account.casefold()))
-    return [
+    rows = [
         {"source": a.source, "account": a.account, "name": a.name or DASH, "tasks": a.tasks}
-        for a in accounts
+        for a in accounts[:limit]
     ]
+    return Capped(rows, len(accounts))
 
 
 # --- matrix ------------------------------------------------------------------------------
@@ -334,19 +369,29 @@ class MatrixView:
     shown: int
     total: int
     include_closed: bool
+    people_total: int = 0
 
     @property
     def hidden(self) -> int:
         return self.total - self.shown
 
+    @property
+    def hidden_people(self) -> int:
+        return max(self.people_total - len(self.people), 0)
+
 
 def matrix_view(
-    data: ReportData, include_closed: bool = False, max_rows: int = REPORT_MATRIX_ROWS
+    data: ReportData,
+    include_closed: bool = False,
+    max_rows: int = REPORT_MATRIX_ROWS,
+    max_people: int = MATRIX_HTML_PEOPLE,
 ) -> MatrixView:
-    """The first ``max_rows`` rows of the matrix, grouped by source and container."""
+    """The first ``max_rows`` rows and ``max_people`` people columns of the matrix, grouped by
+    source and container; the view says how many of each were left out."""
     tasks = matrix_tasks(data, include_closed)
     shown = tasks[: max(max_rows, 0)]
-    people = person_columns(data)
+    everyone = person_columns(data)
+    people = everyone[: max(max_people, 0)]
     frame = matrix_frame(data, shown, people)
     letters = frame_rows(frame[[person.header for person in people]])
     groups: list[MatrixGroup] = []
@@ -355,7 +400,7 @@ def matrix_view(
         if not groups or (groups[-1].source, groups[-1].container) != (task.source, container):
             groups.append(MatrixGroup(task.source, container, []))
         groups[-1].rows.append(_matrix_row(task, cells, data.window_start))
-    return MatrixView(people, groups, len(shown), len(tasks), include_closed)
+    return MatrixView(people, groups, len(shown), len(tasks), include_closed, len(everyone))
 
 
 def _matrix_row(task: Task, cells: tuple[str, ...], today: date) -> MatrixRow:

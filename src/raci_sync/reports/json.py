@@ -1,4 +1,7 @@
-"""The JSON report: the machine contract of PRODUCT §5 (keys may be added, never renamed)."""
+"""The JSON report: the machine contract of PRODUCT §5 (keys may be added, never renamed).
+
+``sources[].status`` is one of ok | failed | stale | never | skipped (PRODUCT §12).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from raci_sync.reports.common import (
     sorted_findings,
     sorted_tasks,
 )
+from raci_sync.reports.summary import rag_reason, rag_status
 
 PRETTY_LIMIT = 10_000  # tasks; above it, one record per line (same JSON, a third the memory)
 
@@ -60,6 +64,13 @@ def to_dict(data: ReportData) -> dict[str, Any]:
         "findings": _findings(data, names),
         "workload": [_workload(line, names) for line in _by_person(data.workload, names)],
         "unmatched": [_unmatched(account) for account in _sorted_unmatched(data.unmatched)],
+        # Added: the status colour and the data it could not see (PRODUCT §9).
+        "status": {
+            "rag": rag_status(data),
+            "reason": rag_reason(data) or None,
+            "no_data": data.no_data,
+            "missing": [source.name for source in data.missing],
+        },
     }
 
 
@@ -72,6 +83,8 @@ def _source(source: SourceStatus) -> dict[str, Any]:
         "tasks": source.tasks,
         "error": source.error,
         "stale_since": iso_datetime(source.stale_since),  # added: first failure since synced_at
+        "missing": source.missing,  # added: failed, stale or never synced
+        "why": source.why or None,  # added: why its data is missing, and since when
     }
 
 

@@ -13,9 +13,13 @@ from urllib.parse import quote, urlsplit
 from raci_sync.model import Finding, ReportData, Severity, SourceStatus, Task
 from raci_sync.reports.common import (
     DASH,
-    EMPTY_FINDINGS,
+    TEXT_CHARS,
+    TITLE_CHARS,
+    URL_CHARS,
     clean_text,
     display_person,
+    empty_findings,
+    finding_message,
     finding_subject,
     findings_by_severity,
     format_percent,
@@ -25,6 +29,14 @@ from raci_sync.reports.common import (
     plural,
     sorted_workload,
     summary_line,
+    truncate,
+)
+from raci_sync.reports.summary import (
+    RAG_LABEL,
+    missing_sources,
+    missing_title,
+    rag_reason,
+    rag_status,
 )
 
 # Markdown punctuation that could start a link, emphasis, code or HTML, or split a table cell,
@@ -41,7 +53,7 @@ SEVERITY_TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severi
 def render_markdown(data: ReportData) -> str:
     """The report as GitHub-flavoured Markdown."""
     sections = [
-        ["# RACI report", "", *_summary(data)],
+        ["# RACI report", "", *_missing(data), *_summary(data)],
         _findings(data),
         _workload(data),
         _unmatched(data),
@@ -49,15 +61,16 @@ def render_markdown(data: ReportData) -> str:
     return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
 
 
-def escape(text: str | None) -> str:
-    """Text from a tool made safe for a Markdown table cell: one line, no markup, no HTML."""
-    return _SPECIAL.sub(r"\\\1", clean_text(text))
+def escape(text: str | None, limit: int = TEXT_CHARS) -> str:
+    """Text from a tool made safe for a Markdown table cell: one line, no markup, no HTML, at
+    most ``limit`` characters (cut before escaping, so no escape is cut in half)."""
+    return _SPECIAL.sub(r"\\\1", truncate(clean_text(text), limit))
 
 
 def link(title: str, url: str | None) -> str:
     """``[title](url)`` for an http(s) URL; just the escaped title for anything else."""
-    text = escape(title) or DASH
-    if not url or urlsplit(url).scheme.lower() not in ("http", "https"):
+    text = escape(title, TITLE_CHARS) or DASH
+    if not url or len(url) > URL_CHARS or urlsplit(url).scheme.lower() not in ("http", "https"):
         return text
     return f"[{text}]({quote(clean_text(url), safe=_URL_SAFE)})"
 
@@ -74,10 +87,27 @@ def _row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cell or " " for cell in cells) + " |"
 
 
+def _missing(data: ReportData) -> list[str]:
+    """Missing data first, as a quote block: the title, then each source with why and since."""
+    title = missing_title(data)
+    if not title:
+        return []
+    lines = [f"> **{escape(title)}**"]
+    sources = missing_sources(data)
+    if sources:
+        lines.append(">")
+    for source in sources:
+        lines.append(f"> - **{escape(source.name)}** ({escape(source.tool)}): {escape(source.why)}")
+    return [*lines, ""]
+
+
 def _summary(data: ReportData) -> list[str]:
     window = f"{data.window_start.isoformat()} – {data.window_end.isoformat()}"
     open_tasks = sum(1 for task in data.tasks if task.is_open)
+    rag = RAG_LABEL[rag_status(data)]
+    reason = rag_reason(data)
     lines = [
+        f"- **Status:** {rag}" + (f" — {escape(reason)}" if reason else ""),
         f"- **Generated:** {human_datetime(data.generated_at)}",
         f"- **Window:** {window}",
         f"- **Findings:** {summary_line(data.findings)}",
@@ -111,7 +141,7 @@ def _source_row(source: SourceStatus) -> list[str]:
 def _findings(data: ReportData) -> list[str]:
     groups = findings_by_severity(data.findings)
     if not groups:
-        return ["## Findings", "", EMPTY_FINDINGS]
+        return ["## Findings", "", empty_findings(data.no_data, bool(data.missing))]
     names = data.person_names
     lines = ["## Findings"]
     headers = ["Check", "Task / person", "Where", "Message", "Suggestion"]
@@ -131,8 +161,8 @@ def _finding_row(finding: Finding, task: Task | None, names: Mapping[str, str]) 
     return [
         f"`{_CHECK_ID.sub('', finding.check)}`",
         link(subject, task.url if task else None),
-        escape(location(task, finding.source)) or DASH,
-        escape(finding.message),
+        escape(location(task, finding.source), TITLE_CHARS) or DASH,
+        escape(finding_message(finding)),
         escape(finding.suggestion) or DASH,
     ]
 

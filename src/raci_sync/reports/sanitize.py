@@ -29,6 +29,12 @@ _CONTROLS = "".join(
 _DROP = re.compile(f"[{_CONTROLS}\u202a-\u202e\u2066-\u2069]")
 _WHITESPACE = re.compile(r"\s+")
 
+# Whole terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL", two-character ones),
+# for text quoted from a server: dropping only their ESC would leave "[31m" or "]0;title".
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]"
+)
+
 XLSX_MAX_TEXT = 32_767  # characters an Excel cell holds
 
 Cell = str | int | float | date | datetime | None
@@ -39,6 +45,12 @@ def clean_line(text: str | None) -> str:
     if not text:
         return ""
     return _WHITESPACE.sub(" ", _DROP.sub("", text)).strip()
+
+
+def quoted_line(text: str | None) -> str:
+    """Text quoted from a server as one printable line: whole terminal escape sequences
+    dropped, then what ``clean_line`` drops (control and bidi characters)."""
+    return clean_line(_ESCAPE_SEQUENCE.sub("", text)) if text else ""
 
 
 def neutralise(text: str) -> str:

@@ -3,7 +3,8 @@ spreadsheet.
 
 CSV (``report_csv``) is one table, one row per line of the report, ``section`` first:
 
-- ``source``: one row per source — source, status, tasks, message (its error), synced_at.
+- ``source``: one row per source — source, status, tasks, message (its error), synced_at;
+  sources whose data is missing first.
 - ``finding``: one row per finding, worst first — severity, check, source, container, group,
   task_id, task, url, due, person, message, suggestion.
 - ``workload``: one row per person, most loaded first — person, load, capacity, utilisation
@@ -12,7 +13,8 @@ CSV (``report_csv``) is one table, one row per line of the report, ``section`` f
   (the account's display name), tasks (tasks it holds a letter on).
 
 Columns a section does not use stay empty. XLSX (``report_xlsx``) has a sheet per part:
-Findings, Workload, Tasks, Unmatched, Matrix, Sources.
+Summary (the status, missing data first, the summary lines), Findings, Workload, Tasks,
+Unmatched, Matrix, Sources (missing first).
 
 The matrix (``matrix_csv``, ``matrix_xlsx``) is ``matrix.build_matrix``'s frame as it is: the
 task columns, then one column per person.
@@ -27,7 +29,15 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 
-from raci_sync.model import LETTERS, Finding, ReportData, Task, UnmatchedAccount, WorkloadLine
+from raci_sync.model import (
+    LETTERS,
+    Finding,
+    ReportData,
+    SourceStatus,
+    Task,
+    UnmatchedAccount,
+    WorkloadLine,
+)
 from raci_sync.reports.common import (
     display_person,
     iso_date,
@@ -38,9 +48,26 @@ from raci_sync.reports.common import (
     sorted_tasks,
     sorted_workload,
 )
-from raci_sync.reports.matrix import MATRIX_COLUMNS, build_matrix, frame_rows, person_columns
+from raci_sync.reports.matrix import (
+    MATRIX_COLUMNS,
+    build_matrix,
+    frame_rows,
+    matrix_frame,
+    matrix_tasks,
+    person_columns,
+)
 from raci_sync.reports.sanitize import Cell, cell, cell_text
-from raci_sync.reports.summary import TREND_WEEKS, source_label, utilisation_trend
+from raci_sync.reports.summary import (
+    RAG_LABEL,
+    TREND_WEEKS,
+    missing_sources,
+    missing_title,
+    rag_reason,
+    rag_status,
+    source_label,
+    summary_lines,
+    utilisation_trend,
+)
 from raci_sync.reports.xlsx import Book, Column
 
 REPORT_CSV_COLUMNS = (
@@ -66,6 +93,7 @@ REPORT_CSV_COLUMNS = (
     "synced_at",
 )
 _COLUMN = {name: index for index, name in enumerate(REPORT_CSV_COLUMNS)}
+XLSX_MAX_COLUMNS = 16_384  # columns an Excel sheet holds
 
 
 def report_csv(data: ReportData) -> str:
@@ -84,7 +112,7 @@ def report_csv(data: ReportData) -> str:
 def _csv_records(data: ReportData) -> list[dict[str, Cell]]:
     names = data.person_names
     records: list[dict[str, Cell]] = []
-    for source in data.sources:
+    for source in missing_first(data.sources):
         records.append(
             {
                 "section": "source",
@@ -154,8 +182,10 @@ def _sorted_unmatched(accounts: Sequence[UnmatchedAccount]) -> list[UnmatchedAcc
 
 
 def report_xlsx(data: ReportData) -> bytes:
-    """The report as an XLSX workbook: Findings, Workload, Tasks, Unmatched, Matrix, Sources."""
+    """The report as an XLSX workbook: Summary, Findings, Workload, Tasks, Unmatched, Matrix,
+    Sources."""
     book = Book()
+    _summary_sheet(book, data)
     _findings_sheet(book, data)
     _workload_sheet(book, data)
     _tasks_sheet(book, data)
@@ -163,6 +193,28 @@ def report_xlsx(data: ReportData) -> bytes:
     add_matrix_sheet(book, data)
     _sources_sheet(book, data)
     return book.finish()
+
+
+def missing_first(sources: Sequence[SourceStatus]) -> list[SourceStatus]:
+    """Sources whose data is missing first (failed, never synced, stale), each group in config
+    order: a spreadsheet opens at the top, and missing data is the loudest thing."""
+    return sorted(sources, key=lambda source: not source.missing)
+
+
+def _summary_sheet(book: Book, data: ReportData) -> None:
+    """The first sheet: the status, missing data (if any), then the summary lines."""
+    rows: list[list[Cell]] = [["status", RAG_LABEL[rag_status(data)], rag_reason(data) or None]]
+    title = missing_title(data)
+    if title:
+        rows.append(["missing data", title, None])
+        rows += [[f"{m.name} ({m.tool})", m.status, m.why] for m in missing_sources(data)]
+    rows += [["summary", line, None] for line in summary_lines(data)]
+    columns = (
+        Column("what", max_width=30),
+        Column("value", max_width=90),
+        Column("detail", max_width=90),
+    )
+    book.sheet("Summary", columns, rows)
 
 
 FINDING_COLUMNS = (
@@ -287,7 +339,8 @@ def _sources_sheet(book: Book, data: ReportData) -> None:
         Column("error", max_width=80),
     )
     rows: list[list[Cell]] = [
-        [s.name, s.kind, source_label(s), s.synced_at, s.tasks, s.error] for s in data.sources
+        [s.name, s.kind, source_label(s), s.synced_at, s.tasks, s.error]
+        for s in missing_first(data.sources)
     ]
     book.sheet("Sources", columns, rows)
 
@@ -323,10 +376,15 @@ def add_matrix_sheet(book: Book, data: ReportData, include_closed: bool = False)
     """Add the sheet "Matrix" to a ``reports.xlsx.Book``.
 
     One sheet for every source: ``source`` and ``container`` are columns, so the autofilter
-    groups them; the header row and the task columns up to the title stay frozen.
+    groups them; the header row and the task columns up to the title stay frozen. A sheet holds
+    16,384 columns: past that, the last column says how many people the CSV matrix adds.
     """
-    frame = build_matrix(data, include_closed)
     people = person_columns(data)
+    left_out = 0
+    room = XLSX_MAX_COLUMNS - len(MATRIX_COLUMNS)
+    if len(people) > room:  # xlsxwriter would drop the rest without a word
+        people, left_out = people[: room - 1], len(people) - room + 1
+    frame = matrix_frame(data, matrix_tasks(data, include_closed), people)
     columns = [
         Column("source", max_width=20),
         Column("container", max_width=30),
@@ -336,6 +394,9 @@ def add_matrix_sheet(book: Book, data: ReportData, include_closed: bool = False)
         Column("due", kind="date", width=11),
         *(Column(person.header, kind="letters", width=12) for person in people),
     ]
+    if left_out:
+        more = f"… and {left_out} more people: the CSV matrix holds them all"
+        columns.append(Column(more, width=30))
     rows = frame_rows(frame)
-    formats = ["header"] * len(MATRIX_COLUMNS) + ["person"] * len(people)
+    formats = ["header"] * len(MATRIX_COLUMNS) + ["person"] * (len(columns) - len(MATRIX_COLUMNS))
     book.sheet("Matrix", columns, rows, freeze_columns=4, header_format=formats)

@@ -17,15 +17,19 @@ from raci_sync.reports.common import (
     format_percent,
     human_datetime,
     plural,
+    short_text,
+    short_title,
     sorted_workload,
     summary_line,
 )
-from raci_sync.reports.sanitize import clean_line
 
 # Checks that say a task has no clear owner (PRODUCT §4, the first four rows).
 OWNERSHIP_CHECKS = ("no-owner", "no-accountable", "multiple-accountable", "no-responsible")
 TREND_WEEKS = 4
 RAG_LABEL = {"red": "Red", "amber": "Amber", "green": "Green"}
+LOAD_LINE_PEOPLE = 10  # names in the summary's load line; the workload section has them all
+# How reports count missing sources, in this order ("1 source failed, 2 sources stale").
+MISSING_WORDS = (("failed", "failed"), ("never", "never synced"), ("stale", "stale"))
 
 
 def iso_week(day: date) -> str:
@@ -35,14 +39,78 @@ def iso_week(day: date) -> str:
 
 
 def rag_status(data: ReportData) -> str:
-    """``red`` when any error is found, ``amber`` for warnings or a source that is not
-    up to date (failed, stale, never synced), else ``green``."""
+    """``red`` when there is no data, when a source's data is missing (failed, stale, never
+    synced: the report cannot be trusted) or when an error is found; ``amber`` for warnings;
+    else ``green``."""
+    if data.no_data or data.missing:
+        return "red"
     severities = {Severity(finding.severity) for finding in data.findings}
     if Severity.ERROR in severities:
         return "red"
     if Severity.WARNING in severities or any(source_problem(s) for s in data.sources):
         return "amber"
     return "green"
+
+
+def missing_parts(data: ReportData) -> list[str]:
+    """Why the data cannot be trusted, in words: ``["no data"]``, or ``["1 source failed",
+    "2 sources stale"]``; empty when every source's data is there."""
+    if data.no_data:
+        return ["no data"]
+    counts = Counter(source.status for source in data.missing)
+    return [
+        f"{plural(counts[status], 'source')} {word}"
+        for status, word in MISSING_WORDS
+        if counts[status]
+    ]
+
+
+def rag_reason(data: ReportData) -> str:
+    """What makes the status red before any finding does: ``no data``, ``1 source failed``;
+    "" when all data is there."""
+    return ", ".join(missing_parts(data))
+
+
+@dataclass(frozen=True)
+class MissingSource:
+    """A source whose data is missing, as every report lists it first (plain text)."""
+
+    name: str
+    tool: str
+    status: str  # failed | stale | never
+    why: str  # what happened and since when (SourceStatus.why)
+    since: str  # when the data shown for it was read; "no data" when there is none
+
+
+def missing_sources(data: ReportData) -> list[MissingSource]:
+    """The sources whose data is missing, failed or too old, in config order."""
+    return [
+        MissingSource(
+            name=short_title(source.name),
+            tool=short_title(source.tool),
+            status=source.status,
+            why=short_text(source.why),
+            since=human_datetime(source.synced_at) if source.synced_at else "no data",
+        )
+        for source in data.missing
+    ]
+
+
+def missing_title(data: ReportData) -> str:
+    """The line every report opens with when data is missing; "" when nothing is."""
+    if data.no_data:
+        if not data.sources:
+            return "No data: no source is configured, so nothing was checked."
+        return (
+            f"No data: none of the {plural(len(data.sources), 'source')} has been read "
+            "successfully, so nothing was checked and nothing below can be trusted."
+        )
+    if data.missing:
+        return (
+            f"Missing data: {len(data.missing)} of {plural(len(data.sources), 'source')}. "
+            "This report cannot be trusted until they sync again."
+        )
+    return ""
 
 
 def source_problem(source: SourceStatus) -> bool:
@@ -82,23 +150,22 @@ def without_owner(data: ReportData) -> int:
 
 
 def summary_lines(data: ReportData) -> list[str]:
-    """Three lines (four when a source is not up to date): status, ownership, load, sources."""
+    """Three lines: status, ownership, load. Missing data is not here: every report shows
+    ``missing_title`` and ``missing_sources`` before these lines."""
+    if data.no_data:  # never "all clear": nothing was read, so nothing was checked
+        return [
+            f"{RAG_LABEL['red']}: no data — no tasks were read, so no check ran.",
+            "Ownership: not checked (no data).",
+            "Workload: not measured (no data).",
+        ]
     open_tasks = sum(1 for task in data.tasks if task.is_open)
     status = RAG_LABEL[rag_status(data)]
-    lines = [
+    return [
         f"{status}: {summary_line(data.findings)} on {plural(open_tasks, 'open task')} "
         f"from {plural(len(data.sources), 'source')}.",
         _ownership_line(data),
         _load_line(data),
     ]
-    problems = [source for source in data.sources if source_problem(source)]
-    if problems:
-        lines.append(
-            "Not up to date: "
-            + "; ".join(f"{source.name} ({source_label(source)})" for source in problems)
-            + "."
-        )
-    return lines
 
 
 def _ownership_line(data: ReportData) -> str:
@@ -106,6 +173,8 @@ def _ownership_line(data: ReportData) -> str:
     last = data.trends.last(1)
     if not count:
         before = f" (last week {last[0].open_without_owner} had none)" if last else ""
+        if data.missing:  # the tasks of the missing sources were not checked
+            return f"Every open task shown has a clear owner{before}, but data is missing."
         return f"Every open task has a clear owner{before}."
     before = f" (last week {last[0].open_without_owner})" if last else ""
     return (
@@ -122,12 +191,15 @@ def _load_line(data: ReportData) -> str:
         if line.status in ("over", "critical") and line.utilisation is not None
     ]
     if not over:
+        if data.missing:
+            return "Nobody is over capacity in the data shown, but data is missing."
         return "Nobody is over capacity."
     people = ", ".join(
-        f"{clean_line(display_person(line.person, names))} {format_percent(line.utilisation)}"
-        for line in over
+        f"{short_title(display_person(line.person, names))} {format_percent(line.utilisation)}"
+        for line in over[:LOAD_LINE_PEOPLE]
     )
-    return f"{plural(len(over), 'person', 'people')} over capacity: {people}."
+    more = f" and {len(over) - LOAD_LINE_PEOPLE} more" if len(over) > LOAD_LINE_PEOPLE else ""
+    return f"{plural(len(over), 'person', 'people')} over capacity: {people}{more}."
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ import click
 from raci_sync.model import Finding, ReportData, Severity, SourceStatus, Task
 from raci_sync.reports.common import (
     DASH,
-    EMPTY_FINDINGS,
     clean_text,
     display_person,
+    empty_findings,
+    finding_message,
     finding_subject,
     findings_by_severity,
     format_percent,
@@ -22,15 +23,18 @@ from raci_sync.reports.common import (
     human_datetime,
     location,
     plural,
+    short_text,
     sorted_workload,
     summary_line,
     truncate,
 )
-from raci_sync.reports.matrix import build_matrix
+from raci_sync.reports.matrix import matrix_frame, matrix_tasks, person_columns
 from raci_sync.reports.sanitize import clean_line
+from raci_sync.reports.summary import missing_sources, missing_title
 
 WIDTH = 100
 NAME_WIDTH = 28
+MATRIX_TEXT_PEOPLE = 40  # people columns of the terminal matrix; the CSV/XLSX hold them all
 INDENT = "  "
 DETAIL = "    "
 
@@ -77,6 +81,7 @@ def _header(data: ReportData, paint: _Painter) -> list[str]:
     lines = [
         paint("RACI report", bold=True)
         + f" · generated {human_datetime(data.generated_at)} · window {window}",
+        *_missing(data, paint),
         "Sources:",
     ]
     for source in data.sources:
@@ -85,6 +90,17 @@ def _header(data: ReportData, paint: _Painter) -> list[str]:
         lines.append(f"{INDENT}(none configured)")
     lines.append(f"Findings: {summary_line(data.findings)}")
     return lines
+
+
+def _missing(data: ReportData, paint: _Painter) -> list[str]:
+    """Missing data before anything else: the title, then each source with why and since."""
+    title = missing_title(data)
+    if not title:
+        return []
+    lines = [paint(line, fg="red", bold=True) for line in textwrap.wrap(title, WIDTH)]
+    for source in missing_sources(data):
+        lines.extend(_wrap(f"{source.name} ({source.tool}): {source.why}", INDENT))
+    return [*lines, ""]
 
 
 def _source_lines(source: SourceStatus, paint: _Painter) -> list[str]:
@@ -96,7 +112,7 @@ def _source_lines(source: SourceStatus, paint: _Painter) -> list[str]:
     line = INDENT + name.ljust(NAME_WIDTH) + "  " + paint(status, **_status_style(source.status))
     lines = [line + "".join(f" · {fact}" for fact in facts)]
     if source.error:
-        lines.extend(_wrap(clean_text(source.error), DETAIL))
+        lines.extend(_wrap(short_text(source.error), DETAIL))
     return lines
 
 
@@ -115,7 +131,7 @@ def _status_style(status: str) -> dict[str, Any]:
 def _findings(data: ReportData, paint: _Painter) -> list[str]:
     groups = findings_by_severity(data.findings)
     if not groups:
-        return [EMPTY_FINDINGS]
+        return [empty_findings(data.no_data, bool(data.missing))]
     names = data.person_names
     lines: list[str] = []
     for severity, findings in groups:
@@ -140,9 +156,9 @@ def _finding_lines(
     where = location(task, finding.source)
     if where:
         lines.append(DETAIL + truncate(where, WIDTH - len(DETAIL)))
-    lines.extend(_wrap(clean_text(finding.message), DETAIL))
+    lines.extend(_wrap(finding_message(finding), DETAIL))
     if finding.suggestion:
-        lines.extend(_wrap("→ " + clean_text(finding.suggestion), DETAIL))
+        lines.extend(_wrap("→ " + short_text(finding.suggestion), DETAIL))
     return lines
 
 
@@ -218,14 +234,28 @@ def _pad(cell: str, width: int, right: bool) -> str:
     return cell.rjust(width) if right else cell.ljust(width)
 
 
-def matrix_text(data: ReportData, include_closed: bool = False, title_width: int = 48) -> str:
+def matrix_text(
+    data: ReportData,
+    include_closed: bool = False,
+    title_width: int = 48,
+    max_people: int = MATRIX_TEXT_PEOPLE,
+) -> str:
     """The matrix as a plain-text table for a terminal: every text cleaned to one line of
-    printable characters (no terminal escapes, no bidi overrides) and long titles cut."""
-    frame = build_matrix(data, include_closed)
-    if not len(frame):
+    printable characters (no terminal escapes, no bidi overrides) and long titles cut; at most
+    ``max_people`` people columns, saying how many more the CSV/XLSX matrix holds."""
+    tasks = matrix_tasks(data, include_closed)
+    if not tasks:
         return "No open tasks." if not include_closed else "No tasks."
-    frame = frame.copy()
+    everyone = person_columns(data)
+    frame = matrix_frame(data, tasks, everyone[: max(max_people, 0)])
     for column, width in (("container", 24), ("group", 20), ("title", title_width)):
         frame[column] = [truncate(clean_line(str(v)), width) for v in frame[column]]
     frame.columns = [truncate(clean_line(str(c)), 32) for c in frame.columns]
-    return str(frame.to_string(index=False))
+    text = str(frame.to_string(index=False))
+    hidden = len(everyone) - max(max_people, 0)
+    if hidden > 0:
+        text += (
+            f"\n… and {plural(hidden, 'more person', 'more people')} not shown: the CSV matrix "
+            "holds them all (raci matrix -f csv -o matrix.csv), the XLSX up to 16,384 columns."
+        )
+    return text

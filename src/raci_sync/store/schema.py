@@ -120,6 +120,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0003_email_sends",
+        """
+        -- Who the weekly email reached, per ISO week in the configured timezone: the email goes
+        -- out once a week, and a retry in the same week only to those not yet reached.
+        CREATE TABLE email_sends (
+            week TEXT NOT NULL,                         -- "2026-W50"
+            recipient TEXT NOT NULL,                    -- the address, lower case
+            sent_at TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'sent',          -- sent | skipped (all clear, skip_empty)
+            subject TEXT,
+            PRIMARY KEY (week, recipient)
+        );
+        """,
+    ),
+    (
         "0004_run_errors_finding_keys",
         """
         -- Why a run ended as it did: interrupted by a signal, or stopped by a store error

@@ -426,6 +426,33 @@ class Store:
             )
         return eid
 
+    # -- the weekly email ---------------------------------------------------------------------
+
+    def email_sends(self, week: str) -> dict[str, datetime]:
+        """Who the weekly email reached in ISO ``week`` (lower-case address → when); an all-clear
+        week skipped with ``skip_empty`` counts as reached."""
+        rows = self.db.execute(
+            "SELECT recipient, sent_at FROM email_sends WHERE week = ? ORDER BY recipient", (week,)
+        )
+        return {recipient: datetime.fromisoformat(at) for recipient, at in rows}
+
+    def record_email_sends(
+        self,
+        week: str,
+        recipients: Sequence[str],
+        at: datetime,
+        *,
+        kind: str = "sent",
+        subject: str | None = None,
+    ) -> None:
+        """Record that ``recipients`` have ISO ``week``'s email (``kind`` sent or skipped); a
+        resend replaces the earlier record."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO email_sends VALUES (?, ?, ?, ?, ?)",
+                [(week, r.lower(), at.isoformat(), kind, subject) for r in recipients],
+            )
+
     # -- history ------------------------------------------------------------------------------
 
     def trends(self, before: date, weeks: int = 4, now: datetime | None = None) -> Trends:

@@ -93,8 +93,14 @@ def test_message_structure(sample_msg: EmailMessage) -> None:
 
 
 def test_subject_has_week_status_and_counts(sample_msg: EmailMessage) -> None:
-    # 3 tasks with an ownership error, Freja and Anders over capacity, 2 unmatched accounts
+    # a failed and a stale source come first, then 3 tasks with an ownership error
     assert sample_msg["Subject"] == (
+        "RACI 2026-W50: RED — 1 source failed, 1 source stale, 3 ownership errors"
+    )
+    trusted = build_email(sample_report(sources=SOURCES[:1]), CONFIG, attach_matrix=False)
+    assert trusted is not None
+    # 3 tasks with an ownership error, Freja and Anders over capacity, 2 unmatched accounts
+    assert trusted["Subject"] == (
         "RACI 2026-W50: RED — 3 ownership errors, 2 overloaded, 2 unmatched accounts"
     )
 
@@ -108,7 +114,7 @@ def test_subject_has_week_status_and_counts(sample_msg: EmailMessage) -> None:
             SOURCES[:1],
             "AMBER",
         ),
-        ((), SOURCES, "AMBER"),  # a failed and a stale source: the data is not this run's
+        ((), SOURCES, "RED"),  # a failed and a stale source: the report cannot be trusted
         ((Finding("no-owner", Severity.ERROR, "none", "indhold", "c1"),), SOURCES[:1], "RED"),
     ],
 )
@@ -139,8 +145,9 @@ def test_sections_in_product_order(sample_msg: EmailMessage) -> None:
         "Unmatched accounts",
         "Workload",
     ]
-    summary = text.split("\n\n")[1].splitlines()
-    assert summary[0].startswith("Red: ") and len(summary) >= 3
+    missing, summary = (block.splitlines() for block in text.split("\n\n")[1:3])
+    assert missing[0].startswith("Missing data: 2 of 3 sources")
+    assert summary[0].startswith("Red: ") and len(summary) == 3
 
 
 def test_ownership_errors_show_task_tool_link_and_suggestion(sample_msg: EmailMessage) -> None:
@@ -199,6 +206,7 @@ def test_streak_counts_weeks_over_capacity_in_a_row() -> None:
 def test_due_and_overdue_grouped_by_owner() -> None:
     late = _trello("c7", "Julekalender på Instagram", "I gang", due=date(2026, 12, 4))
     data = sample_report(
+        sources=SOURCES[:1],  # no missing data: the subject has room for the overdue task
         tasks=(*TASKS, late),
         assignments=(
             *sample_report().assignments,
@@ -430,7 +438,7 @@ def test_html_renders_in_headless_chromium(sample_msg: EmailMessage, tmp_path: P
             "--v=0",
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot}",
-            "--window-size=900,1600",
+            "--window-size=900,2200",  # the missing-data block comes first: the chart is lower
             page.as_uri(),
         ],
         capture_output=True,

@@ -526,3 +526,94 @@ def test_ssl_from_the_start(demo: ReportData, certificate: tuple[Path, Path]) ->
     finally:
         controller.stop()
     assert re.match(r"RACI 2026-W50: RED", received(sink)["Subject"])
+
+
+# -- hostile servers -----------------------------------------------------------------------
+
+USER = "raci-user"
+ASCII_PASSWORD = "s3cret+Pass/word"
+
+
+def secret_forms(user: str, password: str) -> list[str]:
+    """Every way the credentials travel: raw, URL-encoded, base64 of each AUTH step."""
+    import base64
+    from urllib.parse import quote
+
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode()).decode()
+
+    forms = [user, password, quote(password, safe=""), b64(password), b64(user)]
+    return [*forms, b64(f"\0{user}\0{password}"), b64(password).rstrip("=")]
+
+
+HOSTILE_CHARS = ("\x1b", "\x07", "\u202e", "\u202c")
+
+
+@pytest.mark.parametrize(
+    ("mechanism", "password"),
+    [("PLAIN", ASCII_PASSWORD), ("PLAIN", PASSWORD), ("LOGIN", ASCII_PASSWORD)],
+)
+def test_a_server_echoing_the_login_leaks_no_secret(
+    demo: ReportData, mechanism: str, password: str
+) -> None:
+    from tests.fakes.hostile_smtp import HostileSMTP
+
+    with HostileSMTP("echo-auth", mechanism=mechanism) as server:
+        cfg = config(server.port, username=Secret(USER), password=Secret(password))
+        msg = build_email(demo, cfg, attach_matrix=False)
+        assert msg is not None
+        with pytest.raises(EmailError) as caught:
+            send(msg, cfg, timeout=10)
+    assert any(line.startswith(f"AUTH {mechanism}") for line in server.received)
+    text = str(caught.value)
+    assert f"{HOST}:{server.port} refused the login (535 5.7.8)" in text
+    for form in secret_forms(USER, password):
+        assert form not in text, form
+    assert not any(ch in text for ch in HOSTILE_CHARS)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_server_text_is_scrubbed_and_stripped_of_escapes(demo: ReportData) -> None:
+    from tests.fakes.hostile_smtp import HostileSMTP
+
+    with HostileSMTP("echo-after-login") as server:
+        cfg = config(server.port, username=Secret(USER), password=Secret(ASCII_PASSWORD))
+        msg = build_email(demo, cfg, attach_matrix=False)
+        assert msg is not None
+        with pytest.raises(EmailError) as caught:
+            send(msg, cfg, timeout=10)
+    text = str(caught.value)
+    assert "refused the sender raci@nordlyskaffe.dk (550 5.7.1 you sent AUTH PLAIN *** no)" in text
+    for form in secret_forms(USER, ASCII_PASSWORD):
+        assert form not in text, form
+    assert not any(ch in text for ch in HOSTILE_CHARS)
+    assert "]0;pwned" not in text  # the escape sequence went with its ESC and BEL
+
+
+def test_a_greeting_sent_a_byte_at_a_time_ends_at_the_deadline(demo: ReportData) -> None:
+    import time
+
+    from tests.fakes.hostile_smtp import HostileSMTP
+
+    msg = build_email(demo, config(1), attach_matrix=False)
+    assert msg is not None
+    with HostileSMTP("dribble", delay=0.05) as server:
+        cfg = config(server.port)
+        started = time.monotonic()
+        with pytest.raises(EmailError) as caught:
+            send(msg, cfg, timeout=1, deadline=1.5)  # every byte comes well within 1 s
+        took = time.monotonic() - started
+    text = str(caught.value)
+    assert f"the SMTP server {HOST}:{server.port} did not finish within 1.5 s" in text
+    assert "email.smtp_port" in text
+    assert took < 15  # it used to wait for the 100,000-byte greeting: over an hour
+
+
+def test_a_send_within_the_deadline_goes_through(
+    demo: ReportData, smtp_server: ServerFactory
+) -> None:
+    sink, port = smtp_server()
+    msg = build_email(demo, config(port), attach_matrix=False)
+    assert msg is not None
+    assert send(msg, config(port), timeout=5, deadline=5) == {}  # in time: sent as ever
+    assert len(sink.messages) == 1

@@ -1,13 +1,16 @@
 """What the weekly email says (PRODUCT §5), worked out once from the report data.
 
-A ``Digest`` holds the email's sections as plain, one-line texts: a three-line summary with the
-red/amber/green status, ownership errors (task, tool, link, suggestion), overloaded people with
-their trend over the last weeks, due and overdue tasks by owner, unmatched accounts and the
-workload lines. ``message.py`` renders it as text and HTML and wraps it in a MIME message. Every
-list holds the top ``CAP`` items and how many more there were.
+A ``Digest`` holds the email's sections as plain, one-line texts: the sources whose data is
+missing (first, PRODUCT §12), a three-line summary with the red/amber/green status, ownership
+errors (task, tool, link, suggestion), overloaded people with their trend over the last weeks,
+due and overdue tasks by owner, unmatched accounts and the workload lines. ``message.py``
+renders it as text and HTML and wraps it in a MIME message. Every list holds the top ``CAP``
+items and how many more there were.
 
 Text from the tools goes through ``sanitize.clean_line`` (no control or bidi characters, one
-line); escaping for HTML is the template's job (jinja2 autoescape).
+line) and is cut (titles and names at ``common.TITLE_CHARS``, messages at ``TEXT_CHARS``: five
+one-megabyte titles once made a 25 MB email that the server refused); escaping for HTML is the
+template's job (jinja2 autoescape).
 """
 
 from __future__ import annotations
@@ -20,19 +23,28 @@ from urllib.parse import urlsplit
 
 from raci_sync.model import Finding, ReportData, Severity, Task, WeekPoint
 from raci_sync.reports.common import (
+    TEXT_CHARS,
+    URL_CHARS,
     display_person,
+    finding_message,
     format_units,
     human_datetime,
     plural,
     round_half_up,
+    short_text,
+    short_title,
     sorted_findings,
     sorted_workload,
+    truncate,
 )
 from raci_sync.reports.sanitize import clean_line
 from raci_sync.reports.summary import (
+    MissingSource,
     iso_week,
+    missing_parts,
+    missing_sources,
+    missing_title,
     rag_status,
-    source_problem,
     summary_lines,
     utilisation_trend,
 )
@@ -149,7 +161,11 @@ class Digest:
     week: str  # ISO week of the window's start, "2026-W50"
     status: str  # red | amber | green
     subject: str
-    summary: tuple[str, ...]  # three lines (four when a source is not up to date)
+    status_reason: str  # "no data", "1 source failed"; "" when all data is there
+    missing_title: str  # "" when no data is missing
+    missing: tuple[MissingSource, ...]  # shown first, before the summary
+    no_data: bool  # nothing was read: the email says so and nothing else
+    summary: tuple[str, ...]  # three lines
     window: str
     window_end: str
     all_clear: bool
@@ -187,18 +203,24 @@ def build_digest(data: ReportData) -> Digest:
         (overdue, "overdue task"),
         (warnings, "ownership warning"),
         (len(data.unmatched), "unmatched account"),
-        (sum(source_problem(s) for s in data.sources), "stale source"),
     ]
-    parts = [_count(n, word) for n, word in counts if n]
+    # missing data first: the subject says "no data" or "1 source failed" before any finding
+    missing = missing_parts(data)
+    parts = missing + [_count(n, word) for n, word in counts if n and not data.no_data]
     headline = ", ".join(parts[:3]) if parts else "all clear"
+    trusted = not data.no_data and not data.missing
     return Digest(
         week=week,
         status=status,
         subject=clean_line(f"RACI {week}: {status.upper()} — {headline}"),
+        status_reason=", ".join(missing),
+        missing_title=missing_title(data),
+        missing=tuple(missing_sources(data)),
+        no_data=data.no_data,
         summary=tuple(summary_lines(data)),
         window=f"{data.window_start.isoformat()} – {data.window_end.isoformat()}",
         window_end=data.window_end.isoformat(),
-        all_clear=status == "green" and overdue == 0,
+        all_clear=trusted and status == "green" and overdue == 0,
         due_in_window=len(due),
         ownership=cap(ownership),
         ownership_counts=(errors, warnings),
@@ -207,7 +229,7 @@ def build_digest(data: ReportData) -> Digest:
         unmatched=cap(_unmatched(data)),
         workload=cap(_workload(data)),
         generated=human_datetime(data.generated_at),
-        matrix_name=f"raci-matrix-{week}.xlsx",
+        matrix_name=None if data.no_data else f"raci-matrix-{week}.xlsx",
     )
 
 
@@ -219,9 +241,9 @@ def _count(n: int, word: str) -> str:
 
 
 def _link(task: Task | None, fallback: str | None) -> Link:
-    title = clean_line(task.title if task else fallback) or "—"
+    title = short_title(task.title if task else fallback) or "—"
     url = clean_line(task.url) if task and task.url else None
-    if url and urlsplit(url).scheme.lower() not in ("http", "https"):
+    if url and (len(url) > URL_CHARS or urlsplit(url).scheme.lower() not in ("http", "https")):
         url = None
     return Link(title, url or None)
 
@@ -242,23 +264,24 @@ def _ownership(data: ReportData) -> list[OwnershipItem]:
             OwnershipItem(
                 task=_link(task, finding.task),
                 severity=Severity(finding.severity),
-                tool=tools.get(finding.source or "", clean_line(finding.source)),
-                where=" › ".join(clean_line(w) for w in where if w),
+                tool=tools.get(finding.source or "", short_title(finding.source)),
+                where=" › ".join(short_title(w) for w in where if w),
                 problem=_problem(finding),
-                suggestion=clean_line(finding.suggestion) or None,
+                suggestion=short_text(finding.suggestion) or None,
             )
         )
     return items
 
 
 def _problem(finding: Finding) -> str:
-    """The finding's message without the "'<title>' (<source>) " it starts with, if it does."""
+    """The finding's message without the "'<title>' (<source>) " it starts with, if it does;
+    cut at TEXT_CHARS (a message can carry a title of any length)."""
     message = clean_line(finding.message)
     prefix = clean_line(f"'{finding.task}' ({finding.source}) ") + " "
     if finding.task and message.startswith(prefix):
         rest = message[len(prefix) :]
-        return rest[:1].upper() + rest[1:]
-    return message
+        return truncate(rest[:1].upper() + rest[1:], TEXT_CHARS)
+    return finding_message(finding)
 
 
 def _overloaded(data: ReportData) -> list[OverloadItem]:
@@ -270,16 +293,16 @@ def _overloaded(data: ReportData) -> list[OverloadItem]:
     for line in sorted_workload(data.workload, names):
         if line.status not in ("over", "critical"):
             continue
-        name = clean_line(display_person(line.person, names))
-        history = utilisation_trend(data, name)
+        full_name = clean_line(display_person(line.person, names))
+        history = utilisation_trend(data, full_name)
         items.append(
             OverloadItem(
-                name=name,
+                name=short_title(full_name),
                 percent=percent(line.utilisation),
                 load=format_units(line.load),
                 capacity=format_units(line.capacity),
                 status=line.status,
-                trend=trend_text(line.utilisation, latest, name, previous),
+                trend=trend_text(line.utilisation, latest, full_name, previous),
                 history=tuple(
                     f"{_short_week(point.week)} {percent(point.value)}" for point in history
                 ),
@@ -349,12 +372,12 @@ def _due_by_owner(data: ReportData, due: Sequence[tuple[Task, dict[str, str]]]) 
         for person, letters in held.items():
             item = DueItem(
                 task=_link(task, None),
-                tool=tools.get(task.source, clean_line(task.source)),
+                tool=tools.get(task.source, short_title(task.source)),
                 due=task.due,
                 letters=letters,
                 days_late=max((data.window_start - task.due).days, 0),
             )
-            per_person.setdefault(clean_line(display_person(person, names)), []).append(item)
+            per_person.setdefault(short_title(display_person(person, names)), []).append(item)
     owners = []
     for name in sorted(per_person, key=str.casefold):
         items = sorted(per_person[name], key=lambda i: (i.due, i.task.title.casefold()))
@@ -366,17 +389,17 @@ def _unmatched(data: ReportData) -> list[UnmatchedItem]:
     titles = {s.name: s.kind_title for s in data.sources}
     names = data.person_names
     suggestions = {
-        (f.source, clean_line(display_person(f.person, names))): clean_line(f.suggestion)
+        (f.source, clean_line(display_person(f.person, names))): short_text(f.suggestion)
         for f in data.findings
         if f.check == "unmatched-person" and f.suggestion
     }
     accounts = sorted(data.unmatched, key=lambda a: (-a.tasks, a.source, a.account.casefold()))
     return [
         UnmatchedItem(
-            name=clean_line(a.name) or clean_line(a.account),
-            account=clean_line(a.account),
-            tool=titles.get(a.source) or clean_line(a.source),
-            source=clean_line(a.source),
+            name=short_title(a.name) or short_title(a.account),
+            account=short_title(a.account),
+            tool=titles.get(a.source) or short_title(a.source),
+            source=short_title(a.source),
             tasks=a.tasks,
             suggestion=suggestions.get((a.source, clean_line(a.name))),
         )
@@ -388,7 +411,7 @@ def _workload(data: ReportData) -> list[LoadItem]:
     names = data.person_names
     return [
         LoadItem(
-            name=clean_line(display_person(line.person, names)),
+            name=short_title(display_person(line.person, names)),
             percent=percent(line.utilisation) if line.status != "unmonitored" else "unmonitored",
             status=line.status,
         )

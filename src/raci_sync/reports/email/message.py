@@ -124,6 +124,18 @@ def _aware(data: ReportData) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def recipients(config: EmailConfig) -> list[str]:
+    """The configured recipients' addresses (``user@host``), in config order, each once.
+
+    Raises ConfigError when an ``email.to`` entry is not one clean address.
+    """
+    unique: dict[str, str] = {}
+    for i, to in enumerate(config.to):
+        address = _address(to, f"email.to[{i}]").addr_spec
+        unique.setdefault(address.lower(), address)
+    return list(unique.values())
+
+
 def _address(value: str, where: str) -> Address:
     """Exactly one address (``Name <user@host>`` or ``user@host``), else a ConfigError."""
     text = clean_line(value)

@@ -1,25 +1,40 @@
 """Sending the weekly email over SMTP: STARTTLS, implicit TLS ("ssl") or plain ("none").
 
 Every failure becomes an EmailError that names the server and says which setting to look at.
-The password is only ever handed to ``smtplib.login``; messages are built from server replies
-with the password scrubbed out, and an authentication failure is raised without its cause.
+The password is only ever handed to ``smtplib.login``. Text quoted from a server is hostile
+(PRODUCT §9): control and bidi characters are stripped, every form in which the credentials
+travel (raw, URL-encoded, base64 of AUTH PLAIN's ``\0user\0password`` and of each AUTH LOGIN
+step) is scrubbed before the text is cut, and a refused login quotes no reply text at all, only
+its codes — a server once echoed the whole ``AUTH PLAIN`` line in its 535.
+
+Every conversation has a total deadline on top of the socket timeout: the timeout bounds each
+read on its own, so a server sending its greeting a byte at a time never trips it.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import re
 import smtplib
 import socket
 import ssl
+import threading
 from collections.abc import Callable
 from email.message import EmailMessage
+from types import TracebackType
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from raci_sync.config import EmailConfig
 from raci_sync.errors import ConfigError, EmailError
+from raci_sync.reports.sanitize import quoted_line
 
 SECURITY = ("starttls", "ssl", "none")
 PORT_HINT = "587 for STARTTLS, 465 for SSL, 25 for a local relay"
+DEADLINE_S = 120.0  # connect, greeting, TLS, login and every command of one send, in all
+QUOTE_CHARS = 300  # the most of a server's reply an error quotes
+_STATUS = re.compile(r"\d\.\d{1,3}\.\d{1,3}")  # an enhanced status code (RFC 3463): 5.7.8
 
 
 def send(
@@ -27,32 +42,135 @@ def send(
     config: EmailConfig,
     *,
     timeout: float = 30,
+    deadline: float = DEADLINE_S,
     context: ssl.SSLContext | None = None,
+    to_addrs: list[str] | None = None,
 ) -> dict[str, str]:
     """Send ``msg`` through ``config``'s SMTP server; return refused recipients (address → reply).
 
     The envelope comes from the message's From and To headers (``build_email`` fills them from
-    the config). ``context`` replaces the default TLS context (system CAs, hostname checked).
-    Raises ConfigError when the settings are incomplete and EmailError when sending fails;
-    when only some recipients are refused the message went to the others, and they are returned.
+    the config), or goes to ``to_addrs`` when given. ``timeout`` bounds each network read,
+    ``deadline`` the whole conversation. ``context`` replaces the default TLS context (system
+    CAs, hostname checked). Raises ConfigError when the settings are incomplete and EmailError
+    when sending fails; when only some recipients are refused the message went to the others,
+    and they are returned.
     """
     _check(msg, config)
     host, port = str(config.smtp_host), config.smtp_port
     where = f"{host}:{port}"
-    password = config.password.reveal() if config.password else ""
-    fail = _Failure(where, config.security, password, timeout)
-    try:
-        with _connect(config, timeout, context) as smtp:
-            if config.security == "starttls":
-                _starttls(smtp, where, context)
-            if config.username and config.password:
-                _login(smtp, config, fail)
-            refused = smtp.send_message(msg)
-    except EmailError:
-        raise
-    except (smtplib.SMTPException, OSError) as exc:
-        raise fail(exc) from exc
+    fail = _Failure(where, config.security, _secret_forms(config), timeout)
+    with _Deadline(max(deadline, timeout)) as limit:
+        try:
+            with _connect(config, timeout, context, limit) as smtp:
+                if config.security == "starttls":
+                    _starttls(smtp, where, context)
+                if config.username and config.password:
+                    _login(smtp, config, fail)
+                refused = smtp.send_message(msg, to_addrs=to_addrs)
+        except EmailError:
+            raise
+        except Exception as exc:
+            if limit.expired:  # whatever the cut connection raised: the deadline did it
+                raise EmailError(
+                    f"the SMTP server {where} did not finish within {limit.seconds:g} s (it "
+                    "answered too slowly, or a few bytes at a time): check email.smtp_host and "
+                    f"email.smtp_port ({PORT_HINT})"
+                ) from None
+            if isinstance(exc, (smtplib.SMTPException, OSError)):
+                raise fail(exc) from exc
+            raise
     return {address: fail.text(code, reply) for address, (code, reply) in refused.items()}
+
+
+def _secret_forms(config: EmailConfig) -> tuple[str, ...]:
+    """Every form in which the credentials travel to an SMTP server, longest first: the raw
+    values, URL-encoded, and base64 (with and without padding) of AUTH PLAIN's
+    ``\0user\0password``, of the user and of the password (AUTH LOGIN's two steps)."""
+    user = config.username.reveal() if config.username else ""
+    password = config.password.reveal() if config.password else ""
+    forms: set[str] = set()
+    for value in (user, password):
+        if value:
+            forms |= {value, quote(value, safe=""), quote_plus(value)}
+    for payload in (f"\0{user}\0{password}", f"{user}\0{user}\0{password}", user, password):
+        if payload.strip("\0"):
+            token = base64.b64encode(payload.encode("utf-8")).decode("ascii")
+            forms |= {token, token.rstrip("=")}
+    return tuple(sorted((form for form in forms if form), key=len, reverse=True))
+
+
+class _Deadline:
+    """A total time for one SMTP conversation. When it passes, the connection is shut down
+    under smtplib's feet (through a duplicate of its socket, which also reaches the TLS layer
+    on top of it), so a read blocked on a slow server returns at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket) -> None:
+        """Cut ``sock``'s connection when the deadline passes (at once if it has)."""
+        with self._lock:
+            self._sockets.append(sock.dup())
+            if self.expired:
+                _shut(self._sockets[-1])
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the other side
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib.SMTP whose connection a deadline can cut."""
+
+    def __init__(self, host: str, port: int, *, deadline: _Deadline, **options: Any) -> None:
+        self.deadline = deadline
+        super().__init__(host, port, **options)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)
+        self.deadline.watch(sock)
+        return sock
+
+
+class _SMTPSSL(smtplib.SMTP_SSL):
+    """smtplib.SMTP_SSL whose connection a deadline can cut, the TLS handshake included."""
+
+    def __init__(self, host: str, port: int, *, deadline: _Deadline, **options: Any) -> None:
+        self.deadline = deadline
+        super().__init__(host, port, **options)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = socket.create_connection((host, port), timeout, self.source_address)
+        self.deadline.watch(sock)  # before the handshake, which a server can stall too
+        return self.context.wrap_socket(sock, server_hostname=host)
 
 
 def _check(msg: EmailMessage, config: EmailConfig) -> None:
@@ -71,13 +189,19 @@ def _check(msg: EmailMessage, config: EmailConfig) -> None:
         raise ConfigError(problems)
 
 
-def _connect(config: EmailConfig, timeout: float, context: ssl.SSLContext | None) -> smtplib.SMTP:
+def _connect(
+    config: EmailConfig, timeout: float, context: ssl.SSLContext | None, deadline: _Deadline
+) -> smtplib.SMTP:
     host, port = str(config.smtp_host), config.smtp_port
     if config.security == "ssl":
-        return smtplib.SMTP_SSL(
-            host, port, timeout=timeout, context=context or ssl.create_default_context()
+        return _SMTPSSL(
+            host,
+            port,
+            deadline=deadline,
+            timeout=timeout,
+            context=context or ssl.create_default_context(),
         )
-    return smtplib.SMTP(host, port, timeout=timeout)
+    return _SMTP(host, port, deadline=deadline, timeout=timeout)
 
 
 def _starttls(smtp: smtplib.SMTP, where: str, context: ssl.SSLContext | None) -> None:
@@ -101,10 +225,11 @@ def _login(smtp: smtplib.SMTP, config: EmailConfig, fail: _Failure) -> None:
         else:
             _login_utf8(smtp, user, password, fail.where)
     except smtplib.SMTPAuthenticationError as exc:
-        # raised without its cause: nothing of the exchange that carried the password travels on
+        # Raised without its cause, and quoting only the codes: a server may echo the exchange
+        # that carried the password in any shape (cut, split over lines), so none of it travels.
         raise EmailError(
             f"the SMTP server {fail.where} refused the login "
-            f"({fail.text(exc.smtp_code, exc.smtp_error)}): check email.username and "
+            f"({fail.codes(exc.smtp_code, exc.smtp_error)}): check email.username and "
             "email.password (and the environment variables they name)"
         ) from None
     except smtplib.SMTPNotSupportedError:
@@ -115,7 +240,7 @@ def _login(smtp: smtplib.SMTP, config: EmailConfig, fail: _Failure) -> None:
         ) from None
     except smtplib.SMTPException as exc:
         raise EmailError(
-            f"cannot log in to the SMTP server {fail.where}: {fail.scrub(str(exc))}"
+            f"cannot log in to the SMTP server {fail.where}: {fail.quote(str(exc))}"
         ) from None
 
 
@@ -138,27 +263,46 @@ def _login_utf8(smtp: smtplib.SMTP, user: str, password: str, where: str) -> Non
 class _Failure:
     """Turns what smtplib and the socket layer raise into one clear EmailError."""
 
-    def __init__(self, where: str, security: str, password: str, timeout: float) -> None:
+    def __init__(self, where: str, security: str, secrets: tuple[str, ...], timeout: float) -> None:
         self.where = where
         self.security = security
-        self.password = password
+        self.secrets = secrets  # longest first: a form inside a longer one goes with it
         self.timeout = timeout
 
     def scrub(self, text: str) -> str:
-        return text.replace(self.password, "***") if self.password else text
+        """``text`` with every form of the credentials replaced by ``***``."""
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def quote(self, text: str) -> str:
+        """Server text made safe to show: one line without control or bidi characters, the
+        credentials scrubbed (after cleaning, so an escape inside a token cannot hide it, and
+        before cutting, so a token cut in two cannot survive), at most QUOTE_CHARS long."""
+        clean = self.scrub(quoted_line(text))
+        return clean if len(clean) <= QUOTE_CHARS else clean[: QUOTE_CHARS - 1] + "…"
 
     def text(self, code: int, reply: bytes | str) -> str:
         if isinstance(reply, bytes):
             reply = reply.decode("utf-8", "replace")
-        return self.scrub(" ".join(f"{code} {reply}".split()))
+        return self.quote(f"{code} {reply}")
+
+    def codes(self, code: int, reply: bytes | str) -> str:
+        """Only the reply code and its enhanced status code (``535 5.7.8``), no text."""
+        if isinstance(reply, bytes):
+            reply = reply.decode("utf-8", "replace")
+        status = _STATUS.match(reply.lstrip())
+        return f"{code} {status.group()}" if status else str(code)
 
     def __call__(self, exc: BaseException) -> EmailError:
         if isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc):
             exc = TimeoutError(str(exc))  # smtplib reports a read timeout as a disconnect
         for kind, explain in self._explanations():
-            if isinstance(exc, kind):
-                return EmailError(self.scrub(explain(exc)))
-        return EmailError(self.scrub(f"sending through the SMTP server {self.where} failed: {exc}"))
+            if isinstance(exc, kind):  # every piece of server text in it went through quote()
+                return EmailError(explain(exc))
+        return EmailError(
+            f"sending through the SMTP server {self.where} failed: {self.quote(str(exc))}"
+        )
 
     def _explanations(self) -> list[tuple[type[BaseException], Callable[[Any], str]]]:
         where = self.where
@@ -189,7 +333,8 @@ class _Failure:
             (
                 smtplib.SMTPServerDisconnected,
                 lambda e: (
-                    f"the SMTP server {where} closed the connection ({e})" + self._security_hint()
+                    f"the SMTP server {where} closed the connection ({self.quote(str(e))})"
+                    + self._security_hint()
                 ),
             ),
             (
