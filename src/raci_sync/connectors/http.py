@@ -448,7 +448,10 @@ class HttpClient:
     def snippet(self, resp: requests.Response, limit: int = 200) -> str:
         """A short, single-line, scrubbed excerpt of a response body for messages."""
         try:
-            text = resp.text
+            if "charset" in resp.headers.get("Content-Type", "").lower():
+                text = resp.text
+            else:  # requests would guess ISO-8859-1 for text/*; APIs send UTF-8
+                text = (resp.content or b"").decode("utf-8", "replace")
         except Exception:
             return "<undecodable body>"
         return self.excerpt(text, limit)
