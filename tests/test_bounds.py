@@ -161,7 +161,8 @@ def test_a_429_asking_for_a_year_fails_at_once_naming_the_wait_and_the_key() -> 
     message = str(err)
     assert isinstance(err, SourceError) and not isinstance(err, RetryableError)
     assert "31536000 s (365 days)" in message and "[sync] max_wait_s (120 s)" in message
-    assert "429" in message and message.startswith("source 'h' (asana): GET ")
+    assert "rate limited (429; Retry-After: 31536000 s)" in message
+    assert message.startswith("source 'h' (asana): GET ")
     assert waits == [] and took < 1 and http.requests_made == srv.count == 1
     FIGURES["429 Retry-After a year: the source fails after (s)"] = round(took, 3)
 

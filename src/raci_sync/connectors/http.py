@@ -189,8 +189,8 @@ class HttpClient:
         cap = self.bounds.max_wait_s
         if asked and seconds > cap:
             raise SourceError(
-                f"{self.describe}: {why}: the API asks for a wait of {_duration(seconds)}, "
-                f"longer than [sync] max_wait_s ({cap:g} s). The source fails now instead of "
+                f"{self.describe}: {why}: a wait of {_duration(seconds)} is longer than "
+                f"[sync] max_wait_s ({cap:g} s). The source fails now instead of "
                 "waiting (its last good data is kept); run again later, or raise [sync] "
                 "max_wait_s"
             )
@@ -366,7 +366,8 @@ class HttpClient:
                 try:
                     data = self._body(resp, deadline, label)
                 finally:
-                    resp.close()
+                    if resp.raw is not None:  # an adapter answering from memory has none
+                        resp.close()  # a body not read to its end closes its connection
                 return resp, data
             except (transport.Late, requests.Timeout):
                 raise self._late(label, limit, by_deadline) from None
@@ -421,9 +422,13 @@ class HttpClient:
         detail = self.snippet(resp)
         if code == 429:
             wait = retry_after(resp)
+            if wait is None:
+                raise RetryableError(
+                    f"{label} was rate limited (429): {detail}", wait=self.retry.default_429_wait
+                )
+            asked = f"{wait:.0f}" if wait.is_integer() else f"{wait:g}"
             raise RetryableError(
-                f"{label} was rate limited (429): {detail}",
-                wait=self.retry.default_429_wait if wait is None else wait,
+                f"{label} was rate limited (429; Retry-After: {asked} s): {detail}", wait=wait
             )
         if code >= 500 or code == 408:
             raise RetryableError(f"{label} answered {code}: {detail}", wait=retry_after(resp))
