@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -235,6 +237,42 @@ def test_a_signal_ends_a_wait_at_once(where: str) -> None:
     assert 0 <= reaction < 0.3
     assert srv.count == (1 if where != "HttpClient.wait" else 0)  # nothing asked after STOP
     FIGURES[f"signal during a 60 s {where}: the wait ends after (s)"] = round(reaction, 3)
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_100_s_wait_ends_the_cli_run_at_once(tmp_path: Path) -> None:
+    """End to end: `raci sync` waits out a 429's Retry-After: 100 (within max_wait_s); a
+    SIGTERM ends the run within the 2 s PRODUCT §9 allows, exit 143, no traceback."""
+    cfg = tmp_path / "raci.toml"
+    with HostileServer(retry_after(100)) as srv:
+        cfg.write_text(
+            f'store = "{tmp_path / "s.sqlite"}"\n[[source]]\nname = "indhold"\nkind = "trello"\n'
+            f'key = "{fake_trello.KEY}"\ntoken = "{fake_trello.TOKEN}"\nboards = ["X"]\n'
+            f'base_url = "{srv.url}/1"\n',
+            encoding="utf-8",
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "raci_sync", "--config", str(cfg), "sync"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "XDG_DATA_HOME": str(tmp_path)},
+        )
+        deadline = time.monotonic() + 30
+        while srv.count < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # into the 100 s wait
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGTERM)  # our own child, by its handle
+        _, err = proc.communicate(timeout=30)
+        took = time.monotonic() - sent
+    assert proc.returncode == 143, err
+    assert "retrying in 100.0 s" in err and "interrupted by SIGTERM" in err
+    assert "Traceback" not in err and srv.count == 1
+    assert took < 2
+    FIGURES["SIGTERM during a 100 s Retry-After wait: `raci sync` exits 143 after (s)"] = round(
+        took, 2
+    )
 
 
 # -- 4. responses streamed, capped after decompression -----------------------------------------
