@@ -88,13 +88,16 @@ def test_client_errors_map_to_the_error_tree(
     assert http.requests_made == 1  # never retried
 
 
-def test_truncated_json_is_a_clear_error(httpserver: HTTPServer) -> None:
+def test_truncated_json_is_retried_then_a_clear_error(httpserver: HTTPServer) -> None:
+    """Issue 10: a cut-off 200 to a read is retried like a 5xx; when it persists, the source
+    fails saying what happened (tests/test_bounds.py has the rest of this rule)."""
     httpserver.expect_request("/a").respond_with_data(
         '{"data": [{"gid": "1"', status=200, content_type="application/json"
     )
-    http, _ = client()
-    with pytest.raises(ResponseError, match="not valid JSON"):
+    http, waits = client()
+    with pytest.raises(ResponseError, match=r"gave up after 5 tries.*not valid JSON"):
         http.request_json("GET", httpserver.url_for("/a"))
+    assert http.requests_made == 5 and len(waits) == 4
 
 
 def test_dropped_connection_is_retried(httpserver: HTTPServer) -> None:

@@ -49,6 +49,11 @@ def _hard_exit(code: int) -> None:
         os._exit(code)
 
 
+def pause(seconds: float) -> None:
+    """Sleep ``seconds``, or less: a signal (:data:`STOP`) ends every such wait at once."""
+    STOP.wait(max(seconds, 0.0))
+
+
 def install() -> None:
     """Handle SIGINT and SIGTERM as above (only from the main thread)."""
     if threading.current_thread() is threading.main_thread():

@@ -19,8 +19,9 @@ pytest collects the subclasses, never this class itself (its name does not start
 - **incremental**: an unchanged workspace costs the documented requests and changes nothing; a
   changed task is seen; a snapshot without the connector's state is read in full;
 - **faults**: a 429 is waited out as the API's own signal asks; a server error that does not end
-  fails the read after five tries; a revoked token is an AuthError, never retried; a failed
-  read raises, it never returns part of a snapshot;
+  fails the read after five tries; a body cut off once is asked again (issue 10), one cut off
+  every time fails the read; a revoked token is an AuthError, never retried; a failed read
+  raises, it never returns part of a snapshot;
 - **the spec contract**: the fake, built from the vendor's spec, records no request the spec
   does not allow (beyond the gaps the world declares).
 
@@ -234,6 +235,18 @@ class ConnectorContract:
         assert plan.injected == ATTEMPTS and len(waits) == ATTEMPTS - 1
         assert not any(secret in message for secret in secrets(small))
 
+    def test_a_body_cut_off_once_is_asked_again(self, small: World) -> None:
+        """A 200 whose JSON stops mid-way is a passing fault of a read: retried like a 5xx."""
+        clean, made = self.clean_read(small)
+        k = made // 2 + 1
+        cut = Counted(fail_first(1, Reply(truncate=20), api=self.kind, when=lambda r: r.n >= k))
+        small.server.fault = cut
+        conn, waits = connect(small)
+        snap = conn.fetch()
+        assert cut.injected == 1 and len(waits) == 1
+        assert snap.requests == small.server.counts[self.kind] == made + 1
+        assert snap.tasks == clean.tasks and snap.accounts == clean.accounts
+
     def test_a_revoked_token_is_an_auth_error_and_not_retried(self, small: World) -> None:
         _, made = self.clean_read(small)
         k = made // 2 + 1
@@ -251,13 +264,13 @@ class ConnectorContract:
     def test_a_failed_read_raises_and_never_returns_part_of_a_snapshot(self, small: World) -> None:
         first, made = self.clean_read(small)
         assert made > 1  # so an answer after the first one can be cut
-        small.server.fault = fail_first(1, Reply(truncate=1), api=self.kind, when=lambda r: r.n > 1)
-        with pytest.raises(ResponseError, match="not valid JSON"):
-            read(small)  # a full read, cut after its first answer
+        small.server.fault = fail_from(2, Reply(truncate=1), api=self.kind)
+        with pytest.raises(ResponseError, match=f"gave up after {ATTEMPTS} tries.*not valid JSON"):
+            read(small)  # a full read, every answer after the first cut off
         small.change()
         for fault in (
             fail_from(1, small.revoked(), api=self.kind),
-            fail_first(1, Reply(truncate=1), api=self.kind, when=lambda r: r.n > 1),
+            fail_from(2, Reply(truncate=1), api=self.kind),
         ):
             small.server.reset()
             small.server.fault = fault

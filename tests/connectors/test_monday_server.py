@@ -206,12 +206,20 @@ def test_a_configured_board_that_does_not_come_back_is_not_found(monday: FakeMon
     assert monday.ops == ["Directory", "BoardItems"]
 
 
-def test_truncated_json_is_a_response_error(monday: FakeMonday) -> None:
-    monday.fail("BoardItems", 200, '{"data": {"complexity": {"query": 1, "bef')
-    with pytest.raises(ResponseError, match="not valid JSON") as exc:
+def test_truncated_json_is_retried_and_fails_only_when_it_persists(monday: FakeMonday) -> None:
+    """Issue 10: a GraphQL query is a read: a cut-off 200 is asked again like a 5xx; five in
+    a row fail the read, naming the request."""
+    cut = '{"data": {"complexity": {"query": 1, "bef'
+    monday.fail("BoardItems", 200, cut)
+    monday.connector(boards=(B2,)).fetch()
+    assert monday.ops == ["Directory", "BoardItems", "BoardItems"] and len(monday.waits) == 1
+    monday.sent.clear()
+    for _ in range(5):
+        monday.fail("BoardItems", 200, cut)
+    with pytest.raises(ResponseError, match=r"gave up after 5 tries.*not valid JSON") as exc:
         monday.connector(boards=(B2,)).fetch()
     assert "read board 5001002001" in str(exc.value)
-    assert monday.ops == ["Directory", "BoardItems"]  # not retried
+    assert monday.ops == ["Directory"] + ["BoardItems"] * 5
 
 
 def test_the_states_come_through(monday: FakeMonday) -> None:

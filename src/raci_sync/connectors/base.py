@@ -66,7 +66,9 @@ def make_http(
     sleep: Callable[[float], None] | None = None,
     rate_limits: bool = True,
 ) -> HttpClient:
-    """The HTTP client of one source: its timeout, its secrets to scrub, an optional transport.
+    """The HTTP client of one source: its timeout (one whole request), its bounds from
+    ``[sync]`` (deadline, longest wait, largest answer), its secrets to scrub, an optional
+    transport.
 
     ``rate_limits=False`` drops the client-side budget (for recorded or local fake APIs).
     """
@@ -75,6 +77,7 @@ def make_http(
         limiter=default_limiter(source) if rate_limits else None,
         describe=f"source {source.name!r} ({source.kind})",
         timeout=source.timeout or KINDS[source.kind].timeout,
+        bounds=source.bounds,
         mount=mount,
         secrets=secrets,
     )

@@ -4,6 +4,10 @@ A :class:`RateLimiter` is a sliding-window counter shared by every thread (and e
 that uses the same credential: Trello allows 100 requests per 10 s per token, Asana 150 per
 minute on free plans and 1,500 on paid ones. ``limiter_for`` hands out one limiter per
 (API, credential) so two sources with one token share one budget.
+
+Its pauses are waits like any other (PRODUCT §9 "Bounded"): the HTTP client passes a ``check``
+that refuses a pause longer than ``[sync] max_wait_s`` or the source's time left, and the
+default sleep ends at once on SIGINT/SIGTERM (``interrupt.pause``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+
+from raci_sync.interrupt import pause as interruptible_pause
 
 
 class RateLimiter:
@@ -24,7 +30,7 @@ class RateLimiter:
         window: float,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interruptible_pause,
     ) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("a rate limit needs limit >= 1 and window > 0")
@@ -36,8 +42,12 @@ class RateLimiter:
         self._stamps: deque[float] = deque()
         self._lock = threading.Lock()
 
-    def acquire(self) -> float:
-        """Take one slot, waiting as long as needed; returns the seconds waited."""
+    def acquire(self, check: Callable[[float], None] | None = None) -> float:
+        """Take one slot, waiting as long as needed; returns the seconds waited.
+
+        ``check(pause)`` is called before each pause and may raise to refuse it (the caller's
+        bounds, or a signal): then no slot is taken.
+        """
         waited = 0.0
         while True:
             with self._lock:
@@ -50,6 +60,8 @@ class RateLimiter:
                     return waited
                 pause = self.window - (now - self._stamps[0])
             pause = max(pause, 0.001)
+            if check is not None:
+                check(pause)
             self.sleep(pause)
             waited += pause
 

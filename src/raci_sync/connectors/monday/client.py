@@ -73,7 +73,6 @@ from raci_sync.connectors.monday.errors import (
     CursorExpiredError,
     PageTooLargeError,
     check_body,
-    too_long,
 )
 from raci_sync.connectors.monday.incremental import (
     OVERLAP,
@@ -749,14 +748,11 @@ class MondayConnector:
         return data
 
     def wait(self, seconds: float, why: str) -> None:
-        """Wait ``seconds`` (``why`` says for what); a wait longer than ``[sync] max_wait_s``
-        fails the source at once, without sleeping. (The HTTP layer's ``wait`` takes this over
-        when it has one, with the source's deadline too.)"""
-        cap = self.source.bounds.max_wait_s
-        if seconds > cap:
-            raise too_long(self.describe, seconds, why, cap)
+        """Wait ``seconds`` (``why`` says for what) through the HTTP layer: a wait longer than
+        ``[sync] max_wait_s`` or than the source has left fails the source at once, without
+        sleeping, and a signal ends it."""
         log.info("%s: waiting %.0f s: %s", self.describe, seconds, why)
-        self.http.sleep(seconds)
+        self.http.wait(seconds, f"monday: {why}")
 
     def _note_version(self, raw: Any) -> None:
         """Compare the version monday served with the one asked for, once per connector."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -197,10 +198,18 @@ class SignalAdapter(BaseAdapter):
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, **kwargs: Any
     ) -> requests.Response:
+        timeout = kwargs.get("timeout")
+        limit = timeout[-1] if isinstance(timeout, tuple) else timeout
+        started = time.monotonic()
         try:
             resp = self.inner.send(request, **kwargs)
-        except requests.exceptions.ReadTimeout:
-            error = self.signals.timed_out(kwargs.get("timeout"))
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError) as exc:
+            # the HTTP layer's watchdog may end a request at its deadline by closing its socket:
+            # then the read fails as a lost connection, not a timeout, at the same moment
+            late = isinstance(exc, requests.exceptions.ReadTimeout) or (
+                isinstance(limit, int | float) and time.monotonic() - started >= limit * 0.95
+            )
+            error = self.signals.timed_out(limit) if late else None
             if error is None:
                 raise
             raise error from None
