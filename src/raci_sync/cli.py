@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -587,18 +588,19 @@ def _check_source(source: SourceConfig) -> ScopeReport | None:
     try:
         report = make_connector(source, http).check_scope()
     except SourceError as exc:
-        click.echo(f"{label}: cannot check it — {exc}")
+        click.echo(f"{label}: cannot check it — {http.scrub(str(exc))}")
         return None
+    clean = http.scrub  # what the tool answered is quoted: no secret, no terminal escape
     state = f"{len(report.problems)} problem(s)" if report.problems else "ok"
-    click.echo(f"{label}: {state}, token of {report.who}")
+    click.echo(f"{label}: {state}, token of {clean(report.who)}")
     for container in report.containers:
-        click.echo(f"    {container}")
+        click.echo(f"    {clean(container)}")
         fields = report.fields.get(container, ())
         if fields:
-            click.echo(f"      fields: {', '.join(fields)}")
+            click.echo(f"      fields: {clean(', '.join(fields))}")
     for line in (*report.warnings, *report.notes):
-        click.echo(f"    {line}")
-    return report
+        click.echo(f"    {clean(line)}")
+    return replace(report, problems=tuple(clean(p) for p in report.problems))
 
 
 @cli.command("run")
