@@ -21,8 +21,13 @@ pytest collects the subclasses, never this class itself (its name does not start
 - **faults**: a 429 is waited out as the API's own signal asks; a server error that does not end
   fails the read after five tries; a revoked token is an AuthError, never retried; a failed
   read raises, it never returns part of a snapshot;
+- **complete or failed** (PRODUCT §9): a listing whose pages do not advance, or that runs past
+  ``[sync] max_pages``, fails the source and keeps its last good snapshot;
 - **the spec contract**: the fake, built from the vendor's spec, records no request the spec
   does not allow (beyond the gaps the world declares).
+
+The trust tests drive the fake through the world's hooks (``World.repeat_pages`` …); a world
+that cannot express one yet says so and the test is skipped, never passed.
 
 The listing and incremental tests go through ``sync()`` and the store, as a scheduled run does:
 the connector's ``Snapshot.state`` must survive the store for the next incremental read.
@@ -45,7 +50,7 @@ from raci_sync.store import Store
 from raci_sync.store.sqlite import StoredSnapshot
 from tests.fakes.faults import Counted, same_request
 from tests.fakes.server import Reply, fail_first, fail_from
-from tests.fakes.world import CHANGED_TITLE, World, sync_once
+from tests.fakes.world import CHANGED_TITLE, World, sync_once, sync_outcome
 
 ATTEMPTS = 5  # RetryPolicy.attempts: tries of one request before the read gives up
 WORKERS = 4  # the default [sync] max_workers
@@ -72,6 +77,18 @@ def stored(world: World, store: Store) -> StoredSnapshot:
     snap = store.current_snapshot(world.source().name)
     assert snap is not None
     return snap
+
+
+def hooked(world: World, hook: str, *args: Any) -> Any:
+    """What a world's hook (``World.repeat_pages`` …) returns; the test is skipped when the world
+    cannot express it yet (no such hook, or it raises NotImplementedError)."""
+    method = getattr(world, hook, None)
+    if method is None:
+        pytest.skip(f"{type(world).__name__} has no {hook}() yet")
+    try:
+        return method(*args)
+    except NotImplementedError as exc:
+        pytest.skip(f"{type(world).__name__}.{hook}() for {world.kind}: {exc}")
 
 
 def secrets(world: World) -> list[str]:
@@ -270,6 +287,32 @@ class ConnectorContract:
         small.server.fault = fail_from(1, small.revoked(), api=self.kind)
         with pytest.raises(AuthError):
             conn.check()
+
+    # -- a read is complete or it fails (PRODUCT §9) ------------------------------------------
+
+    def test_a_repeated_page_fails_the_read_and_keeps_the_snapshot(
+        self, paged: World, tmp_path: Path
+    ) -> None:
+        """A server whose paging does not advance is a failure of the source, never "the end"."""
+        with Store(tmp_path / "s.sqlite") as store:
+            sync_once(paged, store, full=True)
+            before = stored(paged, store)
+            hooked(paged, "repeat_pages", True)
+            try:
+                outcome = sync_outcome(paged, store, full=True)
+            finally:
+                paged.repeat_pages(False)
+            after = stored(paged, store)
+        assert outcome.status == "failed", outcome
+        assert (outcome.error or "").startswith(f"source {outcome.name!r} ({self.kind})")
+        assert (after.id, after.tasks) == (before.id, before.tasks)
+
+    def test_a_listing_longer_than_max_pages_fails_the_read(self, paged: World) -> None:
+        changes = hooked(paged, "bounded", 1)
+        with pytest.raises(SourceError, match=r"max_pages") as err:
+            read(paged, **changes)
+        assert str(err.value).startswith(f"source {paged.source().name!r} ({self.kind})")
+        paged.server.reset()
 
     # -- the spec contract ----------------------------------------------------------------------
 

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
+from raci_sync.config import Bounds
 from raci_sync.connectors.asana.client import PAT_URL, AsanaConnector
 from raci_sync.connectors.asana.queries import TASK_FIELDS
-from raci_sync.errors import AuthError, ResponseError, RetryableError
+from raci_sync.errors import AuthError, ResponseError, RetryableError, SourceError
 from raci_sync.model import Snapshot, State, Task
 from tests.fakes.asana_fixtures import (
     FREJA,
@@ -314,6 +315,50 @@ def test_a_reset_connection_is_retried(fake: FakeAsana) -> None:
     assert fake.count("/tasks") == 3 and snap.requests == 3
     assert len(conn.sleeps) == 1  # type: ignore[attr-defined]
     assert snap.tasks == previous.tasks
+
+
+# -- paging guards: a listing is complete or the read fails ------------------------------------
+
+
+def test_a_new_offset_on_every_page_over_the_same_tasks_fails_the_read(fake: FakeAsana) -> None:
+    """The loop that ran until killed: every page the first again, under a fresh offset."""
+    for i in range(150):
+        fake.create(f"12084219073{i:05d}", like=T4, name=f"Opgave {i}")
+    fake.stuck = True
+    with pytest.raises(ResponseError, match=r"page 2 holding nothing not seen before") as err:
+        server_connector(fake, max_workers=1).fetch()
+    assert "list tasks of project 'Kampagne Q1 2027'" in str(err.value)
+    assert fake.count(f"/projects/{P1}/tasks") == 2  # stopped at the first page that repeats
+
+
+def test_a_listing_longer_than_max_pages_fails_the_read(fake: FakeAsana) -> None:
+    for i in range(250):
+        fake.create(f"12084219073{i:05d}", like=T4, name=f"Opgave {i}")
+    conn = server_connector(fake, max_workers=1, bounds=Bounds(max_pages=2))
+    with pytest.raises(
+        SourceError, match=r"still had more after 2 pages of 100 \(\[sync\] max_pages"
+    ):
+        conn.fetch()
+    assert fake.count(f"/projects/{P1}/tasks") == 2
+    snap = server_connector(fake, max_workers=1, bounds=Bounds(max_pages=3)).fetch()
+    assert len(snap.tasks) == 250 + 8
+
+
+def test_a_next_page_without_an_offset_fails_the_read(fake: FakeAsana) -> None:
+    page = {"data": load("tasks_analyse.json")["data"], "next_page": {"offset": None}}
+    fake.on(f"/projects/{P2}/tasks", fail(200, page))
+    with pytest.raises(ResponseError, match="next_page that has no offset"):
+        server_connector(fake, max_workers=1).fetch()
+
+
+def test_a_task_on_two_pages_is_read_once(fake: FakeAsana) -> None:
+    """Data may change between pages (offsets are opaque): a task met again is not doubled."""
+    first = load("tasks_kampagne_page1.json")
+    fake.on(f"/projects/{P1}/tasks", fail(200, {**first, "next_page": {"offset": "o1"}}))
+    fake.on(f"/projects/{P1}/tasks", fail(200, {"data": first["data"][-1:] + load(
+        "tasks_kampagne_page2.json")["data"], "next_page": None}))  # fmt: skip
+    snap = server_connector(fake, max_workers=1).fetch()
+    assert [t.id for t in snap.tasks] == [T1, T2, S1, S2, T3, T4, T5, T6]
 
 
 def test_the_workspace_gid_in_the_config_reads_no_workspace_list(fake: FakeAsana) -> None:

@@ -21,12 +21,15 @@ without ``limit`` everything comes in one answer without ``next_page``. Objects 
 compact form (the operation's response schema) unless ``opt_fields`` asks for more; a dotted
 entry (``assignee.name``) selects inside a nested object, an undotted one naming an object gives
 its ``{gid, resource_type}``. ``GET /tasks`` honours ``modified_since`` and ``completed_since``.
+``repeat_pages = True`` makes task listings page without advancing: each next page is the first
+again under a new offset.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import re
 import threading
@@ -156,6 +159,10 @@ class AsanaFake:
         self.clock = clock
         self.spec = asana_spec()
         self.violations: list[str] = []
+        # a server whose paging does not advance: every page of a task listing is the first
+        # again, under an offset never handed out before (the loop that ran until killed)
+        self.repeat_pages = False
+        self._issued = itertools.count()
         self._lock = threading.Lock()
         self.routes: dict[str, Callable[..., Any]] = {
             "/users/{user_gid}": self.get_user,
@@ -377,6 +384,8 @@ class AsanaFake:
             return {"data": [select(render(i), fields, compact) for i in items]}
         limit = int(query["limit"])
         start = self._offset(query) if "offset" in query else 0
+        if self.repeat_pages and "/tasks" in template:
+            start = 0
         chunk = items[start : start + limit]
         out: dict[str, Any] = {"data": [select(render(i), fields, compact) for i in chunk]}
         if start + limit < len(items):
@@ -389,7 +398,8 @@ class AsanaFake:
         return out
 
     def _token(self, query: Mapping[str, str], position: int) -> str:
-        raw = json.dumps({"i": position, "q": _query_key(query), "t": self.clock()})
+        issued = next(self._issued)  # no two tokens alike, as Asana's are opaque and new
+        raw = json.dumps({"i": position, "q": _query_key(query), "t": self.clock(), "n": issued})
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     def _offset(self, query: Mapping[str, str]) -> int:

@@ -184,6 +184,7 @@ class FakeAsana:
         self.lagging: dict[str, list[str]] = {}  # project → tasks still listed after leaving it
         self.faults: dict[str, list[Fault]] = {}
         self.seen: list[tuple[str, dict[str, str]]] = []
+        self.stuck = False  # answer every page as the first, each with a new offset (a loop)
         server.expect_request(re.compile(f"^{API}/")).respond_with_handler(self)
 
     # -- changing the workspace ----------------------------------------------------------------
@@ -251,9 +252,11 @@ class FakeAsana:
 
     def page(self, items: list[Any], query: dict[str, str]) -> dict[str, Any]:
         size = min(int(query["limit"]), self.page_size)
-        start = int(query.get("offset", "o0")[1:])
+        start = 0 if self.stuck else int(query.get("offset", "o0")[1:])
         more = start + size < len(items)
-        nxt = {"offset": f"o{start + size}", "path": "/x", "uri": "https://x"} if more else None
+        # stuck: the first page again, under an offset never given before
+        offset = f"o{len(self.seen) * 1000 + size}" if self.stuck else f"o{start + size}"
+        nxt = {"offset": offset, "path": "/x", "uri": "https://x"} if more else None
         return {"data": items[start : start + size], "next_page": nxt}
 
     # -- what was asked ------------------------------------------------------------------------

@@ -17,7 +17,8 @@ Served (other spec paths answer ``501`` and are recorded as not implemented)::
 
 Cards page as the guides describe: ``limit`` 1–1000 (more → ``400 invalid value for limit``),
 newest first, ``before``/``since`` an ObjectId or a date compared with each card's creation
-time in whole seconds (the ObjectId's timestamp: "only objects created before this date").
+time in whole seconds (the ObjectId's timestamp: "only objects created before this date");
+``ignore_before = True`` answers every page as the first, as a server that ignores it would.
 Custom field definitions come in the spec's shape (name and options under ``display``) unless
 ``custom_field_shape="guide"`` (top-level ``name``/``options``, as the guide and live API show).
 Fields the spec types ``format: date`` (``Board.dateLastActivity``, ``Card.due``) are dates
@@ -173,6 +174,7 @@ class TrelloFake:
         self.custom_field_shape = custom_field_shape
         self.spec = trello_spec()
         self.violations: list[str] = []
+        self.ignore_before = False  # answer every card page as the first (a paging loop)
         self._lock = threading.Lock()
         self.routes: dict[str, Callable[..., Any]] = {
             "/members/{id}": self.get_member,
@@ -296,6 +298,8 @@ class TrelloFake:
         b = self._board(board_id)
         cards = self._filter_cards(b, card_filter or query.get("filter", "open"))
         before, since = query.get("before"), query.get("since")
+        if self.ignore_before:
+            before = None
         if before is not None:
             limit_ts = _created_second(before, "before")
             cards = [c for c in cards if int(c.id[:8], 16) < limit_ts]

@@ -6,7 +6,8 @@
 - On a real local server (pytest-httpserver): :class:`FakeTrello` answers the four routes the
   connector uses with spec-shaped bodies (built from the fixtures) over :class:`FakeBoard` boards,
   pages cards like the live API (or ignores ``limit``/``before`` like a fake built from the
-  spec, which documents neither), and can answer a route with queued faults first.
+  spec, which documents neither, or only ``before``), and can answer a route with queued faults
+  first.
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ class FakeTrello:
 
     boards: list[FakeBoard]
     paging: bool = True  # honour `limit` and `before` as the live API does
+    ignore_before: bool = False  # honour `limit` but answer every page as the first
     delay: float = 0.0  # seconds each board or card request takes
     faults: dict[str, list[Any]] = field(default_factory=dict)  # path → answers given first
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
@@ -167,7 +169,7 @@ class FakeTrello:
         cards = sorted(board.cards, key=lambda c: c["id"], reverse=True)
         if not self.paging:
             return cards
-        before = query.get("before")
+        before = None if self.ignore_before else query.get("before")
         cards = [c for c in cards if before is None or c["id"] < before]
         return cards[: int(query.get("limit", "1000"))]
 

@@ -17,8 +17,8 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any, Protocol
 
-from raci_sync.config import Config, Secret, SourceConfig, SyncConfig
-from raci_sync.model import Task
+from raci_sync.config import Bounds, Config, Secret, SourceConfig, SyncConfig
+from raci_sync.model import SourceRun, Task
 from raci_sync.store import Store
 from raci_sync.sync import SyncOptions, sync
 from tests.fakes import asana as fake_asana
@@ -98,8 +98,21 @@ class World(Protocol):
         """The API's answer to a token that is no longer valid."""
         ...
 
+    # Hooks of the trust contract (PRODUCT §9). A world that cannot express one yet raises
+    # NotImplementedError, and the contract test that needs it is skipped, saying so.
+
+    def repeat_pages(self, on: bool) -> None:
+        """With ``on``, task listings stop advancing: each next page is the first again (under
+        a new cursor where the API hands one out); with ``on`` False they page as documented."""
+        ...
+
+    def bounded(self, max_pages: int) -> dict[str, Any]:
+        """Source changes that stop every listing after ``max_pages`` pages."""
+        ...
+
 
 NAMES = {"asana": "a", "trello": "t", "monday": "m"}
+PENDING = "monday's hooks come with its connector's paging guards and reference checks"
 PAGE_SIZES = {"asana": 100, "trello": 1000, "monday": 500}
 KNOWN_GAPS = {  # requests the connectors make that the specs do not have (bench/README.md)
     "asana": frozenset(),
@@ -133,6 +146,14 @@ def tool_world(kind: str, size: str) -> ToolWorld:
     """The world of one of the three tools, of a size of SIZES."""
     options = {"monday": {"fast": True}} if size == "small" else {}
     return ToolWorld(kind, generate(**SIZES[size]), **options)
+
+
+def sync_outcome(world: World, store: Store, *, full: bool, **changes: Any) -> SourceRun:
+    """One sync of the world's source (with ``changes``) into ``store``; how the source fared."""
+    config = Config(path=None, sources=(world.source(**changes),))
+    world.server.reset()
+    run = sync(config, store, SyncOptions(full=full, rate_limits=False, sleep=lambda s: None))
+    return run.sources[0]
 
 
 def sync_once(world: World, store: Store, *, full: bool, workers: int = 4) -> int:
@@ -279,6 +300,19 @@ class ToolWorld:
 
     def revoked(self) -> Reply:
         return revoked(self.server, self.kind)
+
+    def repeat_pages(self, on: bool) -> None:
+        if self.kind == "asana":
+            self.server.fakes["asana"].repeat_pages = on
+        elif self.kind == "trello":
+            self.server.fakes["trello"].ignore_before = on
+        else:
+            raise NotImplementedError(PENDING)
+
+    def bounded(self, max_pages: int) -> dict[str, Any]:
+        if self.kind == "monday":
+            raise NotImplementedError(PENDING)
+        return {"bounds": Bounds(max_pages=max_pages)}
 
     def _parents(self) -> list[Any]:
         return [

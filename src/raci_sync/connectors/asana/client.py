@@ -48,6 +48,7 @@ and the merge of an incremental read in ``incremental.py``.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -358,27 +359,49 @@ class AsanaConnector:
     # -- HTTP ----------------------------------------------------------------------------------
 
     def paged(self, path: str, params: Mapping[str, Any], *, what: str) -> Iterator[Any]:
-        """Every item of a paginated list, following ``next_page.offset``."""
+        """Every item of a paginated list once, following ``next_page.offset``.
+
+        A listing is complete or it fails: an offset that comes back, a page that promises more
+        but brings no item not seen before (an offset new on every page over the same tasks),
+        a ``next_page`` without an offset, or more than ``[sync] max_pages`` pages (Asana gives
+        no total) raise a SourceError naming the listing, never end it quietly.
+        """
         params = dict(params)
         offsets: set[str] = set()
-        while True:
+        seen: set[str] = set()
+        limit = self.source.bounds.max_pages
+        for number in itertools.count(1):
             body = self.request(path, params, what=what)
             s = shape(self.source.name, f"the answer to {what}")
             page = s.obj(body)
             data = page.get("data")
             if not isinstance(data, list):
                 raise s.error("without a 'data' list")
-            yield from data
+            fresh = [item for item in data if _new_item(item, seen)]
+            yield from fresh
             nxt = page.get("next_page")
             if nxt is None:
                 return
             offset = s.text(s.obj(nxt, "next_page"), "offset")
             if not offset:
-                return
+                raise s.error("with a next_page that has no offset, so the rest cannot be read")
             if offset in offsets:
                 raise s.error(f"with next_page.offset {offset!r} repeated (a paging loop)")
+            if not fresh:
+                raise s.error(
+                    f"with page {number} holding nothing not seen before ({len(data)} items) "
+                    "while promising another page (a paging loop)"
+                )
+            if number >= limit:
+                raise SourceError(
+                    f"{self.describe}: {what} still had more after {limit} pages of "
+                    f"{PAGE_SIZE} ([sync] max_pages); the read was stopped as incomplete. "
+                    "Raise max_pages if the listing really is that long",
+                    source=self.source.name,
+                )
             offsets.add(offset)
             params["offset"] = offset
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def request(self, path: str, params: Mapping[str, Any], *, what: str) -> Any:
         """One GET; a 401 becomes an AuthError that says which token and where to get one."""
@@ -403,6 +426,17 @@ class AsanaConnector:
         project fails the read, never shrinks it.
         """
         return in_order(calls, self.max_workers, name=self.kind)
+
+
+def _new_item(item: Any, seen: set[str]) -> bool:
+    """Whether a listed object is new to this listing (by gid; one without a gid always is)."""
+    gid = item.get("gid") if isinstance(item, dict) else None
+    if not isinstance(gid, str):
+        return True
+    if gid in seen:
+        return False
+    seen.add(gid)
+    return True
 
 
 def _matching(wanted: str, seen: list[Ref]) -> list[Ref]:

@@ -46,7 +46,6 @@ shape.
 from __future__ import annotations
 
 import difflib
-import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -81,7 +80,6 @@ from raci_sync.connectors.trello.queries import (
     BOARD_PARAMS,
     CARD_PAGE_SIZE,
     LISTING_PARAMS,
-    MAX_CARD_PAGES,
     MEMBER_PARAMS,
     card_params,
     is_trello_id,
@@ -90,7 +88,6 @@ from raci_sync.connectors.trello.queries import (
 from raci_sync.errors import AuthError, NotFoundError, SourceError
 from raci_sync.model import Snapshot
 
-log = logging.getLogger("raci_sync.trello")
 T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.trello.com/1"
@@ -282,24 +279,31 @@ class TrelloConnector:
     def fetch_cards(self, board: Board) -> list[Any]:
         """All cards of a board (open and archived), 1000 per request, newest first.
 
-        Each page must bring a card not seen before, so a server that ignores ``limit`` or
-        ``before`` (or answers the same page twice) ends the listing instead of looping, and
-        no card is listed twice.
+        A listing is complete or it fails: each full page must bring a card not seen before
+        and a ``before`` not asked for yet, and the listing must end within ``[sync]
+        max_pages`` pages. A server that ignores ``before`` and answers the same page again is
+        a SourceError, never "the end of the board" (it may hold more cards than were read).
         """
         params = card_params()
         cards: dict[str, Any] = {}
-        for _ in range(MAX_CARD_PAGES):
+        asked: set[str] = set()
+        limit = self.source.bounds.max_pages
+        for _ in range(limit):
             page = self._card_page(board, params)
             new = {i: c for i, c in page if i not in cards}
             cards.update(new)
-            before = self._next_before(board, [i for i, _ in page], bool(new), params)
+            before = self._next_before(board, [i for i, _ in page], bool(new), params, len(cards))
             if before is None:
                 return list(cards.values())
+            if before in asked:
+                raise self._incomplete(board, len(cards), f"asked for `before={before}` twice")
+            asked.add(before)
             params = {**params, "before": before}
-        raise SourceError(
-            f"{self.describe}: board {board.name!r} still had cards after {MAX_CARD_PAGES} "
-            f"pages of {CARD_PAGE_SIZE}; Trello's paging is not ending, the read was stopped",
-            source=self.source.name,
+        raise self._incomplete(
+            board,
+            len(cards),
+            f"still had cards after {limit} pages of {CARD_PAGE_SIZE} ([sync] max_pages; raise "
+            "it if the board really is that large)",
         )
 
     def _card_page(self, board: Board, params: Mapping[str, str]) -> list[tuple[str, Any]]:
@@ -311,7 +315,12 @@ class TrelloConnector:
         return [(s.ident(s.obj(c)), c) for c in page]
 
     def _next_before(
-        self, board: Board, ids: list[str], progressed: bool, params: Mapping[str, str]
+        self,
+        board: Board,
+        ids: list[str],
+        progressed: bool,
+        params: Mapping[str, str],
+        read: int,
     ) -> str | None:
         """The ``before`` of the next card page, or None when this page was the last."""
         if len(ids) != CARD_PAGE_SIZE:
@@ -330,14 +339,18 @@ class TrelloConnector:
                 "created within one second; Trello's paging cannot get past them",
                 source=self.source.name,
             )
-        log.warning(
-            "%s: board %r: the card listing ignored `before` and repeated a page; "
-            "taking the %d cards read as all of them",
-            self.describe,
-            board.name,
-            len(ids),
+        raise self._incomplete(
+            board, read, "answered a page again (it ignored `before`), so the rest is unknown"
         )
-        return None
+
+    def _incomplete(self, board: Board, read: int, what: str) -> SourceError:
+        """The failure of a card listing that did not end as a complete one."""
+        return SourceError(
+            f"{self.describe}: the card listing of board {board.name!r} {what}; {read} cards "
+            "were read but the board may hold more, so the read was stopped and the last good "
+            "data of this source is kept",
+            source=self.source.name,
+        )
 
     # -- HTTP ------------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterable
 
 CARD_PAGE_SIZE = 1000  # the API's maximum for /boards/{id}/cards
-MAX_CARD_PAGES = 2000  # 2 million cards: far beyond any board; a guard against endless paging
 # The board listing and the activity probe: `fields` is "all" or items of the spec's BoardFields
 # enum, which lacks `dateLastActivity`, so only "all" brings the activity. "all" is the
 # listing's default but not the probe's (GET /boards/{id} defaults to name,desc,…,labelNames),
