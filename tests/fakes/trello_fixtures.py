@@ -111,11 +111,13 @@ class FakeBoard:
     closed: bool = False
     mine: bool = True  # the token's user is a member: the board is in /members/me/boards
 
-    def summary(self) -> dict[str, Any]:
-        """The board as ``fields=all`` answers it (the listing and the probe): every property."""
+    def summary(self, fields: str | None = None) -> dict[str, Any]:
+        """The board as the listing and the probe answer it: ``id`` and the ``fields`` asked
+        for (every one it has when none are named)."""
         stamp = self.activity.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         mine = {"id": self.id, "name": self.name, "closed": self.closed, "dateLastActivity": stamp}
-        return {**load("members_me_boards.json")[0], **mine}
+        wanted = set((fields or "all").split(","))
+        return {k: v for k, v in mine.items() if "all" in wanted or k == "id" or k in wanted}
 
 
 @dataclass
@@ -154,7 +156,7 @@ class FakeTrello:
 
     def answer(self, path: str, query: dict[str, str]) -> Response:
         if path == "/members/me/boards":
-            return as_json([b.summary() for b in self.boards if b.mine])
+            return as_json([b.summary(query.get("fields")) for b in self.boards if b.mine])
         m = re.fullmatch(r"/boards/([0-9a-f]{24})(/cards)?", path)
         board = next((b for b in self.boards if m and b.id == m[1]), None)
         if m is None or board is None:
@@ -162,7 +164,7 @@ class FakeTrello:
         if m[2]:
             return as_json(self.card_page(board, query))
         if "customFields" not in query:  # the activity probe
-            return as_json(board.summary())
+            return as_json(board.summary(query.get("fields")))
         return as_json({**load("board.json"), "id": board.id, "name": board.name})
 
     def card_page(self, board: FakeBoard, query: dict[str, str]) -> list[dict[str, Any]]:

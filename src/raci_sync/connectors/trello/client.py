@@ -2,7 +2,7 @@
 
 Requests of a **full read** of B boards holding N_b cards each::
 
-    GET /members/me/boards?fields=all                             once, unless every board is
+    GET /members/me/boards?fields=name,closed,dateLastActivity    once, unless every board is
                                                                     given by its 24-hex id
     GET /boards/{id}?fields=name,closed&lists=all&list_fields=name,closed
         &members=all&member_fields=fullName,username&customFields=true
@@ -22,18 +22,22 @@ incremental read of its board, not only with the periodic full read. Every other
 its tasks and accounts from ``previous`` (the board ids, names and account ids are kept in
 ``Snapshot.state["boards"]``; a change of ``done_lists`` in the config re-reads every board,
 since it changes task states). An unchanged workspace costs **one request**, plus one
-``GET /boards/{id}?fields=all`` per configured board the token's user is not a member of (the
-listing only shows the user's own boards). Both ask for ``fields=all`` because the spec's
-BoardFields enum, which the listing's ``fields`` must be drawn from, has no ``dateLastActivity``
-(the Board schema does, and ``all`` returns every Board property); of the answer only ``id``,
-``name``, ``closed`` and ``dateLastActivity`` are read. The listing counts against
-Trello's ``/1/members/`` limit of 100 requests per 900 s: one per sync. That board activity
-covers every card change is Trello's documented meaning of the field, not verified against the
-live API; the periodic full read (``[sync] full_every_hours``) is the backstop. Card-level
+``GET /boards/{id}?fields=name,closed,dateLastActivity`` per configured board the token's user
+is not a member of (the listing only shows the user's own boards). Both name the fields they
+read; ``dateLastActivity`` is not in the spec's BoardFields enum but is accepted by name
+(PRODUCT §12 "Allowed departures"). The listing counts against Trello's ``/1/members/`` limit
+of 100 requests per 900 s: one per sync. That board activity covers every card change is
+Trello's documented meaning of the field, not verified against the live API; the periodic full
+read (``[sync] full_every_hours``) is the backstop. Card-level
 ``since``/``before`` filter by creation, not change, so they cannot serve as a change feed.
 
 Auth is the ``key`` and ``token`` query parameters on every request (the spec's security
 schemes); the HTTP layer replaces both by ``***`` in every log line and message.
+
+Template cards (``isTemplate``) and cards with a ``cardRole`` (separator, link, board, mirror)
+are not work and are left out. ``due`` and ``start`` are instants: their date is taken in the
+source's time zone (``timezone``), so a card due 00:30 in Copenhagen is due that day, and a
+date-only due date stored as the setter's local midnight comes back as the day they picked.
 
 Fetching (``TrelloConnector``, here) is apart from converting (``convert.py``:
 ``board_from_trello``, ``task_from_trello``, ``account_from_trello``,
@@ -51,6 +55,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo
 
 from raci_sync.config import SourceConfig
 from raci_sync.connectors.http import HttpClient
@@ -61,6 +66,7 @@ from raci_sync.connectors.trello.convert import (
     board_accounts,
     board_from_trello,
     board_summary_from_trello,
+    is_work,
     shape,
     task_from_trello,
 )
@@ -110,6 +116,7 @@ class TrelloConnector:
         self.http = http
         self.max_workers = max(1, max_workers)
         self.base_url = (source.base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.tz = ZoneInfo(source.timezone)  # due and start dates are dates in the team's zone
         secrets = tuple(s.reveal() for s in (source.key, source.token) if s is not None)
         http.secrets = tuple(dict.fromkeys((*http.secrets, *secrets)))
 
@@ -255,8 +262,11 @@ class TrelloConnector:
         """One board in full: definitions and members, then all cards."""
         board = self.fetch_board_meta(board_id)
         cards = self.fetch_cards(board)
+        name = self.source.name
         tasks = [
-            task_from_trello(c, board, self.source.name, self.source.done_lists) for c in cards
+            task_from_trello(c, board, name, self.source.done_lists, self.tz)
+            for c in cards
+            if is_work(c, name, board.name)
         ]
         accounts = board_accounts(board, tasks, self.source.name)
         return BoardRead(board_id, board.name, tuple(tasks), tuple(accounts))
@@ -271,7 +281,7 @@ class TrelloConnector:
         return self.parallel([partial(self.probe_board, b) for b in board_ids])
 
     def probe_board(self, board_id: str) -> BoardSummary:
-        """``GET /boards/{id}?fields=all``: one request, no lists, members or cards."""
+        """``GET /boards/{id}`` with the listing's fields: one request, no lists or cards."""
         what = f"the last activity of board {board_id}"
         raw = self.request_board(board_id, f"/boards/{board_id}", LISTING_PARAMS, what)
         return board_summary_from_trello(raw, self.source.name)
