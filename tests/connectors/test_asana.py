@@ -257,11 +257,30 @@ def test_merge_moves_a_subtask_to_its_new_parent() -> None:
     ]
 
 
+CUTOFF = datetime(2026, 9, 1, tzinfo=UTC)
+
+
 def test_departed_tells_tasks_that_left_every_configured_project() -> None:
     listed = [[_raw("1"), _raw("2", project="999")], [_raw("3", parent="1", project=None)]]
-    kept, gone = departed(listed, "k", {P1, P2})
+    kept, gone = departed(listed, "k", {P1, P2}, CUTOFF)
     assert [[r["gid"] for r in raws] for raws in kept] == [["1"], []]
     assert gone == {"2"}  # the subtask "3" is in scope through its parent: neither
+
+
+def test_departed_tells_tasks_completed_before_the_history_cutoff() -> None:
+    """An old completed task that was edited comes back to an incremental read (no
+    completed_since there): it leaves the snapshot, as a full read leaves it out."""
+    done = {"completed": True}
+    listed = [
+        [
+            {**_raw("1"), **done, "completed_at": "2026-08-31T23:59:59.000Z"},
+            {**_raw("2"), **done, "completed_at": "2026-09-01T00:00:00.000Z"},
+            {**_raw("3"), **done, "completed_at": None},  # unknown: kept
+            {**_raw("4"), "completed": False, "completed_at": None},
+        ]
+    ]
+    kept, gone = departed(listed, "k", {P1, P2}, CUTOFF)
+    assert [r["gid"] for r in kept[0]] == ["2", "3", "4"] and gone == {"1"}
 
 
 # -- fetching -----------------------------------------------------------------------------------
@@ -302,11 +321,20 @@ def test_full_fetch(stub: AsanaStub) -> None:
 
 def test_request_parameters(stub: AsanaStub) -> None:
     full_workspace(stub)
+    before = datetime.now(UTC)
     connector(projects=None).fetch()
     queries = dict(stub.seen)  # last query per path
     for path, query in stub.seen:
         assert query["limit"] == "100", path
-        assert "completed_since" not in query, path
+        if path.startswith("/projects/"):  # the full read's history cutoff: now − 90 days
+            since = datetime.fromisoformat(query["completed_since"])
+            assert (
+                before - timedelta(days=90, seconds=1)
+                < since
+                <= datetime.now(UTC) - timedelta(days=90)
+            )
+        else:
+            assert "completed_since" not in query, path
     assert queries["/projects"] == {
         "workspace": WS,
         "limit": "100",

@@ -309,9 +309,10 @@ class Workspace:
         """What a complete read of ``tool`` must return, by task id: no Trello templates or cards
         with a role; in Asana no task completed before the history cutoff (``history_days``
         before ``now``) and no subtask below one (PRODUCT §7 "Cheap on old workspaces")."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=history_days)
         out: dict[str, Expected] = {}
         for t in self.tools[tool].live():
-            if not t.is_work:  # HISTORY
+            if not t.is_work or (tool == "asana" and _beyond_history(t, cutoff)):
                 continue
             acc = None if t.accountable is None else self.people[t.accountable]
             out[t.id] = Expected(
@@ -333,16 +334,17 @@ def _beyond_history(task: Task, cutoff: datetime) -> bool:
     listing's ``completed_since``), or anything below a task completed before it (its
     subtasks are never listed)."""
     if task.parent is None:
-        return _old(task, cutoff)
+        return completed_before(task, cutoff)
     parent = task.parent
     while parent is not None:
-        if _old(parent, cutoff):
+        if completed_before(parent, cutoff):
             return True
         parent = parent.parent
     return False
 
 
-def _old(task: Task, cutoff: datetime) -> bool:
+def completed_before(task: Task, cutoff: datetime) -> bool:
+    """Whether a task was completed before ``cutoff``: history a read does not look below."""
     return task.state == "done" and task.completed_at is not None and task.completed_at < cutoff
 
 
@@ -408,6 +410,55 @@ def generate(
         for tool in TOOLS
     }
     return Workspace(seed=seed, people=persons, teams=teams, tools=tools)
+
+
+def add_history(
+    ws: Workspace,
+    tasks: int,
+    *,
+    subtask_share: float = 0.4,
+    open_below: int = 0,
+    seed: int = 99,
+) -> list[Task]:
+    """An aged Asana workspace: ``tasks`` top-level tasks completed one to two years before
+    ``EPOCH`` (long before any history cutoff), spread over the projects, ``subtask_share`` of
+    them with 1–3 completed subtasks, and ``open_below`` of those with one *open* subtask too —
+    what the history cutoff leaves out. They go first (the oldest). Returns the new top-level
+    tasks."""
+    rng = random.Random(seed)
+    ids = _Ids(rng)
+    ids.gid = 1205000000000000  # below every generated gid: no clash
+    data = ws.asana
+    n_people = len(ws.people)
+    span = timedelta(days=365)
+    old: list[Task] = []
+    for i in range(tasks):
+        container = data.containers[i % len(data.containers)]
+        created = EPOCH - 2 * span + span * i / max(tasks, 1)
+        task = _task("asana", container, created, n_people, ws.teams, rng, ids)
+        _complete(task, created + timedelta(days=10), container)
+        old.append(task)
+        if rng.random() < subtask_share:
+            for _ in range(rng.randint(1, 3)):
+                sub = _task("asana", container, created, n_people, ws.teams, rng, ids, parent=task)
+                _complete(sub, created + timedelta(days=9), container)
+                task.subtasks.append(sub)
+    for task in [t for t in old if t.subtasks][:open_below]:
+        sub = _task(
+            "asana", task.container, task.created, n_people, ws.teams, rng, ids, parent=task
+        )
+        sub.state, sub.completed_at = "open", None
+        task.subtasks.append(sub)
+    every = [x for t in old for x in (t, *t.subtasks)]
+    data.tasks[:0] = every
+    for t in every:
+        data._by_id[t.id] = t
+    return old
+
+
+def _complete(task: Task, when: datetime, container: Container) -> None:
+    task.state, task.completed_at, task.updated = "done", when, when
+    task.group = container.groups[-1]
 
 
 def _people(n: int, rng: random.Random, ids: _Ids) -> list[Person]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -26,7 +27,7 @@ from tests.fakes import monday as fake_monday
 from tests.fakes import trello as fake_trello
 from tests.fakes.faults import RATE_LIMITS, revoked
 from tests.fakes.server import FakeServer, Reply
-from tests.fakes.workspace import Expected, Workspace, generate
+from tests.fakes.workspace import Expected, Workspace, completed_before, generate
 
 CHANGED_TITLE = "Omdøbt opgave"
 
@@ -112,6 +113,7 @@ class World(Protocol):
 
 
 NAMES = {"asana": "a", "trello": "t", "monday": "m"}
+HISTORY_DAYS = 90  # a source's default [sync] history_days
 PENDING = "monday's hooks come with its connector's paging guards and reference checks"
 PAGE_SIZES = {"asana": 100, "trello": 1000, "monday": 500}
 KNOWN_GAPS = {  # requests the connectors make that the specs do not have (bench/README.md)
@@ -263,11 +265,20 @@ class ToolWorld:
         )
         return victim.id
 
+    def listed(self) -> list[int]:
+        """Top-level tasks each container's listing serves: in Asana only the open ones and
+        those completed since the history cutoff; in Trello templates and role cards too."""
+        data = self.ws.tools[self.kind]
+        read = self.expected() if self.kind == "asana" else None
+        return [
+            sum(1 for t in data.top_level(c) if read is None or t.id in read)
+            for c in data.containers
+        ]
+
     def minimum_cost(self) -> int:
         """Asana 100 tasks, Trello 1000 cards (+1 board call), monday 500 items per request, per
         board/project; Asana one subtask listing per parent."""
-        data = self.ws.tools[self.kind]
-        tops = [len(data.top_level(c)) for c in data.containers]
+        tops = self.listed()
         if self.kind == "asana":
             return sum(math.ceil(n / 100) for n in tops) + len(self._parents())
         if self.kind == "trello":
@@ -276,7 +287,7 @@ class ToolWorld:
 
     def full_cost(self) -> int:
         data = self.ws.tools[self.kind]
-        tops = [len(data.top_level(c)) for c in data.containers]
+        tops = self.listed()
         people = len(self.ws.people)
         if self.kind == "asana":  # workspaces, projects, users; task pages; subtask listings
             pages = sum(max(1, math.ceil(n / 100)) for n in tops)
@@ -313,8 +324,15 @@ class ToolWorld:
         return {"bounds": Bounds(max_pages=max_pages)}
 
     def _parents(self) -> list[Any]:
+        """Tasks whose subtasks a read lists: read, with subtasks, and not history."""
+        read = self.expected()
+        cutoff = datetime.now(UTC) - timedelta(days=HISTORY_DAYS)
         return [
-            t for t in self.ws.tools[self.kind].live() if any(not s.deleted for s in t.subtasks)
+            t
+            for t in self.ws.tools[self.kind].live()
+            if t.id in read
+            and any(not s.deleted for s in t.subtasks)
+            and not completed_before(t, cutoff)
         ]
 
 

@@ -6,10 +6,12 @@ paged by ``next_page.offset``:
     GET /workspaces                                  only when the workspace is a name or omitted
     GET /projects?workspace=W&opt_fields=name,archived   (+ archived=false when scope is omitted)
     GET /users?workspace=W&opt_fields=name,email     the people directory, once per workspace
-    GET /projects/{P}/tasks?opt_fields=TASK_FIELDS   per project
-    GET /tasks/{T}/subtasks?opt_fields=TASK_FIELDS   only for tasks with num_subtasks > 0
+    GET /projects/{P}/tasks?completed_since=C&opt_fields=TASK_FIELDS   per project
+    GET /tasks/{T}/subtasks?opt_fields=TASK_FIELDS   only for tasks with num_subtasks > 0 that
+                                                     are open or completed since C
 
-so P projects of N tasks each, U users and S tasks that have subtasks cost
+so P projects of N open or recently completed tasks each, U users and S such tasks that have
+subtasks cost
 ``[1] + ceil(projects/100) + ceil(U/100) + P·ceil(N/100) + S`` requests (S counts a page per
 100 subtasks): the documented minimum of one page per 100 tasks per project, plus a constant
 per workspace and one listing per task that has subtasks.
@@ -38,9 +40,16 @@ scope changed since, the read is full. What only the periodic full read
 Projects (and each level of subtask listings) are read concurrently on up to ``max_workers``
 threads; the output keeps the configured project order whatever order the answers come in.
 
-``completed_since`` is never sent: the spec says it restricts the list to tasks that are
-"incomplete or completed since" that time, so leaving it out returns completed tasks too, which
-the report needs (they are done, not missing).
+History the report cannot use is never read (PRODUCT §7): the full read lists only open tasks
+and tasks completed since the cutoff ``C`` = now − ``[sync] history_days`` (90 by default;
+``completed_since``), and never lists the subtasks of a task completed before it, so a
+workspace with years of completed tasks costs about what a fresh one does. What that leaves
+out: a task completed before the cutoff and everything below it, even an open subtask under
+a parent completed long ago (widen ``history_days`` to read it). The incremental read sends
+no ``completed_since`` (with ``modified_since`` it would drop a task completed before the
+watermark and then edited); a changed task completed before the cutoff leaves the snapshot,
+as a full read would leave it out. Due and start *times* (``due_at``, ``start_at``) are dates in
+the source's ``timezone``.
 
 What is asked for is in ``queries.py``, the pure conversion in ``convert.py``, the cached scope
 and the merge of an incremental read in ``incremental.py``.
@@ -51,14 +60,16 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo
 
 from raci_sync.config import SourceConfig
 from raci_sync.connectors.asana.convert import (
     Ref,
     account_from_asana,
+    completed_before,
     ref_from_asana,
     shape,
     task_shape,
@@ -99,6 +110,9 @@ class AsanaConnector:
         self.http = http
         self.max_workers = max(1, max_workers)
         self.base_url = (source.base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.tz = ZoneInfo(source.timezone)  # due and start times are dates in the team's zone
+        # history the report cannot use: tasks completed before this (set by each fetch)
+        self.cutoff = datetime.now(UTC) - timedelta(days=source.history_days)
         token = source.token.reveal() if source.token is not None else ""
         http.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
@@ -124,6 +138,7 @@ class AsanaConnector:
         module docstring for what that cannot see); otherwise everything is read.
         """
         started = datetime.now(UTC)
+        self.cutoff = started - timedelta(days=self.source.history_days)
         requests_before = self.http.requests_made  # a check() on the same client is not counted
         scope = self.cached_scope(previous) if since is not None else None
         if scope is None or since is None or previous is None:
@@ -157,7 +172,8 @@ class AsanaConnector:
         """The incremental read: what changed since ``since``, merged into ``previous``."""
         after = since_param(since)
         listed = self.parallel([partial(self.list_changed, p, after) for p in scope.projects])
-        kept, gone = departed(listed, self.source.name, {p.gid for p in scope.projects})
+        projects = {p.gid for p in scope.projects}
+        kept, gone = departed(listed, self.source.name, projects, self.cutoff)
         tree = self.gather(scope.projects, kept)
         tasks = merge_tasks(previous.tasks, tree, gone)
         accounts = self.refresh_accounts(scope.workspace, previous.accounts, tasks, tree.mentioned)
@@ -291,11 +307,11 @@ class AsanaConnector:
                 )
 
     def list_tasks(self, project: Ref) -> list[Any]:
-        """Every task of a project (raw)."""
+        """The open tasks of a project, and those completed since the history cutoff (raw)."""
         return list(
             self.paged(
                 f"/projects/{project.gid}/tasks",
-                task_params(),
+                task_params(completed_since=self.cutoff),
                 what=f"list tasks of project {project.label}",
             )
         )
@@ -324,7 +340,8 @@ class AsanaConnector:
 
     def gather(self, projects: Sequence[Ref], listed: Sequence[list[Any]]) -> Tree:
         """Convert listed tasks project by project (first project wins), with their subtasks."""
-        tree = Tree(self.source.name, self.read_subtasks([r for raws in listed for r in raws]))
+        children = self.read_subtasks([r for raws in listed for r in raws])
+        tree = Tree(self.source.name, children, self.tz)
         for project, raws in zip(projects, listed, strict=True):
             for raw in raws:
                 tree.add(raw, project)
@@ -346,13 +363,15 @@ class AsanaConnector:
     def parents(
         self, raws: Iterable[Any], listed: Mapping[str, Any]
     ) -> list[tuple[str, str | None]]:
-        """(gid, name) of each task among ``raws`` with subtasks not listed yet, once each."""
+        """(gid, name) of each task among ``raws`` with subtasks not listed yet, once each —
+        never one completed before the history cutoff: what lies below it is history."""
         out: dict[str, str | None] = {}
         for raw in raws:
             task, s = task_shape(raw, self.source.name)
             gid = s.ident(task, "gid")
             count = s.number(task, "num_subtasks")
-            if count and count > 0 and gid not in listed:
+            old = completed_before(raw, self.source.name, self.cutoff)
+            if count and count > 0 and gid not in listed and not old:
                 out.setdefault(gid, s.text(task, "name"))
         return list(out.items())
 

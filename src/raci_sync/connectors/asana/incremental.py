@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from raci_sync.connectors.asana.convert import (
     Ref,
+    completed_before,
     ref_at,
     task_from_asana,
     task_shape,
@@ -24,6 +25,7 @@ from raci_sync.connectors.asana.convert import (
 from raci_sync.model import Task
 
 OVERLAP = timedelta(seconds=60)  # subtracted from ``since`` against clock skew
+NO_CUTOFF = datetime.min.replace(tzinfo=UTC)  # no history cutoff: nothing was completed before
 STATE_CONFIG = "asana.config"  # Snapshot.state keys: the scope cached for incremental reads
 STATE_WORKSPACE = "asana.workspace"
 STATE_PROJECTS = "asana.projects"
@@ -81,6 +83,7 @@ class Tree:
 
     source_name: str
     children: Mapping[str, list[Any]]
+    tz: tzinfo = UTC  # the team's time zone: due and start times are dates there
     tasks: dict[str, Task] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
     mentioned: dict[str, str | None] = field(default_factory=dict)
@@ -92,7 +95,7 @@ class Tree:
             self.groups[group[0]] = group
 
     def _add(self, raw: Any, project: Ref | None, parent: Task | None, group: list[str]) -> None:
-        task = task_from_asana(raw, self.source_name, project=project, parent=parent)
+        task = task_from_asana(raw, self.source_name, project=project, parent=parent, tz=self.tz)
         if task.id in self.tasks:
             return
         self.tasks[task.id] = task
@@ -148,10 +151,14 @@ def _descendants(tasks: Sequence[Task], roots: set[str]) -> set[str]:
 
 
 def departed(
-    listed: Sequence[list[Any]], source_name: str, projects: set[str]
+    listed: Sequence[list[Any]],
+    source_name: str,
+    projects: set[str],
+    cutoff: datetime = NO_CUTOFF,
 ) -> tuple[list[list[Any]], set[str]]:
-    """The listed tasks whose ``memberships`` still name one of ``projects``, and the gids of
-    those that name none (moved out of every configured project).
+    """The listed tasks that stay, and the gids of those that leave the snapshot: tasks whose
+    ``memberships`` name none of ``projects`` (moved out of every configured project), and
+    tasks completed before the history ``cutoff`` (a full read would not list them either).
 
     A subtask in no configured project is in scope through its parent: it is neither kept as a
     top-level task nor gone; its parent's next change or the next full read refreshes it.
@@ -165,7 +172,7 @@ def departed(
             homes = {
                 r.gid for m in s.children(task, "memberships") if (r := ref_at(s, m, "project"))
             }
-            if homes & projects:
+            if homes & projects and not completed_before(raw, source_name, cutoff):
                 kept[-1].append(raw)
             elif ref_at(s, task, "parent") is None:
                 gone.add(s.ident(task, "gid"))

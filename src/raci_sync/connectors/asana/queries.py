@@ -6,12 +6,14 @@ getSubtasksForTask (checked by tests/connectors/test_asana_contract.py).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 PAGE_SIZE = 100  # the API maximum
 TASK_FIELDS = (
     "name",
     "completed",
+    "completed_at",  # a task completed before the history cutoff: its subtasks are not listed
     "due_on",
     "due_at",
     "start_on",
@@ -41,9 +43,14 @@ USER_FIELDS = ("name", "email")
 PROJECT_FIELDS = ("name", "archived")
 
 
-def task_params() -> dict[str, Any]:
-    """The parameters of every task listing: a full page of TASK_FIELDS."""
-    return {"limit": PAGE_SIZE, "opt_fields": ",".join(TASK_FIELDS)}
+def task_params(completed_since: datetime | None = None) -> dict[str, Any]:
+    """The parameters of every task listing: a full page of TASK_FIELDS; with
+    ``completed_since``, only open tasks and those completed since then (a project listing)."""
+    params: dict[str, Any] = {"limit": PAGE_SIZE, "opt_fields": ",".join(TASK_FIELDS)}
+    if completed_since is not None:
+        moment = completed_since.astimezone(UTC).isoformat(timespec="milliseconds")
+        params["completed_since"] = moment.replace("+00:00", "Z")
+    return params
 
 
 def user_params(workspace_gid: str) -> dict[str, Any]:
