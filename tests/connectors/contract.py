@@ -23,6 +23,10 @@ pytest collects the subclasses, never this class itself (its name does not start
   read raises, it never returns part of a snapshot;
 - **complete or failed** (PRODUCT §9): a listing whose pages do not advance, or that runs past
   ``[sync] max_pages``, fails the source and keeps its last good snapshot;
+- **references**: a field reference the config wrote that the tool lacks (or has with the
+  wrong type) fails the source at a full and at an incremental read, every problem at once,
+  the snapshot kept; ``check_scope()`` names the token's user, the containers and their
+  fields, and lists every problem (a misspelt container among them) at once;
 - **the spec contract**: the fake, built from the vendor's spec, records no request the spec
   does not allow (beyond the gaps the world declares).
 
@@ -44,7 +48,13 @@ from typing import Any, ClassVar
 import pytest
 
 from raci_sync.connectors.base import Connector, make_connector, make_http
-from raci_sync.errors import AuthError, ResponseError, RetryableError, SourceError
+from raci_sync.errors import (
+    AuthError,
+    NotFoundError,
+    ResponseError,
+    RetryableError,
+    SourceError,
+)
 from raci_sync.model import Snapshot
 from raci_sync.store import Store
 from raci_sync.store.sqlite import StoredSnapshot
@@ -89,6 +99,15 @@ def hooked(world: World, hook: str, *args: Any) -> Any:
         return method(*args)
     except NotImplementedError as exc:
         pytest.skip(f"{type(world).__name__}.{hook}() for {world.kind}: {exc}")
+
+
+def misspelt_container(world: World) -> tuple[str, tuple[str, ...]]:
+    """The source's scope key (``boards``/``projects``) and its containers with the first
+    misspelt."""
+    src = world.source()
+    key = "projects" if src.projects else "boards"
+    names = tuple(getattr(src, key))
+    return key, (names[0][:-1], *names[1:])
 
 
 def secrets(world: World) -> list[str]:
@@ -313,6 +332,58 @@ class ConnectorContract:
             read(paged, **changes)
         assert str(err.value).startswith(f"source {paged.source().name!r} ({self.kind})")
         paged.server.reset()
+
+    # -- every reference resolves or fails (PRODUCT §9, §12 "References") ----------------------
+
+    def test_a_wrong_reference_fails_the_source_and_keeps_the_snapshot(
+        self, small: World, tmp_path: Path
+    ) -> None:
+        """A misspelt field never quietly drops a letter or the effort: the source fails, at a
+        full read and at an incremental one (checked against the definitions cached at the
+        last full read, for no more requests than an unchanged read), its snapshot kept."""
+        changes, names = hooked(small, "misreferenced")
+        with Store(tmp_path / "s.sqlite") as store:
+            sync_once(small, store, full=True)
+            before = stored(small, store)
+            incremental = sync_outcome(small, store, full=False, **changes)
+            full = sync_outcome(small, store, full=True, **changes)
+            after = stored(small, store)
+        for outcome in (incremental, full):
+            assert outcome.status == "failed", outcome
+            assert all(repr(name) in (outcome.error or "") for name in names), outcome.error
+        assert incremental.requests <= small.unchanged_cost()
+        assert (after.id, after.tasks) == (before.id, before.tasks)
+
+    def test_a_full_read_names_every_problem_at_once(self, small: World) -> None:
+        changes, names = hooked(small, "misreferenced")
+        key, typo = misspelt_container(small)
+        with pytest.raises(NotFoundError) as err:
+            read(small, **changes, **{key: typo})
+        assert all(repr(name) in str(err.value) for name in (*names, typo[0])), str(err.value)
+
+    def test_check_scope_names_the_token_the_containers_and_their_fields(
+        self, small: World
+    ) -> None:
+        conn = connect(small)[0]
+        if not hasattr(conn, "check_scope"):
+            pytest.skip(f"the {self.kind} connector has no check_scope() yet")
+        report = conn.check_scope()
+        src = small.source()
+        assert small.me() in report.who
+        assert report.containers == tuple(src.boards or src.projects or ())
+        assert all(report.fields[c] for c in report.containers)
+        assert report.problems == () and report.notes  # what a full read costs
+
+    def test_check_scope_lists_every_problem_at_once(self, small: World) -> None:
+        changes, names = hooked(small, "misreferenced")
+        key, typo = misspelt_container(small)
+        conn = connect(small, **changes, **{key: typo})[0]
+        if not hasattr(conn, "check_scope"):
+            pytest.skip(f"the {self.kind} connector has no check_scope() yet")
+        report = conn.check_scope()
+        text = "\n".join(report.problems)
+        assert all(repr(name) in text for name in (*names, typo[0])), text
+        assert report.containers == typo[1:]  # the others resolved, and were checked
 
     # -- the spec contract ----------------------------------------------------------------------
 

@@ -82,8 +82,8 @@ def test_full_read_costs_one_page_per_100_tasks_per_project(httpserver: HTTPServ
     snap = server_connector(fake, max_workers=1).fetch()
     assert len(snap.tasks) == 250 + 119 + 2  # T5 in both projects once; S1, S2
     assert fake.count(f"/projects/{P1}/tasks") == 3 and fake.count(f"/projects/{P2}/tasks") == 2
-    # 1 workspaces + 1 projects + 1 users + 5 task pages + 2 subtask lists (T2, S1)
-    assert snap.requests == len(fake.seen) == 10
+    # 1 workspaces + 1 projects + 2 field listings + 1 users + 5 task pages + 2 subtask lists
+    assert snap.requests == len(fake.seen) == 12
     assert all(q["limit"] == "100" for p, q in fake.seen)
 
 
@@ -92,9 +92,8 @@ def test_concurrent_read_gives_the_same_snapshot_in_the_same_order(fake: FakeAsa
     four = server_connector(fake, max_workers=4).fetch()
     assert four.tasks == one.tasks and four.accounts == one.accounts
     assert [t.id for t in four.tasks] == [T1, T2, S1, S2, T3, T4, T5, T6]
-    assert (
-        four.requests == one.requests == 7
-    )  # workspaces, projects, users, 2 lists, 2 subtask lists
+    # workspaces, projects, 2 field listings, users, 2 lists, 2 subtask lists
+    assert four.requests == one.requests == 9
     assert four.state == one.state
     assert json.loads(four.state["asana.projects"]) == [
         [P1, "Kampagne Q1 2027"],
@@ -226,7 +225,7 @@ def test_a_known_user_who_left_the_directory_costs_no_directory_read(fake: FakeA
 
 def test_without_cached_scope_or_with_another_config_the_read_is_full(fake: FakeAsana) -> None:
     conn, previous = full_then_reset(fake)
-    assert conn.fetch(SINCE, replace(previous, state={})).requests == 7
+    assert conn.fetch(SINCE, replace(previous, state={})).requests == 9
     other = server_connector(fake, projects=("Kampagne Q1 2027",))
     snap = other.fetch(SINCE, previous)
     assert "/workspaces" in fake.paths and snap.containers == ("Kampagne Q1 2027",)
@@ -251,7 +250,7 @@ def test_a_burst_of_500s_is_retried_with_backoff(fake: FakeAsana) -> None:
     conn = server_connector(fake)
     snap = conn.fetch()
     assert fake.count(f"/projects/{P1}/tasks") == 4
-    assert snap.requests == len(fake.seen) == 7 + 3 and len(snap.tasks) == 8
+    assert snap.requests == len(fake.seen) == 9 + 3 and len(snap.tasks) == 8
     waits = conn.sleeps  # type: ignore[attr-defined]
     assert len(waits) == 3
     assert all(0.5 * 2**i <= w <= 1.5 * 2**i for i, w in enumerate(waits))  # doubling, jitter
@@ -279,6 +278,8 @@ def test_401_on_a_project_mid_sync_fails_the_source_with_what_to_fix(fake: FakeA
     assert fake.paths == [
         "/workspaces",
         "/projects",
+        f"/projects/{P1}/custom_field_settings",
+        f"/projects/{P2}/custom_field_settings",
         "/users",
         f"/projects/{P1}/tasks",
         f"/projects/{P2}/tasks",
@@ -305,7 +306,7 @@ def test_truncated_json_is_a_response_error_naming_the_request(fake: FakeAsana) 
     assert "source 'kampagner' (asana)" in msg and "not valid JSON" in msg
     assert "list tasks of project 'Kampagne Q1 2027'" in msg
     assert fake.count(f"/projects/{P1}/tasks") == 1  # not retried: the answer is wrong
-    assert len(fake.seen) == 4
+    assert len(fake.seen) == 6
 
 
 def test_a_reset_connection_is_retried(fake: FakeAsana) -> None:
@@ -363,4 +364,4 @@ def test_a_task_on_two_pages_is_read_once(fake: FakeAsana) -> None:
 
 def test_the_workspace_gid_in_the_config_reads_no_workspace_list(fake: FakeAsana) -> None:
     snap = server_connector(fake, workspace=WS).fetch()
-    assert "/workspaces" not in fake.paths and snap.requests == 6
+    assert "/workspaces" not in fake.paths and snap.requests == 8

@@ -380,7 +380,7 @@ def test_configured_board_id_that_does_not_exist() -> None:
     with pytest.raises(NotFoundError) as err:
         connector(boards=(OTHER_ID,)).fetch()
     msg = str(err.value)
-    assert f"board {OTHER_ID} (in `boards` of the config, or found by name) does not exist" in msg
+    assert f"[source] boards: board {OTHER_ID} does not exist or is not visible" in msg
     assert "Trello answered 404" in msg and "source 'indhold'" in msg
 
 

@@ -1,6 +1,6 @@
 """Trello against a real local server: incremental reads, concurrency, paging guards, costs.
 
-``FakeTrello`` (tests/fakes/trello_fixtures.py) answers the four routes the connector uses with
+``FakeTrello`` (tests/fakes/trello_fixtures.py) answers the routes the connector uses with
 spec-shaped bodies (built from the fixtures), pages cards like the live API (or ignores
 ``limit``/``before`` like a fake built from the spec, which documents neither), and can answer a
 route with queued faults first.

@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
-from raci_sync.config import Bounds, Config, Secret, SourceConfig, SyncConfig
+from raci_sync.config import Bounds, Config, FieldsConfig, Secret, SourceConfig, SyncConfig
+from raci_sync.connectors import KINDS
 from raci_sync.model import SourceRun, Task
 from raci_sync.store import Store
 from raci_sync.sync import SyncOptions, sync
@@ -109,6 +110,12 @@ class World(Protocol):
 
     def bounded(self, max_pages: int) -> dict[str, Any]:
         """Source changes that stop every listing after ``max_pages`` pages."""
+        ...
+
+    def misreferenced(self) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """Source changes that *write* field references the workspace does not have — a
+        misspelt role field, a field of the wrong type for its role, a misspelt effort field —
+        and the names the problems must quote."""
         ...
 
 
@@ -276,11 +283,11 @@ class ToolWorld:
         ]
 
     def minimum_cost(self) -> int:
-        """Asana 100 tasks, Trello 1000 cards (+1 board call), monday 500 items per request, per
-        board/project; Asana one subtask listing per parent."""
+        """Asana 100 tasks (+1 field listing), Trello 1000 cards (+1 board call), monday 500
+        items per request, per board/project; Asana one subtask listing per parent."""
         tops = self.listed()
-        if self.kind == "asana":
-            return sum(math.ceil(n / 100) for n in tops) + len(self._parents())
+        if self.kind == "asana":  # and the field definitions of each project (its references)
+            return sum(1 + math.ceil(n / 100) for n in tops) + len(self._parents())
         if self.kind == "trello":
             return sum(1 + math.ceil(n / 1000) for n in tops)
         return sum(max(1, math.ceil(n / 500)) for n in tops)
@@ -289,8 +296,8 @@ class ToolWorld:
         data = self.ws.tools[self.kind]
         tops = self.listed()
         people = len(self.ws.people)
-        if self.kind == "asana":  # workspaces, projects, users; task pages; subtask listings
-            pages = sum(max(1, math.ceil(n / 100)) for n in tops)
+        if self.kind == "asana":  # workspaces, projects, users; per project its field listing
+            pages = sum(1 + max(1, math.ceil(n / 100)) for n in tops)  # and task pages; subtasks
             return 2 + max(1, math.ceil(people / 100)) + pages + len(self._parents())
         if self.kind == "trello":  # the listing (boards by name); per board: board + card pages
             return 1 + sum(1 + _trello_card_pages(n) for n in tops)
@@ -322,6 +329,14 @@ class ToolWorld:
         if self.kind == "monday":
             raise NotImplementedError(PENDING)
         return {"bounds": Bounds(max_pages=max_pages)}
+
+    def misreferenced(self) -> tuple[dict[str, Any], tuple[str, ...]]:
+        if self.kind == "monday":
+            raise NotImplementedError(PENDING)
+        written = {"C": ("field:Consultd",), "A": ("field:Timer",)}  # Timer: a number field
+        roles = {**KINDS[self.kind].default_roles, **written}
+        changes = {"roles": roles, "written_roles": written, "fields": FieldsConfig(effort="Timr")}
+        return changes, ("Consultd", "Timer", "Timr")
 
     def _parents(self) -> list[Any]:
         """Tasks whose subtasks a read lists: read, with subtasks, and not history."""

@@ -57,8 +57,10 @@ and the merge of an incremental read in ``incremental.py``.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -66,10 +68,12 @@ from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 from raci_sync.config import SourceConfig
+from raci_sync.connectors.asana import KIND
 from raci_sync.connectors.asana.convert import (
     Ref,
     account_from_asana,
     completed_before,
+    field_def_from_asana,
     ref_from_asana,
     shape,
     task_shape,
@@ -83,18 +87,29 @@ from raci_sync.connectors.asana.incremental import (
     since_param,
 )
 from raci_sync.connectors.asana.queries import (
+    COUNT_FIELDS,
     PAGE_SIZE,
     USER_FIELDS,
+    field_setting_params,
     project_params,
     task_params,
     user_params,
 )
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.parallel import in_order
-from raci_sync.errors import AuthError, NotFoundError, SourceError
+from raci_sync.connectors.references import (
+    FieldDef,
+    ScopeReport,
+    UnresolvedReferences,
+    check_fields,
+    default_references,
+    written_references,
+)
+from raci_sync.errors import AuthError, SourceError
 from raci_sync.model import Account, Snapshot, Task
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
+PAID_PER_MINUTE = 1500  # Asana's paid plans; free plans allow the Kind's budget (150)
 PAT_URL = "https://app.asana.com/0/my-apps"
 
 T = TypeVar("T")
@@ -157,8 +172,11 @@ class AsanaConnector:
         )
 
     def read_all(self) -> tuple[Scope, list[Task], dict[str, Account]]:
-        """The full read: scope, directory, every project's tasks and their subtasks."""
-        scope = self.resolve_scope()
+        """The full read: scope and field definitions (every reference of the config checked
+        against them before any task is read), directory, every project's tasks and their
+        subtasks."""
+        scope, problems = self.survey_scope()
+        self.require(problems + self.reference_problems(scope))
         accounts = {a.id: a for a in self.read_people(scope.workspace)}
         listed = self.parallel([partial(self.list_tasks, p) for p in scope.projects])
         tree = self.gather(scope.projects, listed)
@@ -169,7 +187,10 @@ class AsanaConnector:
     def read_changes(
         self, scope: Scope, since: datetime, previous: Snapshot
     ) -> tuple[list[Task], dict[str, Account]]:
-        """The incremental read: what changed since ``since``, merged into ``previous``."""
+        """The incremental read: what changed since ``since``, merged into ``previous``; the
+        config's references are checked first, against the definitions cached at the last
+        full read (no request for that)."""
+        self.require(self.reference_problems(scope), cached=True)
         after = since_param(since)
         listed = self.parallel([partial(self.list_changed, p, after) for p in scope.projects])
         projects = {p.gid for p in scope.projects}
@@ -192,39 +213,81 @@ class AsanaConnector:
         }
         return json.dumps(scope, ensure_ascii=False, sort_keys=True)
 
-    # -- scope -------------------------------------------------------------------------------
+    # -- scope and references ------------------------------------------------------------------
 
     def resolve_scope(self) -> Scope:
-        """The configured workspace and projects, resolved to gids."""
-        workspace = self.resolve_workspace()
-        return Scope(self.config_key(), workspace, tuple(self.resolve_projects(workspace)))
+        """The configured workspace and projects, resolved to gids, with their field
+        definitions; UnresolvedReferences with every name that does not resolve."""
+        scope, problems = self.survey_scope()
+        self.require(problems)
+        assert scope is not None  # no problems: everything resolved
+        return scope
+
+    def survey_scope(self) -> tuple[Scope, list[str]]:
+        """The configured scope resolved as far as it goes (with each project's custom field
+        definitions), and one problem for every name that does not resolve — all of them."""
+        workspace, problems = self.find_workspace()
+        if workspace is None:
+            return Scope(self.config_key(), Ref(""), ()), problems
+        projects, problems = self.find_projects(workspace)
+        defs = self.parallel([partial(self.read_fields, p) for p in projects])
+        fields = {p.gid: d for p, d in zip(projects, defs, strict=True)}
+        return Scope(self.config_key(), workspace, tuple(projects), fields), problems
+
+    def reference_problems(self, scope: Scope) -> list[str]:
+        """Every field reference the config wrote that a project of ``scope`` lacks, or has with
+        the wrong type (PRODUCT §9): a reference must resolve on every project."""
+        refs = written_references(self.source)
+        return check_fields(refs, scope.by_name(), container="project")
+
+    def require(self, problems: list[str], *, cached: bool = False) -> None:
+        """Raise UnresolvedReferences with every problem, if there are any."""
+        if problems:
+            hint = (
+                "checked against the field definitions kept from the last full read; if a field "
+                "was added in Asana since, run `raci sync --full`"
+                if cached
+                else None
+            )
+            raise UnresolvedReferences(self.source.name, problems, hint=hint)
 
     def resolve_workspace(self) -> Ref:
         """The configured workspace (gid as given, or a name looked up), or the only one."""
+        workspace, problems = self.find_workspace()
+        self.require(problems)
+        assert workspace is not None
+        return workspace
+
+    def find_workspace(self) -> tuple[Ref | None, list[str]]:
+        """The configured workspace, or None and the problem that says why not."""
         wanted = self.source.workspace
         if wanted and wanted.isdigit():
-            return Ref(wanted)
+            return Ref(wanted), []
         seen = [
             ref_from_asana(w, self.source.name, "workspace")
             for w in self.paged("/workspaces", {"limit": PAGE_SIZE}, what="list workspaces")
         ]
-        names = ", ".join(repr(w.name) for w in seen) or "none"
+        names = [w.name or w.gid for w in seen]
         if not wanted:
             if len(seen) == 1:
-                return seen[0]
+                return seen[0], []
             if not seen:
-                raise NotFoundError(
-                    f"{self.describe}: the token's user is in no workspace", source=self.source.name
-                )
-            raise SourceError(
-                f"{self.describe}: the token's user is in {len(seen)} workspaces "
-                f'({names}); set workspace = "<name or gid>" for this source',
-                source=self.source.name,
-            )
-        return self.pick(wanted, _matching(wanted, seen), "workspace", names)
+                return None, ["[source] workspace: the token's user is in no workspace"]
+            return None, [
+                f"[source] workspace: the token's user is in {len(seen)} workspaces "
+                f'({_listed(names)}); set workspace = "<name or gid>" for this source'
+            ]
+        key = "[source] workspace"
+        return self.pick(wanted, _matching(wanted, seen), "workspace", key, names)
 
     def resolve_projects(self, workspace: Ref) -> list[Ref]:
         """The configured projects by gid or name (case-insensitive), or every unarchived one."""
+        projects, problems = self.find_projects(workspace)
+        self.require(problems)
+        return projects
+
+    def find_projects(self, workspace: Ref) -> tuple[list[Ref], list[str]]:
+        """The configured projects that resolve, and a problem for each one that does not."""
         wanted = self.source.projects
         params = project_params(workspace.gid, every_active=not wanted)
         listed = list(
@@ -232,35 +295,106 @@ class AsanaConnector:
         )
         seen = [ref_from_asana(p, self.source.name, "project") for p in listed]
         if not wanted:
-            return seen
+            return seen, []
         archived = {r.gid for r, p in zip(seen, listed, strict=True) if p.get("archived") is True}
-        names = ", ".join(repr(p.name) for p in seen if p.gid not in archived)
+        names = [p.name or p.gid for p in seen if p.gid not in archived]
         out: list[Ref] = []
+        problems: list[str] = []
         for entry in wanted:
             matches = _matching(entry, seen)
             if len(matches) > 1:  # an active project wins over archived namesakes
                 matches = [p for p in matches if p.gid not in archived] or matches
-            project = self.pick(entry, matches, f"project in workspace {workspace.label}", names)
-            if project not in out:
+            what = f"project in workspace {workspace.label}"
+            project, problem = self.pick(entry, matches, what, "[source] projects", names)
+            problems += problem
+            if project is not None and project not in out:
                 out.append(project)
-        return out
+        return out, problems
 
-    def pick(self, wanted: str, matches: list[Ref], what: str, names: str) -> Ref:
-        """The one match for ``wanted``; NotFoundError for none, SourceError for several."""
+    def pick(
+        self, wanted: str, matches: list[Ref], what: str, key: str, names: list[str]
+    ) -> tuple[Ref | None, list[str]]:
+        """The one match for ``wanted``, or None and the problem (none, or several)."""
         if len(matches) == 1:
-            return matches[0]
+            return matches[0], []
         if not matches:
-            raise NotFoundError(
-                f"{self.describe}: no {what} is named or numbered {wanted!r} among those the "
-                f"token's user can see ({names or 'none'}); fix the name in the config or share "
-                "it with that user",
-                source=self.source.name,
-            )
+            close = difflib.get_close_matches(wanted, names, n=1, cutoff=0.6)
+            near = f"; did you mean {close[0]!r}?" if close else ""
+            return None, [
+                f"{key}: no {what} is named or numbered {wanted!r} among those the token's user "
+                f"can see ({_listed(names)}){near} Fix the name in the config, or share it "
+                "with that user"
+            ]
         gids = ", ".join(m.gid for m in matches)
-        raise SourceError(
-            f"{self.describe}: {len(matches)} {what.split(' ')[0]}s are named "
-            f"{wanted!r} (gids {gids}); put the gid in the config instead",
-            source=self.source.name,
+        return None, [
+            f"{key}: {len(matches)} {what.split(' ')[0]}s are named {wanted!r} (gids {gids}); "
+            "put the gid in the config instead"
+        ]
+
+    def read_fields(self, project: Ref) -> tuple[FieldDef, ...]:
+        """``GET /projects/{gid}/custom_field_settings``: the project's custom fields."""
+        settings = self.paged(
+            f"/projects/{project.gid}/custom_field_settings",
+            field_setting_params(),
+            what=f"list the custom fields of project {project.label}",
+        )
+        return tuple(field_def_from_asana(s, self.source.name, project) for s in settings)
+
+    def check_scope(self) -> ScopeReport:
+        """Whose token; the workspace and projects resolved, with their fields; every reference
+        of the config that matches nothing, all at once; what a full read will cost."""
+        who = self.check()
+        scope, problems = self.survey_scope()
+        defs = scope.by_name()
+        problems += self.reference_problems(scope)
+        defaults = check_fields(default_references(self.source), defs, container="project")
+        return ScopeReport(
+            who=who,
+            containers=tuple(defs),
+            fields={name: tuple(f"{d.name} ({d.type})" for d in ds) for name, ds in defs.items()},
+            problems=tuple(problems),
+            warnings=tuple(f"{w} (a default role: only a warning)" for w in defaults),
+            notes=(self.cost_note(scope),) if scope.projects else (),
+        )
+
+    def cost_note(self, scope: Scope) -> str:
+        """What a full read will cost: requests, and the time the request budget needs."""
+        counts = self.parallel([partial(self.count_tasks, p) for p in scope.projects])
+        open_tasks = sum(c[0] for c in counts)
+        pages = sum(max(1, math.ceil(c[0] / PAGE_SIZE)) for c in counts)
+        lookups = (0 if (self.source.workspace or "").isdigit() else 1) + 2  # projects, users
+        total = lookups + len(scope.projects) + pages
+        budget = KIND.budget
+        assert budget is not None
+        rpm = self.source.requests_per_minute or round(budget.limit * 60 / budget.window)
+        wait = math.floor((total - 1) / rpm) if total > rpm else 0
+        note = (
+            f"a full read: at least {total} requests ({pages} task pages for {open_tasks} open "
+            f"tasks in {len(scope.projects)} project(s), a field listing per project, "
+            f"{lookups} look-ups), plus a page per {PAGE_SIZE} tasks completed in the last "
+            f"{self.source.history_days} days and a listing per task with subtasks; at "
+            f"{rpm} requests/min the budget alone makes that "
+            + (f"at least {wait} min" if wait else "fit in one minute")
+        )
+        if rpm < PAID_PER_MINUTE:
+            note += (
+                f". Paid Asana plans allow {PAID_PER_MINUTE:,} requests/min: set "
+                f"requests_per_minute = {PAID_PER_MINUTE} for this source if yours is one"
+            )
+        return note
+
+    def count_tasks(self, project: Ref) -> tuple[int, int]:
+        """``GET /projects/{gid}/task_counts``: (open, completed) tasks of the project."""
+        body = self.request(
+            f"/projects/{project.gid}/task_counts",
+            {"opt_fields": ",".join(COUNT_FIELDS)},
+            what=f"count the tasks of project {project.label}",
+        )
+        s = shape(self.source.name, f"the task counts of project {project.label}")
+        data = s.obj(s.obj(body).get("data"), "data")
+        return (
+            int(s.number(data, "num_incomplete_tasks") or 0),
+            int(s.number(data, "num_completed_tasks") or 0),
         )
 
     # -- people and tasks ----------------------------------------------------------------------
@@ -445,6 +579,14 @@ class AsanaConnector:
         project fails the read, never shrinks it.
         """
         return in_order(calls, self.max_workers, name=self.kind)
+
+
+def _listed(names: Sequence[str], limit: int = 10) -> str:
+    """``'A', 'B' and 3 more`` (or ``none``)."""
+    if not names:
+        return "none"
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _new_item(item: Any, seen: set[str]) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from raci_sync.connectors.references import FieldDef
 from raci_sync.connectors.shape import Shape
 from raci_sync.model import Account, FieldValue, State, Task
 
@@ -57,6 +58,20 @@ def ref_from_asana(raw: Any, source_name: str, what: str) -> Ref:
     s = shape(source_name, f"a {what}")
     obj = s.obj(raw)
     return Ref(s.ident(obj, "gid"), s.text(obj, "name"))
+
+
+def field_def_from_asana(raw: Any, source_name: str, project: Ref) -> FieldDef:
+    """A custom field setting of a project (``CustomFieldSettingResponse`` with its
+    ``custom_field.name`` and ``.resource_subtype``) → the field's definition."""
+    s = shape(source_name, f"a custom field setting of project {project.label}")
+    setting = s.obj(raw)
+    cf = s.obj(setting.get("custom_field"), "custom_field")
+    fs = s.about(f"custom field {cf.get('gid')!r} of project {project.label}")
+    return FieldDef(
+        name=fs.text(cf, "name") or "",
+        id=fs.ident(cf, "gid"),
+        type=fs.text(cf, "resource_subtype") or "",
+    )
 
 
 def task_from_asana(

@@ -22,6 +22,7 @@ from raci_sync.connectors.asana.convert import (
     task_shape,
     users_in_task,
 )
+from raci_sync.connectors.references import FieldDef
 from raci_sync.model import Task
 
 OVERLAP = timedelta(seconds=60)  # subtracted from ``since`` against clock skew
@@ -29,28 +30,38 @@ NO_CUTOFF = datetime.min.replace(tzinfo=UTC)  # no history cutoff: nothing was c
 STATE_CONFIG = "asana.config"  # Snapshot.state keys: the scope cached for incremental reads
 STATE_WORKSPACE = "asana.workspace"
 STATE_PROJECTS = "asana.projects"
+STATE_FIELDS = "asana.fields"  # each project's custom field definitions, from the last full read
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The resolved workspace and projects of a read, kept in ``Snapshot.state`` between syncs.
+    """The resolved workspace and projects of a read, and each project's custom field
+    definitions (by project gid), kept in ``Snapshot.state`` between syncs.
 
     ``config`` fingerprints the configured scope: when the config changes, the cache is stale
-    and the next fetch is a full read.
+    and the next fetch is a full read. An incremental read checks the config's references
+    against the cached ``fields`` (PRODUCT §12): no request for that.
     """
 
     config: str
     workspace: Ref
     projects: tuple[Ref, ...]
+    fields: Mapping[str, tuple[FieldDef, ...]] = field(default_factory=dict)
 
     def to_state(self) -> dict[str, str]:
+        defs = {gid: [[d.name, d.id, d.type] for d in fs] for gid, fs in self.fields.items()}
         return {
             STATE_CONFIG: self.config,
             STATE_WORKSPACE: json.dumps([self.workspace.gid, self.workspace.name]),
             STATE_PROJECTS: json.dumps(
                 [[p.gid, p.name] for p in self.projects], ensure_ascii=False
             ),
+            STATE_FIELDS: json.dumps(defs, ensure_ascii=False),
         }
+
+    def by_name(self) -> dict[str, tuple[FieldDef, ...]]:
+        """Each project's fields under its name (as problems name it)."""
+        return {p.name or p.gid: tuple(self.fields.get(p.gid, ())) for p in self.projects}
 
     @classmethod
     def from_state(cls, state: Mapping[str, str], config: str) -> Scope | None:
@@ -60,9 +71,26 @@ class Scope:
         try:
             workspace = _ref_of(json.loads(state[STATE_WORKSPACE]))
             projects = tuple(_ref_of(p) for p in json.loads(state[STATE_PROJECTS]))
+            fields = _fields_of(json.loads(state[STATE_FIELDS]), {p.gid for p in projects})
         except (KeyError, TypeError, ValueError):
-            return None
-        return cls(config, workspace, projects)
+            return None  # missing (made before definitions were kept) or damaged: a full read
+        return cls(config, workspace, projects, fields)
+
+
+def _fields_of(raw: Any, projects: set[str]) -> dict[str, tuple[FieldDef, ...]]:
+    """The cached definitions of every project, or ValueError."""
+    if not isinstance(raw, dict) or set(raw) != projects:
+        raise ValueError("not the definitions of these projects")
+    out: dict[str, tuple[FieldDef, ...]] = {}
+    for gid, defs in raw.items():
+        out[gid] = tuple(FieldDef(*_strings(d, 3)) for d in defs)
+    return out
+
+
+def _strings(value: Any, n: int) -> list[str]:
+    if not isinstance(value, list) or len(value) != n or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"not {n} strings: {value!r}")
+    return value
 
 
 def _ref_of(pair: Any) -> Ref:

@@ -1,7 +1,8 @@
 """What the Asana connector asks for: page size and the ``opt_fields`` of each listing.
 
 Every entry of TASK_FIELDS is in the opt_fields enum of getTasksForProject, getTasks and
-getSubtasksForTask (checked by tests/connectors/test_asana_contract.py).
+getSubtasksForTask, FIELD_SETTING_FIELDS in getCustomFieldSettingsForProject's, COUNT_FIELDS in
+getTaskCountsForProject's (checked by tests/connectors/test_asana_contract.py).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ TASK_FIELDS = (
 )
 USER_FIELDS = ("name", "email")
 PROJECT_FIELDS = ("name", "archived")
+# a project's custom field definitions (the references of the config must resolve on them)
+FIELD_SETTING_FIELDS = ("custom_field.name", "custom_field.resource_subtype")
+COUNT_FIELDS = ("num_incomplete_tasks", "num_completed_tasks")  # check_scope's cost estimate
 
 
 def task_params(completed_since: datetime | None = None) -> dict[str, Any]:
@@ -51,6 +55,11 @@ def task_params(completed_since: datetime | None = None) -> dict[str, Any]:
         moment = completed_since.astimezone(UTC).isoformat(timespec="milliseconds")
         params["completed_since"] = moment.replace("+00:00", "Z")
     return params
+
+
+def field_setting_params() -> dict[str, Any]:
+    """A project's custom field settings: each field's name and type."""
+    return {"limit": PAGE_SIZE, "opt_fields": ",".join(FIELD_SETTING_FIELDS)}
 
 
 def user_params(workspace_gid: str) -> dict[str, Any]:

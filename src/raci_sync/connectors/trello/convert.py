@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
+from raci_sync.connectors.references import FieldDef
 from raci_sync.connectors.shape import Shape
 from raci_sync.model import Account, FieldValue, State, Task
 
@@ -69,6 +70,12 @@ class BoardSummary:
     name: str
     closed: bool = False
     last_activity: datetime | None = None
+
+
+def field_defs(board: Board) -> tuple[FieldDef, ...]:
+    """A board's custom fields as the references check them (Trello's types: list, text,
+    number, date, checkbox)."""
+    return tuple(FieldDef(f.name or "", f.id, f.type) for f in board.fields.values())
 
 
 def account_from_trello(raw_member: Any, source_name: str) -> Account:
