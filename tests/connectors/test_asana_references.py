@@ -18,7 +18,7 @@ from raci_sync.config import FieldsConfig
 from raci_sync.connectors.asana.client import AsanaConnector
 from raci_sync.connectors.references import UnresolvedReferences
 from raci_sync.errors import NotFoundError
-from tests.fakes.asana_fixtures import P1, P2, SINCE, FakeAsana, server_connector
+from tests.fakes.asana_fixtures import P1, P2, SINCE, FakeAsana, fail, load, server_connector
 
 DEFAULTS = {"R": ("assignee",), "A": ("field:Accountable",), "C": ("field:Consulted",), "I": ()}
 
@@ -189,3 +189,14 @@ def test_check_scope_with_a_wrong_workspace_names_the_ones_it_sees(fake: FakeAsa
     assert report.containers == () and report.notes == ()
     [problem] = report.problems
     assert "'Nordlys Te'" in problem and "'Nordlys Kaffe', 'Privat'" in problem
+
+
+def test_a_workspace_gid_that_is_not_there_is_a_problem(fake: FakeAsana) -> None:
+    fake.on("/projects", fail(404, load("error_404.json")), fail(404, load("error_404.json")))
+    report = server_connector(fake, workspace="1207760012345678").check_scope()
+    assert report.problems == (
+        "[source] workspace: no workspace numbered 1207760012345678 is visible to the token's "
+        "user (Asana answered 404); fix the gid, or use the workspace's name",
+    )
+    err = failure(server_connector(fake, workspace="1207760012345678"))
+    assert err.problems == report.problems

@@ -5,16 +5,26 @@ paged by ``next_page.offset``:
 
     GET /workspaces                                  only when the workspace is a name or omitted
     GET /projects?workspace=W&opt_fields=name,archived   (+ archived=false when scope is omitted)
+    GET /projects/{P}/custom_field_settings?opt_fields=custom_field.name,…   per project
     GET /users?workspace=W&opt_fields=name,email     the people directory, once per workspace
     GET /projects/{P}/tasks?completed_since=C&opt_fields=TASK_FIELDS   per project
     GET /tasks/{T}/subtasks?opt_fields=TASK_FIELDS   only for tasks with num_subtasks > 0 that
                                                      are open or completed since C
 
 so P projects of N open or recently completed tasks each, U users and S such tasks that have
-subtasks cost
-``[1] + ceil(projects/100) + ceil(U/100) + P·ceil(N/100) + S`` requests (S counts a page per
-100 subtasks): the documented minimum of one page per 100 tasks per project, plus a constant
-per workspace and one listing per task that has subtasks.
+subtasks cost ``[1] + ceil(projects/100) + ceil(U/100) + P·(1 + ceil(N/100)) + S`` requests
+(S counts a page per 100 subtasks): the documented minimum of one page per 100 tasks per
+project, plus a constant per workspace, one field listing per project and one listing per task
+that has subtasks.
+
+Every reference the config wrote resolves or the read fails (PRODUCT §9): the workspace and
+every project name, and each ``field:`` role and ``[source.fields]`` entry on every project
+(by name or gid, of a fitting type: a people, text or enum field for a role, a number field
+for the effort). A full read checks them against the custom field settings it reads, before
+any task; an incremental read against those the snapshot keeps (``asana.fields``), with no
+request. Every problem is raised at once (``references.UnresolvedReferences``). ``check_scope``
+(``raci check-config --online``) reports the same, with each project's fields and what a full
+read costs at the request budget (``GET /projects/{P}/task_counts`` per project).
 
 An incremental read (``fetch(since, previous)``) reuses the workspace and project gids that the
 previous snapshot keeps in ``state`` and asks each project only for what changed:
@@ -105,7 +115,7 @@ from raci_sync.connectors.references import (
     default_references,
     written_references,
 )
-from raci_sync.errors import AuthError, SourceError
+from raci_sync.errors import AuthError, NotFoundError, SourceError
 from raci_sync.model import Account, Snapshot, Task
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
@@ -229,7 +239,13 @@ class AsanaConnector:
         workspace, problems = self.find_workspace()
         if workspace is None:
             return Scope(self.config_key(), Ref(""), ()), problems
-        projects, problems = self.find_projects(workspace)
+        try:
+            projects, problems = self.find_projects(workspace)
+        except NotFoundError:  # a workspace gid from the config that is not there
+            return Scope(self.config_key(), workspace, ()), [
+                f"[source] workspace: no workspace numbered {workspace.gid} is visible to the "
+                "token's user (Asana answered 404); fix the gid, or use the workspace's name"
+            ]
         defs = self.parallel([partial(self.read_fields, p) for p in projects])
         fields = {p.gid: d for p, d in zip(projects, defs, strict=True)}
         return Scope(self.config_key(), workspace, tuple(projects), fields), problems

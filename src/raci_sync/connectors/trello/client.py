@@ -34,6 +34,15 @@ read (``[sync] full_every_hours``) is the backstop. Card-level
 Auth is the ``key`` and ``token`` query parameters on every request (the spec's security
 schemes); the HTTP layer replaces both by ``***`` in every log line and message.
 
+Every reference the config wrote resolves or the read fails (PRODUCT §9): each board name or
+id, each ``field:`` role and ``[source.fields]`` entry (a list or text field for a role, a
+number field for the effort) and each ``done_lists`` entry on every board. A read checks them
+against the definitions of each board it reads (the board call above), before any card; a
+board an incremental read keeps, against the definitions its last read kept in
+``Snapshot.state["trello.definitions"]`` (no request). Every problem is raised at once
+(``references.UnresolvedReferences``); ``check_scope`` (``raci check-config --online``)
+reports the same with each board's fields.
+
 Template cards (``isTemplate``) and cards with a ``cardRole`` (separator, link, board, mirror)
 are not work and are left out. ``due`` and ``start`` are instants: their date is taken in the
 source's time zone (``timezone``), so a card due 00:30 in Copenhagen is due that day, and a
