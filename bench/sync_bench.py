@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -275,16 +276,28 @@ def source_config(api: str, ws: Any, server: ServerProcess) -> Any:
 
 
 def documented_minimum(api: str, ws: Any, phase: str) -> int:
-    """Full: Asana ceil(N/100) per project (+1 per task with subtasks), Trello 1 + ceil(N/1000)
-    per board, monday ceil(N/500) per board. Incremental, unchanged: one per project/board
-    (Trello: the one board listing whose dateLastActivity says nothing changed)."""
+    """Full: Asana ceil(N/100) per project for its N open and recently completed tasks (the
+    history cutoff leaves out the rest, PRODUCT §7) +1 per such task with subtasks, Trello
+    1 + ceil(N/1000) per board, monday ceil(N/500) per board. Incremental, unchanged: one per
+    project/board (Trello: the one board listing whose dateLastActivity says nothing changed)."""
     data = ws.tools[api]
     tops = [len(data.top_level(c)) for c in data.containers]
     if phase == "incremental":
         return 1 if api == "trello" else len(tops)
     if api == "asana":
-        parents = sum(1 for t in data.live() if any(not s.deleted for s in t.subtasks))
-        return sum(math.ceil(n / 100) for n in tops) + parents
+        from tests.fakes.workspace import completed_before
+
+        read = ws.expected("asana")
+        cutoff = datetime.now(UTC) - timedelta(days=90)
+        listed = [sum(t.id in read for t in data.top_level(c)) for c in data.containers]
+        parents = sum(
+            1
+            for t in data.live()
+            if t.id in read
+            and any(not s.deleted for s in t.subtasks)
+            and not completed_before(t, cutoff)
+        )
+        return sum(math.ceil(n / 100) for n in listed) + parents
     if api == "trello":
         return sum(1 + math.ceil(n / 1000) for n in tops)
     return sum(max(1, math.ceil(n / 500)) for n in tops)

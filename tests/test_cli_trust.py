@@ -200,3 +200,30 @@ def test_report_filters_narrow_the_findings_and_the_exit_code(
     assert data["findings"] and len(data["findings"]) < len(every)
     code, _, err = run([*base, "--check", "no-owners", "--person", "Freja Norgaard"], capsys)
     assert code == 2 and "did you mean 'no-owner'" in err and "did you mean 'Freja" in err
+
+
+def test_check_config_online_lists_every_problem_at_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, httpserver: Any, demo_env: None
+) -> None:
+    """Issue 8, done means: one wrong field, one wrong board and one rule with an unknown hat
+    print three problems and exit 2; a correct config prints each source's boards, projects
+    and fields."""
+    serve_recordings(httpserver)
+    cfg = local_config(tmp_path, httpserver)
+    code, out, err = run(["--config", str(cfg), "check-config", "--online"], capsys)
+    assert code == 0, out + "".join(x for x in err.splitlines(True) if "werkzeug" not in x)
+    assert "Indhold & SoMe" in out and "Events & PR" in out and "fields:" in out
+    text = cfg.read_text(encoding="utf-8")
+    broken = (
+        text.replace('boards = ["Events & PR"]', 'boards = ["Events & RP"]')
+        .replace('effort = "Timer"', 'effort = "Timr"', 1)
+        .replace('A = "hat:strategist"', 'A = "hat:strategest"')
+    )
+    assert broken.count("Timr") == 1 and "Events & RP" in broken and "strategest" in broken
+    cfg.write_text(broken, encoding="utf-8")
+    code, out, err = run(["--config", str(cfg), "check-config", "--online"], capsys)
+    assert code == 2, out + err
+    assert "3 problem(s):" in err
+    assert "'Timr' not found" in err and "Timer" in err  # the closest name is offered
+    assert "Events & RP" in err and "Events & PR" in err
+    assert "strategest" in err and "did you mean 'strategist'" in err

@@ -107,7 +107,8 @@ def expected_ids(ws: Workspace) -> dict[str, frozenset[str]]:
 
 def delete_one_task_per_tool(ws: Workspace, rng: random.Random) -> None:
     for kind in KINDS:
-        tops = [t for t in ws.tools[kind].tasks if t.parent is None and not t.deleted]
+        read = ws.expected(kind)  # a task a read keeps (no template, no history left out)
+        tops = [t for t in ws.tools[kind].tasks if t.parent is None and t.id in read]
         ws.delete(kind, rng.choice(tops).id)
 
 

@@ -50,7 +50,8 @@ def test_trello_full_sync_with_the_live_apis_shapes(tmp_path: Path) -> None:
 def test_fault_hook_503_twice_then_the_sync_completes_with_two_more_requests(
     tmp_path: Path,
 ) -> None:
-    ws = generate(250, containers=2, people=6, seed=5, subtask_share=0.0)
+    # 400 tasks: each project lists over 100 after the history cutoff, so they page
+    ws = generate(400, containers=2, people=6, seed=5, subtask_share=0.0)
     with ToolWorld("asana", ws) as world, Store(tmp_path / "s.sqlite") as store:
         baseline = sync_once(world, store, full=True)
         world.server.fault = fail_first(

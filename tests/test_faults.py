@@ -64,10 +64,11 @@ from tests.fakes.workspace import Workspace, generate
 
 KINDS = ("asana", "trello", "monday")
 NAME = {"asana": "a", "trello": "t", "monday": "m"}
-# Two projects/boards per tool. Asana pages (105 tasks a project, 100 a page) and reads
-# subtasks; monday pages (110 items a board, read 100 a page here — see _small_monday_pages —
+# Two projects/boards per tool. Asana pages (170 tasks a project, of which the 110 or so open
+# and recently completed ones are listed, 100 a page: the history cutoff leaves out the rest)
+# and reads subtasks; monday pages (110 items a board, read 100 a page here — see _small_monday_pages —
 # so that there is a cursor to expire); Trello is small.
-SIZES = {"asana": 210, "trello": 60, "monday": 220}
+SIZES = {"asana": 340, "trello": 60, "monday": 220}
 MONDAY_PAGE = 100
 WORKERS = 4  # the default [sync] max_workers: sources and boards are read concurrently
 TIMEOUT, STALL = 1.0, 2.0  # a source timeout of 1 s, a stall of 2 s

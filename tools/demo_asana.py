@@ -3,8 +3,9 @@
 The workspace "Nordlys Kaffe" is described below as plain data. A small fake Asana server
 answers from it the way Asana does (only ``gid`` plus the requested ``opt_fields``, pages of
 ``limit``), the real AsanaConnector runs ``check()``, a full fetch and an incremental fetch (which
-finds nothing changed since the demo's Monday morning) against it, and every request it made is
-written to the cassette with the answer it got.
+finds nothing changed since the demo's Monday morning) against it, and ``check_scope()`` (what
+``raci check-config --online`` asks: the projects' custom fields and task counts); every request
+it made is written to the cassette with the answer it got.
 
     .venv/bin/python tools/demo_asana.py            # write the recording
     .venv/bin/python tools/demo_asana.py --check    # exit 1 if the recording is out of date
@@ -144,6 +145,22 @@ FIELD_DEFS = {  # name → (gid, resource_subtype)
     "Timer": (gid("field", "timer"), "number"),
     "Kanal": (gid("field", "kanal"), "enum"),
 }
+
+
+def field_setting(project: str, name: str) -> dict[str, Any]:
+    """A project's setting of one of the four custom fields (``CustomFieldSettingResponse``)."""
+    field_gid, subtype = FIELD_DEFS[name]
+    return {
+        "gid": gid("setting", project, name),
+        "resource_type": "custom_field_setting",
+        "project": compact("project", project, PROJECTS[project][0]),
+        "custom_field": {
+            "gid": field_gid,
+            "resource_type": "custom_field",
+            "name": name,
+            "resource_subtype": subtype,
+        },
+    }
 
 
 def custom_fields(t: DemoTask) -> list[dict[str, Any]]:
@@ -288,6 +305,18 @@ class FakeAsana:
                 self.lists[f"/tasks/{gid('task', t.key)}/subtasks"] = [
                     task_object(s, parent=t) for s in t.subtasks
                 ]
+        self.counts: dict[str, dict[str, Any]] = {}
+        for p in PROJECTS:
+            project_gid = gid("project", p)
+            self.lists[f"/projects/{project_gid}/custom_field_settings"] = [
+                field_setting(p, name) for name in FIELD_DEFS
+            ]
+            listed = self.lists[f"/projects/{project_gid}/tasks"]
+            done = sum(t["completed"] for t in listed)
+            self.counts[f"/projects/{project_gid}/task_counts"] = {
+                "num_incomplete_tasks": len(listed) - done,
+                "num_completed_tasks": done,
+            }
 
     def __call__(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], Any]:
         _method, path, query, _body = request_parts(request)
@@ -296,12 +325,20 @@ class FakeAsana:
         fields = query.get("opt_fields", "resource_type,name").split(",")
         if rel == "/users/me":
             return 200, {}, {"data": project_fields(user(ME, full=True), fields)}
+        if rel.endswith("/task_counts"):
+            counts = self.counts.get(rel)
+            if counts is None:
+                return 404, {}, {"errors": [{"message": "Unknown object", "help": "demo"}]}
+            return 200, {}, {"data": project_fields(counts, fields)}
         items = self.collection(rel, query)
         if items is None:
             return 404, {}, {"errors": [{"message": "Unknown object", "help": "demo"}]}
         return 200, {}, self.page(rel, query, [project_fields(i, fields) for i in items])
 
     def collection(self, rel: str, query: dict[str, str]) -> list[dict[str, Any]] | None:
+        # completed_since (the history cutoff of a full read) leaves nothing out here: every
+        # demo task was completed within days of the demo's Monday, so the answers do not
+        # depend on the day the recording is made.
         if rel == "/tasks":  # the incremental read: a project's tasks modified since a time
             since = datetime.fromisoformat(query["modified_since"])
             listed = self.lists.get(f"/projects/{query['project']}/tasks", [])
@@ -364,6 +401,7 @@ def record() -> Cassette:
     )
     connector = AsanaConnector(source, http, max_workers=1)  # one thread: a stable order
     connector.check()
+    connector.check_scope()  # what `raci check-config --online` asks
     connector.fetch(SYNCED_AT, connector.fetch())
     return Cassette("asana", DEFAULT_BASE_URL, interactions)
 

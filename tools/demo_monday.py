@@ -527,7 +527,8 @@ def _type_of(value: Any, info: Any, abstract: Any) -> str:
 
 
 def record(schema: GraphQLSchema) -> Cassette:
-    """Run the connector against the fake (by board name, by id, all boards, and check())."""
+    """Run the connector against the fake (by board name, by id, all boards, check() and
+    check_scope())."""
     fake = FakeMonday(schema)
     interactions: dict[str, dict[str, Any]] = {}
 
@@ -569,6 +570,7 @@ def record(schema: GraphQLSchema) -> Cassette:
         connector = MondayConnector(source, http, max_workers=1)
         if boards is None:
             connector.check()
+        connector.check_scope()  # what `raci check-config --online` asks
         snap = connector.fetch()
         connector.fetch(since=INCREMENTAL_SINCE, previous=snap)  # the incremental query too
     return Cassette(

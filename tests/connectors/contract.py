@@ -22,8 +22,17 @@ pytest collects the subclasses, never this class itself (its name does not start
   fails the read after five tries; a body cut off once is asked again (issue 10), one cut off
   every time fails the read; a revoked token is an AuthError, never retried; a failed read
   raises, it never returns part of a snapshot;
+- **complete or failed** (PRODUCT §9): a listing whose pages do not advance, or that runs past
+  ``[sync] max_pages``, fails the source and keeps its last good snapshot;
+- **references**: a field reference the config wrote that the tool lacks (or has with the
+  wrong type) fails the source at a full and at an incremental read, every problem at once,
+  the snapshot kept; ``check_scope()`` names the token's user, the containers and their
+  fields, and lists every problem (a misspelt container among them) at once;
 - **the spec contract**: the fake, built from the vendor's spec, records no request the spec
   does not allow (beyond the gaps the world declares).
+
+The trust tests drive the fake through the world's hooks (``World.repeat_pages`` …); a world
+that cannot express one yet says so and the test is skipped, never passed.
 
 The listing and incremental tests go through ``sync()`` and the store, as a scheduled run does:
 the connector's ``Snapshot.state`` must survive the store for the next incremental read.
@@ -40,13 +49,19 @@ from typing import Any, ClassVar
 import pytest
 
 from raci_sync.connectors.base import Connector, make_connector, make_http
-from raci_sync.errors import AuthError, ResponseError, RetryableError, SourceError
+from raci_sync.errors import (
+    AuthError,
+    NotFoundError,
+    ResponseError,
+    RetryableError,
+    SourceError,
+)
 from raci_sync.model import Snapshot
 from raci_sync.store import Store
 from raci_sync.store.sqlite import StoredSnapshot
 from tests.fakes.faults import Counted, same_request
 from tests.fakes.server import Reply, fail_first, fail_from
-from tests.fakes.world import CHANGED_TITLE, World, sync_once
+from tests.fakes.world import CHANGED_TITLE, World, sync_once, sync_outcome
 
 ATTEMPTS = 5  # RetryPolicy.attempts: tries of one request before the read gives up
 WORKERS = 4  # the default [sync] max_workers
@@ -73,6 +88,27 @@ def stored(world: World, store: Store) -> StoredSnapshot:
     snap = store.current_snapshot(world.source().name)
     assert snap is not None
     return snap
+
+
+def hooked(world: World, hook: str, *args: Any) -> Any:
+    """What a world's hook (``World.repeat_pages`` …) returns; the test is skipped when the world
+    cannot express it yet (no such hook, or it raises NotImplementedError)."""
+    method = getattr(world, hook, None)
+    if method is None:
+        pytest.skip(f"{type(world).__name__} has no {hook}() yet")
+    try:
+        return method(*args)
+    except NotImplementedError as exc:
+        pytest.skip(f"{type(world).__name__}.{hook}() for {world.kind}: {exc}")
+
+
+def misspelt_container(world: World) -> tuple[str, tuple[str, ...]]:
+    """The source's scope key (``boards``/``projects``) and its containers with the first
+    misspelt."""
+    src = world.source()
+    key = "projects" if src.projects else "boards"
+    names = tuple(getattr(src, key))
+    return key, (names[0][:-1], *names[1:])
 
 
 def secrets(world: World) -> list[str]:
@@ -283,6 +319,84 @@ class ConnectorContract:
         small.server.fault = fail_from(1, small.revoked(), api=self.kind)
         with pytest.raises(AuthError):
             conn.check()
+
+    # -- a read is complete or it fails (PRODUCT §9) ------------------------------------------
+
+    def test_a_repeated_page_fails_the_read_and_keeps_the_snapshot(
+        self, paged: World, tmp_path: Path
+    ) -> None:
+        """A server whose paging does not advance is a failure of the source, never "the end"."""
+        with Store(tmp_path / "s.sqlite") as store:
+            sync_once(paged, store, full=True)
+            before = stored(paged, store)
+            hooked(paged, "repeat_pages", True)
+            try:
+                outcome = sync_outcome(paged, store, full=True)
+            finally:
+                paged.repeat_pages(False)
+            after = stored(paged, store)
+        assert outcome.status == "failed", outcome
+        assert (outcome.error or "").startswith(f"source {outcome.name!r} ({self.kind})")
+        assert (after.id, after.tasks) == (before.id, before.tasks)
+
+    def test_a_listing_longer_than_max_pages_fails_the_read(self, paged: World) -> None:
+        changes = hooked(paged, "bounded", 1)
+        with pytest.raises(SourceError, match=r"max_pages") as err:
+            read(paged, **changes)
+        assert str(err.value).startswith(f"source {paged.source().name!r} ({self.kind})")
+        paged.server.reset()
+
+    # -- every reference resolves or fails (PRODUCT §9, §12 "References") ----------------------
+
+    def test_a_wrong_reference_fails_the_source_and_keeps_the_snapshot(
+        self, small: World, tmp_path: Path
+    ) -> None:
+        """A misspelt field never quietly drops a letter or the effort: the source fails, at a
+        full read and at an incremental one (checked against the definitions cached at the
+        last full read, for no more requests than an unchanged read), its snapshot kept."""
+        changes, names = hooked(small, "misreferenced")
+        with Store(tmp_path / "s.sqlite") as store:
+            sync_once(small, store, full=True)
+            before = stored(small, store)
+            incremental = sync_outcome(small, store, full=False, **changes)
+            full = sync_outcome(small, store, full=True, **changes)
+            after = stored(small, store)
+        for outcome in (incremental, full):
+            assert outcome.status == "failed", outcome
+            assert all(repr(name) in (outcome.error or "") for name in names), outcome.error
+        assert incremental.requests <= small.unchanged_cost()
+        assert (after.id, after.tasks) == (before.id, before.tasks)
+
+    def test_a_full_read_names_every_problem_at_once(self, small: World) -> None:
+        changes, names = hooked(small, "misreferenced")
+        key, typo = misspelt_container(small)
+        with pytest.raises(NotFoundError) as err:
+            read(small, **changes, **{key: typo})
+        assert all(repr(name) in str(err.value) for name in (*names, typo[0])), str(err.value)
+
+    def test_check_scope_names_the_token_the_containers_and_their_fields(
+        self, small: World
+    ) -> None:
+        conn = connect(small)[0]
+        if not hasattr(conn, "check_scope"):
+            pytest.skip(f"the {self.kind} connector has no check_scope() yet")
+        report = conn.check_scope()
+        src = small.source()
+        assert small.me() in report.who
+        assert report.containers == tuple(src.boards or src.projects or ())
+        assert all(report.fields[c] for c in report.containers)
+        assert report.problems == () and report.notes  # what a full read costs
+
+    def test_check_scope_lists_every_problem_at_once(self, small: World) -> None:
+        changes, names = hooked(small, "misreferenced")
+        key, typo = misspelt_container(small)
+        conn = connect(small, **changes, **{key: typo})[0]
+        if not hasattr(conn, "check_scope"):
+            pytest.skip(f"the {self.kind} connector has no check_scope() yet")
+        report = conn.check_scope()
+        text = "\n".join(report.problems)
+        assert all(repr(name) in text for name in (*names, typo[0])), text
+        assert report.containers == typo[1:]  # the others resolved, and were checked
 
     # -- the spec contract ----------------------------------------------------------------------
 

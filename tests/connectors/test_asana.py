@@ -16,6 +16,7 @@ from raci_sync.connectors.asana.convert import Ref, account_from_asana, task_fro
 from raci_sync.connectors.asana.incremental import Scope, Tree, departed, merge_tasks, since_param
 from raci_sync.connectors.asana.queries import TASK_FIELDS
 from raci_sync.connectors.base import make_connector, make_http
+from raci_sync.connectors.references import FieldDef
 from raci_sync.errors import AuthError, NotFoundError, ResponseError, RetryableError, SourceError
 from raci_sync.model import FieldValue, State, Task
 from tests.fakes.asana_fixtures import (
@@ -202,7 +203,9 @@ def test_since_param_is_utc_with_a_minute_of_overlap() -> None:
 
 
 def test_scope_survives_the_state_round_trip_and_only_for_its_config() -> None:
-    scope = Scope("cfg", Ref(WS, "Nordlys Kaffe"), (Ref(P1, "Kampagne Q1 2027"), Ref(P2, None)))
+    fields = {P1: (FieldDef("Timer", "1201", "number"),), P2: ()}
+    projects = (Ref(P1, "Kampagne Q1 2027"), Ref(P2, None))
+    scope = Scope("cfg", Ref(WS, "Nordlys Kaffe"), projects, fields)
     state = scope.to_state()
     assert all(isinstance(v, str) for v in state.values())
     assert Scope.from_state({**state, "last_full": "x"}, "cfg") == scope
@@ -210,6 +213,12 @@ def test_scope_survives_the_state_round_trip_and_only_for_its_config() -> None:
     assert Scope.from_state({}, "cfg") is None
     assert Scope.from_state({**state, "asana.projects": "[[1, 2]]"}, "cfg") is None
     assert Scope.from_state({**state, "asana.workspace": "{"}, "cfg") is None
+    # made before field definitions were kept, or damaged: no cache (the read is full)
+    assert Scope.from_state({k: v for k, v in state.items() if k != "asana.fields"}, "cfg") is None
+    assert Scope.from_state({**state, "asana.fields": '{"1": []}'}, "cfg") is None
+    assert (
+        Scope.from_state({**state, "asana.fields": f'{{"{P1}": [[1]], "{P2}": []}}'}, "cfg") is None
+    )
 
 
 def _task(gid: str, parent: str | None = None, title: str = "old") -> Task:
@@ -257,11 +266,30 @@ def test_merge_moves_a_subtask_to_its_new_parent() -> None:
     ]
 
 
+CUTOFF = datetime(2026, 9, 1, tzinfo=UTC)
+
+
 def test_departed_tells_tasks_that_left_every_configured_project() -> None:
     listed = [[_raw("1"), _raw("2", project="999")], [_raw("3", parent="1", project=None)]]
-    kept, gone = departed(listed, "k", {P1, P2})
+    kept, gone = departed(listed, "k", {P1, P2}, CUTOFF)
     assert [[r["gid"] for r in raws] for raws in kept] == [["1"], []]
     assert gone == {"2"}  # the subtask "3" is in scope through its parent: neither
+
+
+def test_departed_tells_tasks_completed_before_the_history_cutoff() -> None:
+    """An old completed task that was edited comes back to an incremental read (no
+    completed_since there): it leaves the snapshot, as a full read leaves it out."""
+    done = {"completed": True}
+    listed = [
+        [
+            {**_raw("1"), **done, "completed_at": "2026-08-31T23:59:59.000Z"},
+            {**_raw("2"), **done, "completed_at": "2026-09-01T00:00:00.000Z"},
+            {**_raw("3"), **done, "completed_at": None},  # unknown: kept
+            {**_raw("4"), "completed": False, "completed_at": None},
+        ]
+    ]
+    kept, gone = departed(listed, "k", {P1, P2}, CUTOFF)
+    assert [r["gid"] for r in kept[0]] == ["2", "3", "4"] and gone == {"1"}
 
 
 # -- fetching -----------------------------------------------------------------------------------
@@ -274,6 +302,8 @@ def test_full_fetch(stub: AsanaStub) -> None:
     assert stub.paths == [
         "/workspaces",
         "/projects",
+        f"/projects/{P1}/custom_field_settings",  # the references are checked before any task
+        f"/projects/{P2}/custom_field_settings",
         "/users",
         "/users",
         f"/projects/{P1}/tasks",
@@ -282,7 +312,7 @@ def test_full_fetch(stub: AsanaStub) -> None:
         f"/tasks/{T2}/subtasks",  # subtasks level by level, after the project lists
         f"/tasks/{S1}/subtasks",
     ]
-    assert snap.requests == 9
+    assert snap.requests == 11
     assert (snap.source, snap.kind) == ("kampagner", "asana")
     assert snap.containers == ("Kampagne Q1 2027", "Analyse & Rapportering")
     assert snap.fetched_at is not None and snap.fetched_at.tzinfo is not None
@@ -302,11 +332,20 @@ def test_full_fetch(stub: AsanaStub) -> None:
 
 def test_request_parameters(stub: AsanaStub) -> None:
     full_workspace(stub)
+    before = datetime.now(UTC)
     connector(projects=None).fetch()
     queries = dict(stub.seen)  # last query per path
     for path, query in stub.seen:
         assert query["limit"] == "100", path
-        assert "completed_since" not in query, path
+        if path.endswith("/tasks"):  # the project listings' history cutoff: now − 90 days
+            since = datetime.fromisoformat(query["completed_since"])
+            assert (
+                before - timedelta(days=90, seconds=1)
+                < since
+                <= datetime.now(UTC) - timedelta(days=90)
+            )
+        else:
+            assert "completed_since" not in query, path
     assert queries["/projects"] == {
         "workspace": WS,
         "limit": "100",
@@ -451,7 +490,7 @@ def test_429_waits_as_asana_says_and_retries() -> None:
         conn = connector()
         snap = conn.fetch()
     assert conn.sleeps == [30.0]  # type: ignore[attr-defined]
-    assert snap.requests == 10
+    assert snap.requests == 12
     assert len(snap.tasks) == 8
 
 

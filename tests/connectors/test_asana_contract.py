@@ -1,7 +1,8 @@
 """The Asana connector against Asana's OpenAPI spec (its extract ``specs/asana.openapi.json``).
 
 Every request the connector makes in the scenarios below (full reads, incremental reads with
-changes, subtasks and a user directory re-read, checks, the demo's full and incremental replay)
+changes, subtasks and a user directory re-read, checks of the token and of the scope, the demo's
+full and incremental replay)
 must name a path and method of the spec, send every required and only declared query parameters,
 with integers in range and date-times parseable, and ask only for ``opt_fields`` in that
 operation's enum. Every recorded body (test fixtures and the demo recording) must have the
@@ -110,6 +111,7 @@ def scenario_requests() -> Iterator[Request]:
         lambda: connector().fetch(),  # workspace by name, every project (archived=false)
         lambda: connector(workspace=WS, projects=("Analyse & Rapportering", P1)).fetch(),
         lambda: connector().check(),
+        lambda: connector().check_scope(),
     ]
     for run in scenarios:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
@@ -153,6 +155,7 @@ def demo_requests() -> tuple[list[Request], Replay]:
     http = make_http(source, mount=mount_handler(handler, ["https://app.asana.com/"]))
     conn = make_connector(source, http)
     conn.check()
+    conn.check_scope()
     full = conn.fetch()
     conn.fetch(full.fetched_at, full)
     return seen, replay
@@ -171,6 +174,8 @@ def test_every_request_is_in_the_spec(spec: Spec, httpserver: HTTPServer) -> Non
         ("GET", "/projects"),
         ("GET", "/users"),
         ("GET", "/projects/{project_gid}/tasks"),
+        ("GET", "/projects/{project_gid}/custom_field_settings"),
+        ("GET", "/projects/{project_gid}/task_counts"),
         ("GET", "/tasks"),
         ("GET", "/tasks/{task_gid}/subtasks"),
     }
@@ -306,6 +311,10 @@ FIXTURE_PATHS = {  # fixture file → the request it answers
     "tasks_analyse": f"/projects/{P1}/tasks",
     "subtasks_video": "/tasks/1/subtasks",
     "subtasks_manuskript": "/tasks/1/subtasks",
+    "field_settings_kampagne": f"/projects/{P1}/custom_field_settings",
+    "field_settings_analyse": f"/projects/{P1}/custom_field_settings",
+    "task_counts_kampagne": f"/projects/{P1}/task_counts",
+    "task_counts_analyse": f"/projects/{P1}/task_counts",
 }
 
 

@@ -73,7 +73,8 @@ def test_replay_answers_every_request(replayed: tuple[Snapshot, Replay, str]) ->
     snap, replay, me = replayed
     assert replay.misses == []
     assert me == "Jonas Kristensen <jonas@nordlyskaffe.dk>"
-    assert snap.requests == 6  # workspaces, projects, users, 2 × project tasks, 1 × subtasks
+    # workspaces, projects, 2 × field settings, users, 2 × project tasks, 1 × subtasks
+    assert snap.requests == 8
 
 
 def test_an_incremental_sync_replays_with_one_request_per_project(
@@ -87,8 +88,32 @@ def test_an_incremental_sync_replays_with_one_request_per_project(
     full = conn.fetch()
     again = conn.fetch(full.fetched_at, full)
     assert replay.misses == []
-    assert (full.requests, again.requests) == (6, 2)  # unchanged: one request per project
+    assert (full.requests, again.requests) == (8, 2)  # unchanged: one request per project
     assert again.tasks == full.tasks and again.accounts == full.accounts
+
+
+def test_check_scope_replays_and_finds_every_reference(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    cfg = demo_config(tmp_path_factory.mktemp("demo") / "raci.sqlite")
+    [source] = [s for s in cfg.sources if s.kind == "asana"]
+    replay = Replay([Cassette.load(RECORDING)])
+    http = make_http(source, mount=mount_handler(replay, ["https://app.asana.com/"]))
+    report = make_connector(source, http).check_scope()
+    assert replay.misses == []
+    assert report.who == "Jonas Kristensen <jonas@nordlyskaffe.dk>"
+    assert report.containers == ("Kampagne Q1 2027", "Analyse & Rapportering")
+    assert report.fields["Kampagne Q1 2027"] == (
+        "Accountable (people)",
+        "Consulted (people)",
+        "Timer (number)",
+        "Kanal (enum)",
+    )
+    assert report.problems == report.warnings == ()
+    [note] = report.notes
+    # the full read costs 8: one more for the one task with subtasks, which no count tells
+    assert "at least 7 requests" in note and "a listing per task with subtasks" in note
+    assert "at 150 requests/min" in note and "requests_per_minute = 1500" in note
 
 
 def test_tasks_and_people(snap: Snapshot) -> None:

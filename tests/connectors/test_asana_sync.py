@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
+from raci_sync.config import Bounds
 from raci_sync.connectors.asana.client import PAT_URL, AsanaConnector
 from raci_sync.connectors.asana.queries import TASK_FIELDS
-from raci_sync.errors import AuthError, ResponseError, RetryableError
+from raci_sync.errors import AuthError, ResponseError, RetryableError, SourceError
 from raci_sync.model import Snapshot, State, Task
 from tests.fakes.asana_fixtures import (
     FREJA,
@@ -81,8 +82,8 @@ def test_full_read_costs_one_page_per_100_tasks_per_project(httpserver: HTTPServ
     snap = server_connector(fake, max_workers=1).fetch()
     assert len(snap.tasks) == 250 + 119 + 2  # T5 in both projects once; S1, S2
     assert fake.count(f"/projects/{P1}/tasks") == 3 and fake.count(f"/projects/{P2}/tasks") == 2
-    # 1 workspaces + 1 projects + 1 users + 5 task pages + 2 subtask lists (T2, S1)
-    assert snap.requests == len(fake.seen) == 10
+    # 1 workspaces + 1 projects + 2 field listings + 1 users + 5 task pages + 2 subtask lists
+    assert snap.requests == len(fake.seen) == 12
     assert all(q["limit"] == "100" for p, q in fake.seen)
 
 
@@ -91,9 +92,8 @@ def test_concurrent_read_gives_the_same_snapshot_in_the_same_order(fake: FakeAsa
     four = server_connector(fake, max_workers=4).fetch()
     assert four.tasks == one.tasks and four.accounts == one.accounts
     assert [t.id for t in four.tasks] == [T1, T2, S1, S2, T3, T4, T5, T6]
-    assert (
-        four.requests == one.requests == 7
-    )  # workspaces, projects, users, 2 lists, 2 subtask lists
+    # workspaces, projects, 2 field listings, users, 2 lists, 2 subtask lists
+    assert four.requests == one.requests == 9
     assert four.state == one.state
     assert json.loads(four.state["asana.projects"]) == [
         [P1, "Kampagne Q1 2027"],
@@ -225,7 +225,7 @@ def test_a_known_user_who_left_the_directory_costs_no_directory_read(fake: FakeA
 
 def test_without_cached_scope_or_with_another_config_the_read_is_full(fake: FakeAsana) -> None:
     conn, previous = full_then_reset(fake)
-    assert conn.fetch(SINCE, replace(previous, state={})).requests == 7
+    assert conn.fetch(SINCE, replace(previous, state={})).requests == 9
     other = server_connector(fake, projects=("Kampagne Q1 2027",))
     snap = other.fetch(SINCE, previous)
     assert "/workspaces" in fake.paths and snap.containers == ("Kampagne Q1 2027",)
@@ -250,7 +250,7 @@ def test_a_burst_of_500s_is_retried_with_backoff(fake: FakeAsana) -> None:
     conn = server_connector(fake)
     snap = conn.fetch()
     assert fake.count(f"/projects/{P1}/tasks") == 4
-    assert snap.requests == len(fake.seen) == 7 + 3 and len(snap.tasks) == 8
+    assert snap.requests == len(fake.seen) == 9 + 3 and len(snap.tasks) == 8
     waits = conn.sleeps  # type: ignore[attr-defined]
     assert len(waits) == 3
     assert all(0.5 * 2**i <= w <= 1.5 * 2**i for i, w in enumerate(waits))  # doubling, jitter
@@ -278,6 +278,8 @@ def test_401_on_a_project_mid_sync_fails_the_source_with_what_to_fix(fake: FakeA
     assert fake.paths == [
         "/workspaces",
         "/projects",
+        f"/projects/{P1}/custom_field_settings",
+        f"/projects/{P2}/custom_field_settings",
         "/users",
         f"/projects/{P1}/tasks",
         f"/projects/{P2}/tasks",
@@ -315,7 +317,7 @@ def test_truncated_json_is_retried_and_fails_only_when_it_persists(fake: FakeAsa
     assert "gave up after 5 tries" in msg and "try again later" in msg
     assert "list tasks of project 'Kampagne Q1 2027'" in msg
     assert fake.count(path) == 5  # tried 5 times, then the read stops
-    assert len(fake.seen) == 4 + 4
+    assert len(fake.seen) == 5 + 5  # the scope, the people and field definitions, and the tries
 
 
 def test_a_reset_connection_is_retried(fake: FakeAsana) -> None:
@@ -327,6 +329,50 @@ def test_a_reset_connection_is_retried(fake: FakeAsana) -> None:
     assert snap.tasks == previous.tasks
 
 
+# -- paging guards: a listing is complete or the read fails ------------------------------------
+
+
+def test_a_new_offset_on_every_page_over_the_same_tasks_fails_the_read(fake: FakeAsana) -> None:
+    """The loop that ran until killed: every page the first again, under a fresh offset."""
+    for i in range(150):
+        fake.create(f"12084219073{i:05d}", like=T4, name=f"Opgave {i}")
+    fake.stuck = True
+    with pytest.raises(ResponseError, match=r"page 2 holding nothing not seen before") as err:
+        server_connector(fake, max_workers=1).fetch()
+    assert "list tasks of project 'Kampagne Q1 2027'" in str(err.value)
+    assert fake.count(f"/projects/{P1}/tasks") == 2  # stopped at the first page that repeats
+
+
+def test_a_listing_longer_than_max_pages_fails_the_read(fake: FakeAsana) -> None:
+    for i in range(250):
+        fake.create(f"12084219073{i:05d}", like=T4, name=f"Opgave {i}")
+    conn = server_connector(fake, max_workers=1, bounds=Bounds(max_pages=2))
+    with pytest.raises(
+        SourceError, match=r"still had more after 2 pages of 100 \(\[sync\] max_pages"
+    ):
+        conn.fetch()
+    assert fake.count(f"/projects/{P1}/tasks") == 2
+    snap = server_connector(fake, max_workers=1, bounds=Bounds(max_pages=3)).fetch()
+    assert len(snap.tasks) == 250 + 8
+
+
+def test_a_next_page_without_an_offset_fails_the_read(fake: FakeAsana) -> None:
+    page = {"data": load("tasks_analyse.json")["data"], "next_page": {"offset": None}}
+    fake.on(f"/projects/{P2}/tasks", fail(200, page))
+    with pytest.raises(ResponseError, match="next_page that has no offset"):
+        server_connector(fake, max_workers=1).fetch()
+
+
+def test_a_task_on_two_pages_is_read_once(fake: FakeAsana) -> None:
+    """Data may change between pages (offsets are opaque): a task met again is not doubled."""
+    first = load("tasks_kampagne_page1.json")
+    fake.on(f"/projects/{P1}/tasks", fail(200, {**first, "next_page": {"offset": "o1"}}))
+    fake.on(f"/projects/{P1}/tasks", fail(200, {"data": first["data"][-1:] + load(
+        "tasks_kampagne_page2.json")["data"], "next_page": None}))  # fmt: skip
+    snap = server_connector(fake, max_workers=1).fetch()
+    assert [t.id for t in snap.tasks] == [T1, T2, S1, S2, T3, T4, T5, T6]
+
+
 def test_the_workspace_gid_in_the_config_reads_no_workspace_list(fake: FakeAsana) -> None:
     snap = server_connector(fake, workspace=WS).fetch()
-    assert "/workspaces" not in fake.paths and snap.requests == 6
+    assert "/workspaces" not in fake.paths and snap.requests == 8

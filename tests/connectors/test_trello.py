@@ -7,6 +7,7 @@ import copy
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import responses
@@ -16,6 +17,7 @@ from raci_sync.connectors.trello.convert import (
     account_from_trello,
     board_from_trello,
     custom_field_from_trello,
+    is_work,
     task_from_trello,
 )
 from raci_sync.connectors.trello.queries import oldest_first_second
@@ -149,14 +151,69 @@ def test_closed_board_makes_every_card_archived(board: Any) -> None:
     assert task_from_trello(card, closed, "indhold").state is State.ARCHIVED
 
 
-def test_due_date_in_a_time_zone(board: Any) -> None:
-    from zoneinfo import ZoneInfo
+COPENHAGEN, NEW_YORK = ZoneInfo("Europe/Copenhagen"), ZoneInfo("America/New_York")
 
-    card = {**load("cards.json")[-1], "due": "2026-12-09T23:30:00.000Z"}
-    assert task_from_trello(card, board, "x").due == date(2026, 12, 9)
-    assert task_from_trello(card, board, "x", tz=ZoneInfo("Europe/Copenhagen")).due == date(
-        2026, 12, 10
-    )
+
+@pytest.mark.parametrize(
+    ("due", "tz", "day"),
+    [
+        # Copenhagen, winter (UTC+1): 23:30Z is 00:30 the next day; 22:59Z still the same day
+        ("2026-12-09T23:30:00.000Z", COPENHAGEN, date(2026, 12, 10)),
+        ("2026-12-09T22:59:00.000Z", COPENHAGEN, date(2026, 12, 9)),
+        # summer (UTC+2): a date-only due date set in Copenhagen is stored as local midnight
+        ("2026-06-14T22:00:00.000Z", COPENHAGEN, date(2026, 6, 15)),
+        ("2026-06-14T21:59:59.000Z", COPENHAGEN, date(2026, 6, 14)),
+        # New York (UTC-5): 03:30Z is the evening before; 05:00Z is that day's midnight
+        ("2026-12-10T03:30:00.000Z", NEW_YORK, date(2026, 12, 9)),
+        ("2026-12-10T05:00:00.000Z", NEW_YORK, date(2026, 12, 10)),
+        ("2026-12-10T03:30:00.000Z", UTC, date(2026, 12, 10)),
+    ],
+)
+def test_due_and_start_are_dates_in_the_teams_time_zone(
+    board: Any, due: str, tz: ZoneInfo, day: date
+) -> None:
+    card = {**load("cards.json")[-1], "due": due, "start": due}
+    task = task_from_trello(card, board, "x", tz=tz)
+    assert (task.due, task.start) == (day, day)
+
+
+@responses.activate
+def test_the_source_time_zone_reaches_the_dates() -> None:
+    """A card due 00:30 in Copenhagen is due that day, not the day before (in UTC)."""
+    cards = [{**load("cards.json")[0], "due": "2026-12-09T23:30:00.000Z"}]
+    register_board(responses.mock, cards=cards)
+    utc = connector(boards=(BOARD_ID,)).fetch().tasks[0].due
+    cph = connector(boards=(BOARD_ID,), timezone="Europe/Copenhagen").fetch().tasks[0].due
+    assert (utc, cph) == (date(2026, 12, 9), date(2026, 12, 10))
+
+
+@pytest.mark.parametrize(
+    "departure",
+    [{"isTemplate": True}, *({"cardRole": r} for r in ("separator", "link", "board", "mirror"))],
+)
+def test_templates_and_cards_with_a_role_are_not_work(departure: dict[str, Any]) -> None:
+    card = {**load("cards.json")[0], **departure}
+    assert not is_work(card, "x", "Kampagner")
+    assert is_work({**card, "isTemplate": False, "cardRole": None}, "x", "Kampagner")
+    assert is_work({k: v for k, v in card.items() if k not in departure}, "x", "Kampagner")
+
+
+@responses.activate
+def test_a_read_leaves_out_templates_and_cards_with_a_role() -> None:
+    fixture = load("cards.json")
+    extra = [
+        {**fixture[0], "id": "67752629a1b2c3d4e5f6a001", "name": "Skabelon", "isTemplate": True},
+        {**fixture[0], "id": "67752629a1b2c3d4e5f6a002", "name": "---", "cardRole": "separator"},
+        {**fixture[0], "id": "67752629a1b2c3d4e5f6a003", "name": "x", "cardRole": "mirror"},
+    ]
+    register_board(responses.mock, cards=extra + fixture)
+    snap = connector(boards=(BOARD_ID,)).fetch()
+    assert [t.id for t in snap.tasks] == [c["id"] for c in fixture]
+
+
+def test_is_template_of_the_wrong_type_is_a_response_error() -> None:
+    with pytest.raises(ResponseError, match="'isTemplate' = 'yes' instead of true or false"):
+        is_work({**load("cards.json")[0], "isTemplate": "yes"}, "x", "Kampagner")
 
 
 def test_field_without_definition_and_stale_option(board: Any) -> None:
@@ -225,12 +282,13 @@ def test_full_fetch_by_name() -> None:
     assert snap.requests == 3 == len(responses.calls)
     assert snap.fetched_at is not None and snap.fetched_at.tzinfo is not None
     listing, board_call, cards_call = (query(c) for c in responses.calls)
-    assert listing["fields"] == "all"
+    assert listing["fields"] == "name,closed,dateLastActivity"
     assert board_call["lists"] == "all" and board_call["customFields"] == "true"
     assert board_call["members"] == "all" and board_call["member_fields"] == "fullName,username"
     assert cards_call["filter"] == "all" and cards_call["limit"] == "1000"
     assert cards_call["customFieldItems"] == "true" and "before" not in cards_call
     assert set(cards_call["fields"].split(",")) >= {"idMembers", "closed", "dueComplete", "due"}
+    assert {"isTemplate", "cardRole"} <= set(cards_call["fields"].split(","))
     for c in responses.calls:  # every request authenticates with key and token
         assert (query(c)["key"], query(c)["token"]) == (KEY, TOKEN)
 
@@ -322,7 +380,7 @@ def test_configured_board_id_that_does_not_exist() -> None:
     with pytest.raises(NotFoundError) as err:
         connector(boards=(OTHER_ID,)).fetch()
     msg = str(err.value)
-    assert f"board {OTHER_ID} (in `boards` of the config, or found by name) does not exist" in msg
+    assert f"[source] boards: board {OTHER_ID} does not exist or is not visible" in msg
     assert "Trello answered 404" in msg and "source 'indhold'" in msg
 
 

@@ -3,11 +3,11 @@
 Every request the connector makes in its scenarios (names and ids, omitted boards, paging,
 ``check()``, the demo) must hit a path of ``trello_openapi.json`` with query parameters that
 the operation, its security schemes, or Atlassian's guides for the spec's known gaps allow;
-every ``fields``-like value must name fields the spec knows (a board's ``fields``: ``all`` or
-items of the BoardFields enum, as a fake built strictly from the spec checks them), and the
-board listing and activity probe must still be answered with ``dateLastActivity``. Every
-fixture and recorded body must have the spec's shape (types, patterns, enums of the properties
-it has).
+every ``fields``-like value must name fields the spec knows (a board's or a card's ``fields``:
+items of the BoardFields / CardFields enum), beyond exactly the departures PRODUCT §12 allows
+(board ``dateLastActivity``; card ``start``, ``isTemplate``, ``cardRole``; the card listing's
+parameters), and never ``fields=all``. Every fixture and recorded body must have the spec's
+shape (types, patterns, enums of the properties it has).
 """
 
 from __future__ import annotations
@@ -32,19 +32,18 @@ from tests.specs import spec_path
 
 REPO = Path(__file__).resolve().parents[2]
 RECORDING = REPO / "src" / "raci_sync" / "demo" / "recordings" / "trello.json"
-# Query parameters the spec does not list for an operation but Atlassian documents:
-# the nested-resource sub-parameters (guide "Understanding Nested Resources") and the card
-# listing's parameters, which the spec leaves out entirely (see specs/trello/SOURCE.md).
+# Query parameters the spec does not list for an operation: the nested-resource sub-parameters
+# of /boards/{id} that Atlassian's guide "Understanding Nested Resources" documents, and the
+# card listing's parameters — the spec documents none for /boards/{id}/cards; PRODUCT §12
+# allows exactly these (see specs/trello/SOURCE.md).
 DOCUMENTED_EXTRAS = {
     "/boards/{id}": {"list_fields", "member_fields", "label_fields", "labels_limit"},
-    "/boards/{id}/cards": {"filter", "fields", "customFieldItems", "limit", "before"},
+    "/boards/{id}/cards": {"filter", "fields", "customFieldItems", "limit", "before", "since"},
 }
-# Card fields the live API has and the spec's CardFields enum lacks: `start` (start dates,
-# 2021); the spec's Card schema has it only inside `badges`.
-CARD_FIELD_EXTRAS = {"start"}
-# The board `fields` parameters, whose spec descriptions allow `all` besides a list of fields
-# (kept in the extract as the parameter's ``x-values``).
-ALL_FIELDS = {("/boards/{id}", "fields"), ("/members/{id}/boards", "fields")}
+# PRODUCT §12 "Allowed departures" (each from research/api-facts.md §6): field names the live
+# API accepts that the spec's BoardFields / CardFields enums lack — and nothing else.
+BOARD_FIELD_DEPARTURES = {"dateLastActivity"}
+CARD_FIELD_DEPARTURES = {"start", "isTemplate", "cardRole"}
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +78,7 @@ def scenario_requests() -> Iterator[str]:
         rsps.get(f"{t.URL}/members/me/boards", json=[])
         conn.fetch(since=first.fetched_at, previous=first)
         probe = dict(parse_qsl(urlsplit(rsps.calls[3].request.url).query))
-        assert probe["fields"] == "all" and "customFields" not in probe
+        assert probe["fields"] == "name,closed,dateLastActivity" and "customFields" not in probe
         yield from (c.request.url for c in rsps.calls)
     yield from demo_requests()
 
@@ -133,20 +132,14 @@ def allowed_fields(spec: dict[str, Any], template: str, param: str) -> set[str] 
         ("/boards/{id}", "member_fields"): props("Member"),
         ("/boards/{id}", "label_fields"): props("Label"),
         ("/boards/{id}/cards", "fields"): set(schema(spec, "CardFields")["enum"])
-        | CARD_FIELD_EXTRAS,
+        | CARD_FIELD_DEPARTURES,
     }
     return table.get((template, param))
 
 
 def board_fields(spec: dict[str, Any]) -> set[str]:
-    """The BoardFields enum, nothing else: a strict fake rejects any other item with 400."""
-    return set(schema(spec, "BoardFields")["enum"])
-
-
-def param(op: dict[str, Any], name: str) -> dict[str, Any]:
-    found = [p for p in op["parameters"] if p.get("in") == "query" and p["name"] == name]
-    assert len(found) == 1, f"query parameter {name!r}: {len(found)} in the spec"
-    return found[0]
+    """The BoardFields enum and the departures §12 allows, nothing else."""
+    return set(schema(spec, "BoardFields")["enum"]) | BOARD_FIELD_DEPARTURES
 
 
 def test_every_request_is_in_the_spec(spec: dict[str, Any]) -> None:
@@ -167,10 +160,7 @@ def test_every_request_is_in_the_spec(spec: dict[str, Any]) -> None:
                 name in params or name in security or name in DOCUMENTED_EXTRAS.get(template, set())
             ), f"GET {template}: query parameter {name!r} is not in the spec or the guides"
             fields = allowed_fields(spec, template, name)
-            if fields is not None and value == "all":
-                assert (template, name) in ALL_FIELDS, f"GET {template}: {name}=all"
-                assert "all" in param(op, name)["x-values"]
-            elif fields is not None:
+            if fields is not None:
                 unknown = set(value.split(",")) - fields
                 assert not unknown, f"GET {template}: {name} lists unknown fields {unknown}"
             elif name in params and (enum := resolve(spec, params[name]["schema"]).get("enum")):
@@ -180,24 +170,42 @@ def test_every_request_is_in_the_spec(spec: dict[str, Any]) -> None:
     }  # fmt: skip
 
 
-def test_board_activity_is_in_the_answer(spec: dict[str, Any]) -> None:
-    """The listing and the activity probe ask for fields that bring ``dateLastActivity``: with
-    the BoardFields enum lacking it, that is ``all`` (sent, or the operation's default)."""
+def test_board_activity_is_asked_for_by_name(spec: dict[str, Any]) -> None:
+    """The listing and the activity probe name the fields they read, ``dateLastActivity`` among
+    them (a §12 departure: the Board schema has it, the BoardFields enum does not), never
+    ``fields=all``."""
     assert "dateLastActivity" in schema(spec, "Board")["properties"]
-    assert "dateLastActivity" not in board_fields(spec)
+    assert "dateLastActivity" not in schema(spec, "BoardFields")["enum"]
     asked = []
     for url in scenario_requests():
         parts = urlsplit(url)
-        template, op = operation(spec, parts.path.removeprefix("/1"))
+        template, _ = operation(spec, parts.path.removeprefix("/1"))
         query = dict(parse_qsl(parts.query))
+        assert query.get("fields") != "all", url
         if template == "/members/{id}/boards" or (
             template == "/boards/{id}" and "customFields" not in query  # the probe
         ):
-            default = param(op, "fields")["schema"].get("default")
-            fields = query.get("fields", default)
-            assert fields == "all" or "dateLastActivity" in (fields or "").split(","), url
+            assert query["fields"].split(",") == ["name", "closed", "dateLastActivity"], url
             asked.append(template)
     assert set(asked) == {"/members/{id}/boards", "/boards/{id}"}
+
+
+def test_exactly_the_departures_of_product_12_are_allowed(spec: dict[str, Any]) -> None:
+    """Each allowed departure really is one (the spec lacks it), and the connector uses it."""
+    card_enum = set(schema(spec, "CardFields")["enum"])
+    assert CARD_FIELD_DEPARTURES - card_enum == {"start", "cardRole"}  # isTemplate: in the enum
+    assert "cardRole" in schema(spec, "Card")["properties"]
+    listing = operation(spec, "/boards/x/cards")[1]["parameters"]
+    assert [p for p in listing if p.get("in") == "query"] == []  # the spec documents none
+    asked = {
+        name
+        for url in scenario_requests()
+        if urlsplit(url).path.endswith("/cards")
+        for f, value in parse_qsl(urlsplit(url).query)
+        if f == "fields"
+        for name in value.split(",")
+    }
+    assert asked >= CARD_FIELD_DEPARTURES
 
 
 def test_paging_parameter_is_an_object_id(spec: dict[str, Any]) -> None:
@@ -257,7 +265,8 @@ def body_schemas(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
                                         "customFields": "CustomField", "labels": "Label"})  # fmt: skip
     card = with_nested(spec, "Card", {"customFieldItems": "CustomFieldItems"})
     card["properties"] |= {"dueComplete": {"type": "boolean"},
-                           "start": {"type": "string", "nullable": True}}  # fmt: skip
+                           "start": {"type": "string", "nullable": True},
+                           "isTemplate": {"type": "boolean"}}  # fmt: skip
     return {
         "/members/{id}": {"$ref": "#/components/schemas/Member"},
         "/members/{id}/boards": {"type": "array", "items": {"$ref": "#/components/schemas/Board"}},

@@ -89,7 +89,8 @@ def test_board_gone_mid_sync_is_not_found(httpserver: HTTPServer) -> None:
     msg = str(err.value)
     assert f"board {B3}" in msg and "Trello answered 404" in msg and "fix `boards`" in msg
     assert err.value.source == "indhold"
-    assert len(fake.requests) == CLEAN - 1  # the other boards were read; B3's cards never
+    # the listing and the three boards' definitions; no card is read once a board is missing
+    assert len(fake.requests) == 4
 
 
 def test_truncated_json_is_retried_and_fails_only_when_it_persists(
@@ -112,10 +113,10 @@ def test_truncated_json_is_retried_and_fails_only_when_it_persists(
     assert f"/boards/{B1}/cards" in msg and "key=***" in msg and TOKEN not in msg
     paths = [path for path, _ in fake.requests]
     assert paths.count(f"/boards/{B1}/cards") == 5  # tried 5 times
-    # boards are read concurrently: the failure cancels those whose read had not started yet
-    # (each costs its 2 requests, or none), so the count is the listing and B1's 2 (and 4
-    # retries), plus 0, 2 or 4
-    assert len(paths) - 4 in (CLEAN - 4, CLEAN - 2, CLEAN)
+    # every board's definitions come first (the references are checked before any card);
+    # then the cards concurrently: the failure cancels those whose read had not started yet,
+    # so the count is the listing, 3 definitions and B1's 5 tries, plus 0, 1 or 2 card pages
+    assert len(paths) - 4 in (CLEAN - 2, CLEAN - 1, CLEAN)
 
 
 def test_dropped_connection_is_retried(httpserver: HTTPServer) -> None:

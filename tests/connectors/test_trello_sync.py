@@ -1,6 +1,6 @@
 """Trello against a real local server: incremental reads, concurrency, paging guards, costs.
 
-``FakeTrello`` (tests/fakes/trello_fixtures.py) answers the four routes the connector uses with
+``FakeTrello`` (tests/fakes/trello_fixtures.py) answers the routes the connector uses with
 spec-shaped bodies (built from the fixtures), pages cards like the live API (or ignores
 ``limit``/``before`` like a fake built from the spec, which documents neither), and can answer a
 route with queued faults first.
@@ -8,15 +8,16 @@ route with queued faults first.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 
+from raci_sync.config import Bounds, Config
 from raci_sync.connectors.trello.convert import BoardSummary, board_summary_from_trello
 from raci_sync.connectors.trello.incremental import (
     BoardRead,
@@ -25,7 +26,10 @@ from raci_sync.connectors.trello.incremental import (
     kept_board,
     to_state,
 )
+from raci_sync.errors import SourceError
 from raci_sync.model import Account, Snapshot
+from raci_sync.store import Store
+from raci_sync.sync import SyncOptions, sync
 from tests.fakes.trello_fixtures import (
     B1,
     B2,
@@ -151,7 +155,7 @@ def test_boards_by_id_outside_the_listing_are_probed(server: HTTPServer) -> None
     fake.requests.clear()
     second = conn.fetch(since=first.fetched_at, previous=first)
     assert fake.paths() == ["/members/me/boards", f"/boards/{B2}"]
-    assert fake.requests[1][1]["fields"] == "all"
+    assert fake.requests[1][1]["fields"] == "name,closed,dateLastActivity"
     assert second.tasks == first.tasks
 
 
@@ -205,16 +209,44 @@ def test_a_server_that_ignores_limit_is_read_in_one_page(server: HTTPServer) -> 
     assert fake.paths().count(f"/boards/{B1}/cards") == 1 and snap.requests == 2
 
 
-def test_a_page_answered_twice_ends_the_listing(
-    server: HTTPServer, caplog: pytest.LogCaptureFixture
-) -> None:
-    """Exactly 1000 cards from a server that ignores `before`: the repeat adds nothing."""
+def test_a_page_answered_twice_fails_the_read(server: HTTPServer) -> None:
+    """Exactly 1000 cards from a server that ignores `limit` and `before`: the second page is
+    the first again, so whether the board holds more is unknown."""
     b1 = FakeBoard(B1, "Kampagner", make_cards(1000, 0x67000000))
     fake = serve(server, b1, paging=False)
-    with caplog.at_level(logging.WARNING, "raci_sync.trello"):
-        snap = server_connector(server, boards=(B1,)).fetch()
-    assert len(snap.tasks) == 1000 and fake.paths().count(f"/boards/{B1}/cards") == 2
-    assert "ignored `before`" in caplog.text
+    with pytest.raises(SourceError, match="answered a page again") as err:
+        server_connector(server, boards=(B1,)).fetch()
+    assert fake.paths().count(f"/boards/{B1}/cards") == 2
+    assert "1000 cards were read but the board may hold more" in str(err.value)
+
+
+def test_a_server_that_ignores_before_fails_the_source_and_keeps_its_snapshot(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    """The 1,000 of 1,195 cards once stored as "the end of the board" with exit 0."""
+    b1 = FakeBoard(B1, "Kampagner", make_cards(1195, 0x67000000))
+    fake = serve(server, b1)
+    conn = server_connector(server, boards=(B1,))
+    config = Config(path=None, sources=(conn.source,))
+    with Store(tmp_path / "s.sqlite") as store:
+        first = sync(config, store, SyncOptions(full=True, rate_limits=False))
+        assert first.run.sources[0].status == "ok" and first.run.sources[0].tasks == 1195
+        fake.ignore_before = True
+        again = sync(config, store, SyncOptions(full=True, rate_limits=False))
+        outcome = again.run.sources[0]
+        kept = store.current_snapshot("indhold")
+    assert outcome.status == "failed" and "ignored `before`" in (outcome.error or "")
+    assert kept is not None and len(kept.tasks) == 1195
+
+
+def test_a_board_longer_than_max_pages_fails_the_read(server: HTTPServer) -> None:
+    serve(server, FakeBoard(B1, "Kampagner", make_cards(2500, 0x67000000)))
+    conn = server_connector(server, boards=(B1,))
+    conn.source = replace(conn.source, bounds=Bounds(max_pages=2))
+    with pytest.raises(SourceError, match=r"still had cards after 2 pages of 1000"):
+        conn.fetch()
+    conn.source = replace(conn.source, bounds=Bounds(max_pages=3))
+    assert len(conn.fetch().tasks) == 2500
 
 
 def test_live_paging_across_pages(server: HTTPServer) -> None:
@@ -231,7 +263,7 @@ def test_live_paging_across_pages(server: HTTPServer) -> None:
 
 
 def test_board_summary_reads_activity() -> None:
-    raw = load("members_me_boards.json")[0]  # a `fields=all` board: the rest is ignored
+    raw = {**load("members_me_boards.json")[0], "desc": "", "pinned": False}  # the rest: ignored
     s = board_summary_from_trello(raw, "x")
     assert s == BoardSummary(B1, "Kampagner", False, datetime(2026, 12, 6, 17, 21, 40, 512000, UTC))
     day = board_summary_from_trello({**raw, "dateLastActivity": "2026-12-06"}, "x")

@@ -13,7 +13,8 @@ Served (all others in the spec answer ``501`` and are recorded as not implemente
     GET /workspaces/{gid}             GET /workspaces/{gid}/users   GET /workspaces/{gid}/projects
     GET /projects?workspace=          GET /projects/{gid}           GET /projects/{gid}/sections
     GET /projects/{gid}/tasks         GET /tasks?project=|section=  GET /tasks/{gid}
-    GET /tasks/{gid}/subtasks
+    GET /tasks/{gid}/subtasks         GET /projects/{gid}/custom_field_settings
+    GET /projects/{gid}/task_counts
 
 Lists page as documented: with ``limit`` the answer holds ``next_page {offset, path, uri}`` (null
 on the last page) and ``offset`` must be a token from a previous page of the same request;
@@ -21,12 +22,15 @@ without ``limit`` everything comes in one answer without ``next_page``. Objects 
 compact form (the operation's response schema) unless ``opt_fields`` asks for more; a dotted
 entry (``assignee.name``) selects inside a nested object, an undotted one naming an object gives
 its ``{gid, resource_type}``. ``GET /tasks`` honours ``modified_since`` and ``completed_since``.
+``repeat_pages = True`` makes task listings page without advancing: each next page is the first
+again under a new offset.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import re
 import threading
@@ -50,6 +54,12 @@ CUSTOM_FIELD_NAMES = {
     "consulted": "Consulted",
     "effort": "Timer",
     "priority": "Prioritet",
+}
+FIELD_TYPES = {
+    "accountable": "people",
+    "consulted": "people",
+    "effort": "number",
+    "priority": "enum",
 }
 
 
@@ -156,6 +166,11 @@ class AsanaFake:
         self.clock = clock
         self.spec = asana_spec()
         self.violations: list[str] = []
+        # a server whose paging does not advance: every page of a task listing is the first
+        # again, under an offset never handed out before (the loop that ran until killed)
+        self.repeat_pages = False
+        self.field_names: dict[str, str] = {}  # a custom field renamed in Asana (key → name)
+        self._issued = itertools.count()
         self._lock = threading.Lock()
         self.routes: dict[str, Callable[..., Any]] = {
             "/users/{user_gid}": self.get_user,
@@ -167,6 +182,8 @@ class AsanaFake:
             "/projects": self.get_projects,
             "/projects/{project_gid}": self.get_project,
             "/projects/{project_gid}/sections": self.get_sections,
+            "/projects/{project_gid}/custom_field_settings": self.get_field_settings,
+            "/projects/{project_gid}/task_counts": self.get_task_counts,
             "/projects/{project_gid}/tasks": self.get_project_tasks,
             "/tasks": self.get_tasks,
             "/tasks/{task_gid}": self.get_task,
@@ -311,6 +328,27 @@ class AsanaFake:
         path = f"/projects/{gid}/sections"
         return self.page(sections, lambda s: s, query, fields, template, path)
 
+    def get_field_settings(
+        self, gid: str, *, query: Mapping[str, str], fields: Any, template: str
+    ) -> Any:
+        project = self._project(gid)
+        settings = [self.field_setting(project, key) for key in self.ws.asana.field_ids]
+        path = f"/projects/{gid}/custom_field_settings"
+        return self.page(settings, lambda s: s, query, fields, template, path)
+
+    def get_task_counts(self, gid: str, *, query: Any, fields: Any, template: str) -> Any:
+        tasks = self.ws.asana.top_level(self._project(gid))
+        done = sum(t.state == "done" for t in tasks)
+        counts = {
+            "num_tasks": len(tasks),
+            "num_incomplete_tasks": len(tasks) - done,
+            "num_completed_tasks": done,
+            "num_milestones": 0,
+            "num_incomplete_milestones": 0,
+            "num_completed_milestones": 0,
+        }
+        return {"data": select(counts, fields, self._compact(template))}
+
     def get_project_tasks(
         self, gid: str, *, query: Mapping[str, str], fields: Any, template: str
     ) -> Any:
@@ -377,6 +415,8 @@ class AsanaFake:
             return {"data": [select(render(i), fields, compact) for i in items]}
         limit = int(query["limit"])
         start = self._offset(query) if "offset" in query else 0
+        if self.repeat_pages and "/tasks" in template:
+            start = 0
         chunk = items[start : start + limit]
         out: dict[str, Any] = {"data": [select(render(i), fields, compact) for i in chunk]}
         if start + limit < len(items):
@@ -389,7 +429,8 @@ class AsanaFake:
         return out
 
     def _token(self, query: Mapping[str, str], position: int) -> str:
-        raw = json.dumps({"i": position, "q": _query_key(query), "t": self.clock()})
+        issued = next(self._issued)  # no two tokens alike, as Asana's are opaque and new
+        raw = json.dumps({"i": position, "q": _query_key(query), "t": self.clock(), "n": issued})
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     def _offset(self, query: Mapping[str, str]) -> int:
@@ -481,6 +522,27 @@ class AsanaFake:
             },
         }
 
+    def field_setting(self, project: Container, key: str) -> dict[str, Any]:
+        """One custom field setting of a project (``CustomFieldSettingResponse``)."""
+        field_gid = self.ws.asana.field_ids[key]
+        subtype = FIELD_TYPES[key]
+        return {
+            "gid": str(int(project.id) + int(field_gid) % 1000),
+            "resource_type": "custom_field_setting",
+            "project": self.project_compact(project),
+            "parent": self.project_compact(project),
+            "is_important": key in ("accountable", "effort"),
+            "custom_field": {
+                "gid": field_gid,
+                "resource_type": "custom_field",
+                "name": self.field_names.get(key, CUSTOM_FIELD_NAMES[key]),
+                "resource_subtype": subtype,
+                "type": subtype,
+                "enabled": True,
+                "is_formula_field": False,
+            },
+        }
+
     @staticmethod
     def section(gid: str, name: str) -> dict[str, Any]:
         return {"gid": gid, "resource_type": "section", "name": name}
@@ -502,8 +564,8 @@ class AsanaFake:
             "completed": done,
             "completed_at": iso(t.completed_at) if done else None,
             "completed_by": None,
-            "due_on": day(t.due),
-            "due_at": None,
+            "due_on": day(t.due or (t.due_at.date() if t.due_at else None)),
+            "due_at": iso(t.due_at),
             "start_on": day(t.start),
             "start_at": None,
             "notes": "",
@@ -553,7 +615,7 @@ class AsanaFake:
             return {
                 "gid": ids[key],
                 "resource_type": "custom_field",
-                "name": CUSTOM_FIELD_NAMES[key],
+                "name": self.field_names.get(key, CUSTOM_FIELD_NAMES[key]),
                 "resource_subtype": subtype,
                 "type": subtype,
                 "enabled": True,

@@ -103,7 +103,8 @@ def _body(a: Any) -> Any:
 
 
 def full_workspace(stub: AsanaStub) -> AsanaStub:
-    """Routes for a whole fetch of the fixture workspace (two projects, paging, subtasks)."""
+    """Routes for a whole fetch of the fixture workspace (two projects, paging, subtasks, the
+    projects' custom field settings) and for check_scope (task counts)."""
     return (
         stub.on("/users/me", "user_me.json")
         .on("/workspaces", "workspaces.json")
@@ -115,6 +116,10 @@ def full_workspace(stub: AsanaStub) -> AsanaStub:
         .on(f"/projects/{P2}/tasks", "tasks_analyse.json")
         .on(f"/tasks/{T2}/subtasks", "subtasks_video.json")
         .on(f"/tasks/{S1}/subtasks", "subtasks_manuskript.json")
+        .on(f"/projects/{P1}/custom_field_settings", "field_settings_kampagne.json")
+        .on(f"/projects/{P2}/custom_field_settings", "field_settings_analyse.json")
+        .on(f"/projects/{P1}/task_counts", "task_counts_kampagne.json")
+        .on(f"/projects/{P2}/task_counts", "task_counts_analyse.json")
     )
 
 
@@ -166,7 +171,9 @@ def reset(request: Request) -> Response:
 
 class FakeAsana:
     """A small Asana answering like the real one: lists of tasks per project, by modified_since,
-    subtasks per parent, users; pages of at most ``page_size``; 404 for unknown objects."""
+    subtasks per parent, users, the projects' custom field settings (``fields``, to change)
+    and task counts, the token's user; pages of at most ``page_size``; 404 for unknown
+    objects."""
 
     def __init__(self, server: HTTPServer, page_size: int = 100) -> None:
         self.base = server.url_for(API)
@@ -182,8 +189,13 @@ class FakeAsana:
                 self.tasks[raw["gid"]] = raw
                 self.subtasks.setdefault(parent, []).append(raw["gid"])
         self.lagging: dict[str, list[str]] = {}  # project → tasks still listed after leaving it
+        self.fields = {  # project → its custom field settings
+            P1: load("field_settings_kampagne.json")["data"],
+            P2: load("field_settings_analyse.json")["data"],
+        }
         self.faults: dict[str, list[Fault]] = {}
         self.seen: list[tuple[str, dict[str, str]]] = []
+        self.stuck = False  # answer every page as the first, each with a new offset (a loop)
         server.expect_request(re.compile(f"^{API}/")).respond_with_handler(self)
 
     # -- changing the workspace ----------------------------------------------------------------
@@ -215,6 +227,13 @@ class FakeAsana:
         self.seen.append((path, query))
         if self.faults.get(path):
             return self.faults[path].pop(0)(request)
+        if path == "/users/me":
+            return answer(200, load("user_me.json"))
+        if m := re.fullmatch(r"/projects/(\d+)/task_counts", path):
+            listed = self.in_project(m[1])
+            done = sum(t["completed"] for t in listed)
+            counts = {"num_incomplete_tasks": len(listed) - done, "num_completed_tasks": done}
+            return answer(200, {"data": counts})
         items = self.collection(path, query)
         if items is None:
             return answer(404, load("error_404.json"))
@@ -237,6 +256,8 @@ class FakeAsana:
             return [t for t in listed if datetime.fromisoformat(t["modified_at"]) >= after]
         if m := re.fullmatch(r"/tasks/(\d+)/subtasks", path):
             return [self.shown(g) for g in self.subtasks.get(m[1], [])]
+        if m := re.fullmatch(r"/projects/(\d+)/custom_field_settings", path):
+            return self.fields.get(m[1])
         return None
 
     def in_project(self, project: str) -> list[dict[str, Any]]:
@@ -251,9 +272,11 @@ class FakeAsana:
 
     def page(self, items: list[Any], query: dict[str, str]) -> dict[str, Any]:
         size = min(int(query["limit"]), self.page_size)
-        start = int(query.get("offset", "o0")[1:])
+        start = 0 if self.stuck else int(query.get("offset", "o0")[1:])
         more = start + size < len(items)
-        nxt = {"offset": f"o{start + size}", "path": "/x", "uri": "https://x"} if more else None
+        # stuck: the first page again, under an offset never given before
+        offset = f"o{len(self.seen) * 1000 + size}" if self.stuck else f"o{start + size}"
+        nxt = {"offset": offset, "path": "/x", "uri": "https://x"} if more else None
         return {"data": items[start : start + size], "next_page": nxt}
 
     # -- what was asked ------------------------------------------------------------------------

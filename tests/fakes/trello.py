@@ -4,8 +4,10 @@ Every request must name a path and method of the spec and carry ``key`` and ``to
 spec's security schemes; wrong or missing → ``401`` with a text body, as Trello answers). Query
 parameters must be ones the operation declares, or — where the spec documents none, as for
 ``GET /boards/{id}/cards`` — ones Atlassian's *Nested Resources* and *Custom Fields* guides give
-(``GUIDE_PARAMS``). Requested field names must be properties of the object's schema. Anything
-else is recorded in ``violations`` (Trello ignores unknown parameters and fields, so the fake
+(``GUIDE_PARAMS``). Requested field names must be properties of the object's schema — for
+boards and cards, items of the spec's BoardFields / CardFields enums or one of the departures
+PRODUCT §12 allows (``DEPARTURES``: board ``dateLastActivity``; card ``start``, ``isTemplate``,
+``cardRole``), which the fake serves. Anything else is recorded in ``violations`` (Trello ignores unknown parameters and fields, so the fake
 answers without them rather than failing).
 
 Served (other spec paths answer ``501`` and are recorded as not implemented)::
@@ -17,7 +19,8 @@ Served (other spec paths answer ``501`` and are recorded as not implemented)::
 
 Cards page as the guides describe: ``limit`` 1–1000 (more → ``400 invalid value for limit``),
 newest first, ``before``/``since`` an ObjectId or a date compared with each card's creation
-time in whole seconds (the ObjectId's timestamp: "only objects created before this date").
+time in whole seconds (the ObjectId's timestamp: "only objects created before this date");
+``ignore_before = True`` answers every page as the first, as a server that ignores it would.
 Custom field definitions come in the spec's shape (name and options under ``display``) unless
 ``custom_field_shape="guide"`` (top-level ``name``/``options``, as the guide and live API show).
 Fields the spec types ``format: date`` (``Board.dateLastActivity``, ``Card.due``) are dates
@@ -31,7 +34,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -94,6 +97,12 @@ GUIDE_PARAMS: dict[str, set[str]] = {
     "/boards/{id}/labels": {"fields", "limit"},
 }
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
+# PRODUCT §12 "Allowed departures" (research/api-facts.md §6): field names the live API accepts
+# that the spec's BoardFields / CardFields enums lack. Nothing else outside the enums is served.
+DEPARTURES = {
+    "board": frozenset({"dateLastActivity"}),
+    "card": frozenset({"start", "isTemplate", "cardRole"}),
+}
 
 
 class TrelloSpec:
@@ -113,9 +122,12 @@ class TrelloSpec:
                 names |= set(schemas[enum].get("enum", []))
             return frozenset(names)
 
-        self.fields = {
-            "board": props("Board", "BoardFields"),
-            "card": props("Card", "CardFields"),
+        def enum(name: str, kind: str) -> frozenset[str]:
+            return frozenset(schemas[name]["enum"]) | DEPARTURES[kind]
+
+        self.fields = {  # what a `fields` parameter may name: the enum, and §12's departures
+            "board": enum("BoardFields", "board"),
+            "card": enum("CardFields", "card"),
             "list": props("TrelloList"),
             "member": props("Member"),
             "label": props("Label"),
@@ -173,6 +185,7 @@ class TrelloFake:
         self.custom_field_shape = custom_field_shape
         self.spec = trello_spec()
         self.violations: list[str] = []
+        self.ignore_before = False  # answer every card page as the first (a paging loop)
         self._lock = threading.Lock()
         self.routes: dict[str, Callable[..., Any]] = {
             "/members/{id}": self.get_member,
@@ -296,6 +309,8 @@ class TrelloFake:
         b = self._board(board_id)
         cards = self._filter_cards(b, card_filter or query.get("filter", "open"))
         before, since = query.get("before"), query.get("since")
+        if self.ignore_before:
+            before = None
         if before is not None:
             limit_ts = _created_second(before, "before")
             cards = [c for c in cards if int(c.id[:8], 16) < limit_ts]
@@ -521,9 +536,8 @@ class TrelloFake:
             "idChecklists": [],
             "idMembersVoted": [],
             "idShort": int(c.id[:8], 16) % 10000,
-            "due": self._date(datetime(c.due.year, c.due.month, c.due.day, 12, tzinfo=UTC))
-            if c.due
-            else None,
+            "due": self._due(c),
+            "start": self._date(_noon(c.start)) if c.start else None,
             "dueComplete": c.due_complete,
             "dueReminder": None,
             "dateLastActivity": iso(c.updated),
@@ -534,7 +548,15 @@ class TrelloFake:
             "subscribed": False,
             "manualCoverAttachment": False,
             "badges": {"comments": 0, "attachments": 0, "checkItems": 0, "checkItemsChecked": 0},
+            "isTemplate": c.template,
+            "cardRole": c.card_role,
         }
+
+    def _due(self, c: Task) -> str | None:
+        """A due time as set (``due_at``), else noon UTC of the due day."""
+        if c.due_at is not None:
+            return iso(c.due_at) if self.dates == "live" else c.due_at.date().isoformat()
+        return self._date(_noon(c.due)) if c.due else None
 
     def render_card(self, c: Task, query: Mapping[str, str], where: str) -> dict[str, Any]:
         out = select(self.card(c), self.fields("card", query.get("fields"), where))
@@ -613,6 +635,10 @@ def select(obj: Mapping[str, Any], wanted: set[str] | None) -> dict[str, Any]:
     if wanted is None:
         return dict(obj)
     return {k: v for k, v in obj.items() if k == "id" or k in wanted}
+
+
+def _noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
 def _int(value: str, lo: int, hi: int, name: str) -> int:

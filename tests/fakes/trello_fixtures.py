@@ -3,10 +3,11 @@
 - At the HTTP edge (``responses``): :func:`register_board` and :func:`register_workspace` route
   the recorded board, cards and board listing; :func:`make_cards` makes any number of
   spec-shaped cards for paging.
-- On a real local server (pytest-httpserver): :class:`FakeTrello` answers the four routes the
+- On a real local server (pytest-httpserver): :class:`FakeTrello` answers the routes the
   connector uses with spec-shaped bodies (built from the fixtures) over :class:`FakeBoard` boards,
   pages cards like the live API (or ignores ``limit``/``before`` like a fake built from the
-  spec, which documents neither), and can answer a route with queued faults first.
+  spec, which documents neither, or only ``before``), and can answer a route with queued faults
+  first.
 """
 
 from __future__ import annotations
@@ -109,20 +110,26 @@ class FakeBoard:
     activity: datetime = QUIET
     closed: bool = False
     mine: bool = True  # the token's user is a member: the board is in /members/me/boards
+    meta: dict[str, Any] = field(default_factory=dict)  # over board.json: other lists, fields
 
-    def summary(self) -> dict[str, Any]:
-        """The board as ``fields=all`` answers it (the listing and the probe): every property."""
+    def summary(self, fields: str | None = None) -> dict[str, Any]:
+        """The board as the listing and the probe answer it: ``id`` and the ``fields`` asked
+        for (every one it has when none are named)."""
         stamp = self.activity.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         mine = {"id": self.id, "name": self.name, "closed": self.closed, "dateLastActivity": stamp}
-        return {**load("members_me_boards.json")[0], **mine}
+        wanted = set((fields or "all").split(","))
+        return {k: v for k, v in mine.items() if "all" in wanted or k == "id" or k in wanted}
 
 
 @dataclass
 class FakeTrello:
-    """A request handler for pytest-httpserver, serving ``/1/...``."""
+    """A request handler for pytest-httpserver, serving ``/1/...``: the token's member, the
+    board listing, each board (its definitions: board.json, or ``FakeBoard.meta`` over it, or
+    the probe's summary) and its cards."""
 
     boards: list[FakeBoard]
     paging: bool = True  # honour `limit` and `before` as the live API does
+    ignore_before: bool = False  # honour `limit` but answer every page as the first
     delay: float = 0.0  # seconds each board or card request takes
     faults: dict[str, list[Any]] = field(default_factory=dict)  # path → answers given first
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
@@ -151,8 +158,10 @@ class FakeTrello:
                 self.in_flight -= 1
 
     def answer(self, path: str, query: dict[str, str]) -> Response:
+        if path == "/members/me":
+            return as_json(load("members_me.json"))
         if path == "/members/me/boards":
-            return as_json([b.summary() for b in self.boards if b.mine])
+            return as_json([b.summary(query.get("fields")) for b in self.boards if b.mine])
         m = re.fullmatch(r"/boards/([0-9a-f]{24})(/cards)?", path)
         board = next((b for b in self.boards if m and b.id == m[1]), None)
         if m is None or board is None:
@@ -160,14 +169,14 @@ class FakeTrello:
         if m[2]:
             return as_json(self.card_page(board, query))
         if "customFields" not in query:  # the activity probe
-            return as_json(board.summary())
-        return as_json({**load("board.json"), "id": board.id, "name": board.name})
+            return as_json(board.summary(query.get("fields")))
+        return as_json({**load("board.json"), **board.meta, "id": board.id, "name": board.name})
 
     def card_page(self, board: FakeBoard, query: dict[str, str]) -> list[dict[str, Any]]:
         cards = sorted(board.cards, key=lambda c: c["id"], reverse=True)
         if not self.paging:
             return cards
-        before = query.get("before")
+        before = None if self.ignore_before else query.get("before")
         cards = [c for c in cards if before is None or c["id"] < before]
         return cards[: int(query.get("limit", "1000"))]
 
@@ -190,10 +199,12 @@ def server_connector(
     boards: tuple[str, ...] | None = ("Kampagner", "Indkøb", "Events"),
     waits: list[float] | None = None,
     max_workers: int = 4,
+    **kw: Any,
 ) -> TrelloConnector:
-    """A connector over ``server`` (boards by name); waits go to ``waits`` instead of sleeping."""
+    """A connector over ``server`` (boards by name; ``kw``: more of the source's settings);
+    waits go to ``waits`` instead of sleeping."""
     src = SourceConfig(name="indhold", kind="trello", key=Secret(KEY), token=Secret(TOKEN),
-                       boards=boards, base_url=server.url_for("/1"))  # fmt: skip
+                       boards=boards, base_url=server.url_for("/1"), **kw)  # fmt: skip
     sleep = waits.append if waits is not None else (lambda s: None)
     http = make_http(src, sleep=sleep, rate_limits=False)
     return TrelloConnector(src, http, max_workers=max_workers)

@@ -6,6 +6,11 @@ tool gets its own ``tasks`` top-level tasks (or ``tasks[tool]``) spread evenly o
 each with an id in every tool. The fakes in ``tests.fakes`` render this one model in each
 vendor's shape, and tests compare what a connector read with :meth:`Workspace.expected`.
 
+Trello boards hold a template card and a card with a ``cardRole`` in every 50 cards (served,
+never kept by a read). Asana's completed tasks are mostly older than the default history
+cutoff of 90 days (they are generated in 2026-01 … 2026-10), so :meth:`Workspace.expected`
+leaves them out, as a read does.
+
 Times: every generated creation and change lies between ``EPOCH`` and ``LATEST`` (both in the
 past), so an incremental sync right after a full one finds nothing changed; :meth:`touch`
 changes a task "now".
@@ -112,6 +117,7 @@ GROUP_NAMES = {
 }
 DONE_GROUP = {"asana": None, "trello": "Udgivet", "monday": None}  # Trello: a done list
 LABELS = ("Kampagne", "Intern", "Kunde")
+CARD_ROLES = ("separator", "link", "board", "mirror")  # Trello cards that are no work
 PRIORITIES = ("Lav", "Mellem", "Høj")
 STATUS_LABELS = (("I gang", 0, False), ("Færdig", 1, True), ("Fastlåst", 2, False))
 TEAM_NAMES = ("Marketing", "Design", "Salg")
@@ -195,6 +201,14 @@ class Task:
     deleted: bool = False
     deleted_at: datetime | None = None
     completed_at: datetime | None = None
+    due_at: datetime | None = None  # a due time (Asana due_at, Trello due), beside ``due``
+    template: bool = False  # Trello: a template card (isTemplate): not work
+    card_role: str | None = None  # Trello: separator, link, board or mirror card: not work
+
+    @property
+    def is_work(self) -> bool:
+        """Whether a read keeps it: Trello's templates and cards with a role are no work."""
+        return not self.template and self.card_role is None
 
 
 @dataclass
@@ -289,10 +303,17 @@ class Workspace:
             people += [p for p in self.team(task.team).members if p not in people]
         return tuple(self.people[p].account(tool) for p in people)
 
-    def expected(self, tool: str) -> dict[str, Expected]:
-        """What a complete read of ``tool`` must return, by task id."""
+    def expected(
+        self, tool: str, *, history_days: int = 90, now: datetime | None = None
+    ) -> dict[str, Expected]:
+        """What a complete read of ``tool`` must return, by task id: no Trello templates or cards
+        with a role; in Asana no task completed before the history cutoff (``history_days``
+        before ``now``) and no subtask below one (PRODUCT §7 "Cheap on old workspaces")."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=history_days)
         out: dict[str, Expected] = {}
         for t in self.tools[tool].live():
+            if not t.is_work or (tool == "asana" and _beyond_history(t, cutoff)):
+                continue
             acc = None if t.accountable is None else self.people[t.accountable]
             out[t.id] = Expected(
                 id=t.id,
@@ -306,6 +327,25 @@ class Workspace:
                 effort=t.effort,
             )
         return out
+
+
+def _beyond_history(task: Task, cutoff: datetime) -> bool:
+    """An Asana task a read leaves out: a top-level task completed before ``cutoff`` (the
+    listing's ``completed_since``), or anything below a task completed before it (its
+    subtasks are never listed)."""
+    if task.parent is None:
+        return completed_before(task, cutoff)
+    parent = task.parent
+    while parent is not None:
+        if completed_before(parent, cutoff):
+            return True
+        parent = parent.parent
+    return False
+
+
+def completed_before(task: Task, cutoff: datetime) -> bool:
+    """Whether a task was completed before ``cutoff``: history a read does not look below."""
+    return task.state == "done" and task.completed_at is not None and task.completed_at < cutoff
 
 
 @dataclass(frozen=True)
@@ -372,6 +412,55 @@ def generate(
     return Workspace(seed=seed, people=persons, teams=teams, tools=tools)
 
 
+def add_history(
+    ws: Workspace,
+    tasks: int,
+    *,
+    subtask_share: float = 0.4,
+    open_below: int = 0,
+    seed: int = 99,
+) -> list[Task]:
+    """An aged Asana workspace: ``tasks`` top-level tasks completed one to two years before
+    ``EPOCH`` (long before any history cutoff), spread over the projects, ``subtask_share`` of
+    them with 1–3 completed subtasks, and ``open_below`` of those with one *open* subtask too —
+    what the history cutoff leaves out. They go first (the oldest). Returns the new top-level
+    tasks."""
+    rng = random.Random(seed)
+    ids = _Ids(rng)
+    ids.gid = 1205000000000000  # below every generated gid: no clash
+    data = ws.asana
+    n_people = len(ws.people)
+    span = timedelta(days=365)
+    old: list[Task] = []
+    for i in range(tasks):
+        container = data.containers[i % len(data.containers)]
+        created = EPOCH - 2 * span + span * i / max(tasks, 1)
+        task = _task("asana", container, created, n_people, ws.teams, rng, ids)
+        _complete(task, created + timedelta(days=10), container)
+        old.append(task)
+        if rng.random() < subtask_share:
+            for _ in range(rng.randint(1, 3)):
+                sub = _task("asana", container, created, n_people, ws.teams, rng, ids, parent=task)
+                _complete(sub, created + timedelta(days=9), container)
+                task.subtasks.append(sub)
+    for task in [t for t in old if t.subtasks][:open_below]:
+        sub = _task(
+            "asana", task.container, task.created, n_people, ws.teams, rng, ids, parent=task
+        )
+        sub.state, sub.completed_at = "open", None
+        task.subtasks.append(sub)
+    every = [x for t in old for x in (t, *t.subtasks)]
+    data.tasks[:0] = every
+    for t in every:
+        data._by_id[t.id] = t
+    return old
+
+
+def _complete(task: Task, when: datetime, container: Container) -> None:
+    task.state, task.completed_at, task.updated = "done", when, when
+    task.group = container.groups[-1]
+
+
 def _people(n: int, rng: random.Random, ids: _Ids) -> list[Person]:
     out: list[Person] = []
     seen: set[str] = set()
@@ -426,6 +515,10 @@ def _tool(
                 sub = _task(tool, container, created, n_people, teams, rng, ids, parent=task)
                 task.subtasks.append(sub)
                 data.add(sub)
+        if tool == "trello" and i % 50 == 23:  # (without the rng: the rest stays as it was)
+            task.template = True
+        elif tool == "trello" and i % 50 == 41:
+            task.card_role = CARD_ROLES[(i // 50) % len(CARD_ROLES)]
     return data
 
 

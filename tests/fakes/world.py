@@ -14,11 +14,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
-from raci_sync.config import Config, Secret, SourceConfig, SyncConfig
-from raci_sync.model import Task
+from raci_sync.config import Bounds, Config, FieldsConfig, Secret, SourceConfig, SyncConfig
+from raci_sync.connectors import KINDS
+from raci_sync.model import SourceRun, Task
 from raci_sync.store import Store
 from raci_sync.sync import SyncOptions, sync
 from tests.fakes import asana as fake_asana
@@ -26,7 +28,7 @@ from tests.fakes import monday as fake_monday
 from tests.fakes import trello as fake_trello
 from tests.fakes.faults import RATE_LIMITS, revoked
 from tests.fakes.server import FakeServer, Reply
-from tests.fakes.workspace import Expected, Workspace, generate
+from tests.fakes.workspace import Expected, Workspace, completed_before, generate
 
 CHANGED_TITLE = "Omdøbt opgave"
 
@@ -98,14 +100,32 @@ class World(Protocol):
         """The API's answer to a token that is no longer valid."""
         ...
 
+    # Hooks of the trust contract (PRODUCT §9). A world that cannot express one yet raises
+    # NotImplementedError, and the contract test that needs it is skipped, saying so.
+
+    def repeat_pages(self, on: bool) -> None:
+        """With ``on``, task listings stop advancing: each next page is the first again (under
+        a new cursor where the API hands one out); with ``on`` False they page as documented."""
+        ...
+
+    def bounded(self, max_pages: int) -> dict[str, Any]:
+        """Source changes that stop every listing after ``max_pages`` pages."""
+        ...
+
+    def misreferenced(self) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """Source changes that *write* field references the workspace does not have — a
+        misspelt role field, a field of the wrong type for its role, a misspelt effort field —
+        and the names the problems must quote."""
+        ...
+
 
 NAMES = {"asana": "a", "trello": "t", "monday": "m"}
+HISTORY_DAYS = 90  # a source's default [sync] history_days
+PENDING = "monday's hooks come with its connector's paging guards and reference checks"
 PAGE_SIZES = {"asana": 100, "trello": 1000, "monday": 500}
 KNOWN_GAPS = {  # requests the connectors make that the specs do not have (bench/README.md)
     "asana": frozenset(),
-    "trello": frozenset(
-        {"GET /boards/{id}/cards: card field(s) ['start'] not in the spec's schema"}
-    ),
+    "trello": frozenset(),  # the departures PRODUCT §12 allows are the fake's own (DEPARTURES)
     "monday": frozenset(),
 }
 RATE_LIMIT_CASES = {
@@ -133,6 +153,14 @@ def tool_world(kind: str, size: str) -> ToolWorld:
     """The world of one of the three tools, of a size of SIZES."""
     options = {"monday": {"fast": True}} if size == "small" else {}
     return ToolWorld(kind, generate(**SIZES[size]), **options)
+
+
+def sync_outcome(world: World, store: Store, *, full: bool, **changes: Any) -> SourceRun:
+    """One sync of the world's source (with ``changes``) into ``store``; how the source fared."""
+    config = Config(path=None, sources=(world.source(**changes),))
+    world.server.reset()
+    run = sync(config, store, SyncOptions(full=full, rate_limits=False, sleep=lambda s: None))
+    return run.sources[0]
 
 
 def sync_once(world: World, store: Store, *, full: bool, workers: int = 4) -> int:
@@ -236,7 +264,7 @@ class ToolWorld:
 
     def change(self) -> str:
         data = self.ws.tools[self.kind]
-        victim = next(t for t in data.tasks[5:] if t.parent is None and not t.deleted)
+        victim = next(t for t in data.tasks[5:] if t.parent is None and not t.deleted and t.is_work)
         # done as each tool says it: Asana's flag, Trello's due checkbox, monday's status label
         done: dict[str, Any] = {"trello": {"due_complete": True}, "monday": {"status": "Færdig"}}
         self.ws.touch(
@@ -244,23 +272,32 @@ class ToolWorld:
         )
         return victim.id
 
-    def minimum_cost(self) -> int:
-        """Asana 100 tasks, Trello 1000 cards (+1 board call), monday 500 items per request, per
-        board/project; Asana one subtask listing per parent."""
+    def listed(self) -> list[int]:
+        """Top-level tasks each container's listing serves: in Asana only the open ones and
+        those completed since the history cutoff; in Trello templates and role cards too."""
         data = self.ws.tools[self.kind]
-        tops = [len(data.top_level(c)) for c in data.containers]
-        if self.kind == "asana":
-            return sum(math.ceil(n / 100) for n in tops) + len(self._parents())
+        read = self.expected() if self.kind == "asana" else None
+        return [
+            sum(1 for t in data.top_level(c) if read is None or t.id in read)
+            for c in data.containers
+        ]
+
+    def minimum_cost(self) -> int:
+        """Asana 100 tasks (+1 field listing), Trello 1000 cards (+1 board call), monday 500
+        items per request, per board/project; Asana one subtask listing per parent."""
+        tops = self.listed()
+        if self.kind == "asana":  # and the field definitions of each project (its references)
+            return sum(1 + math.ceil(n / 100) for n in tops) + len(self._parents())
         if self.kind == "trello":
             return sum(1 + math.ceil(n / 1000) for n in tops)
         return sum(max(1, math.ceil(n / 500)) for n in tops)
 
     def full_cost(self) -> int:
         data = self.ws.tools[self.kind]
-        tops = [len(data.top_level(c)) for c in data.containers]
+        tops = self.listed()
         people = len(self.ws.people)
-        if self.kind == "asana":  # workspaces, projects, users; task pages; subtask listings
-            pages = sum(max(1, math.ceil(n / 100)) for n in tops)
+        if self.kind == "asana":  # workspaces, projects, users; per project its field listing
+            pages = sum(1 + max(1, math.ceil(n / 100)) for n in tops)  # and task pages; subtasks
             return 2 + max(1, math.ceil(people / 100)) + pages + len(self._parents())
         if self.kind == "trello":  # the listing (boards by name); per board: board + card pages
             return 1 + sum(1 + _trello_card_pages(n) for n in tops)
@@ -280,9 +317,37 @@ class ToolWorld:
     def revoked(self) -> Reply:
         return revoked(self.server, self.kind)
 
+    def repeat_pages(self, on: bool) -> None:
+        if self.kind == "asana":
+            self.server.fakes["asana"].repeat_pages = on
+        elif self.kind == "trello":
+            self.server.fakes["trello"].ignore_before = on
+        else:
+            raise NotImplementedError(PENDING)
+
+    def bounded(self, max_pages: int) -> dict[str, Any]:
+        if self.kind == "monday":
+            raise NotImplementedError(PENDING)
+        return {"bounds": Bounds(max_pages=max_pages)}
+
+    def misreferenced(self) -> tuple[dict[str, Any], tuple[str, ...]]:
+        if self.kind == "monday":
+            raise NotImplementedError(PENDING)
+        written = {"C": ("field:Consultd",), "A": ("field:Timer",)}  # Timer: a number field
+        roles = {**KINDS[self.kind].default_roles, **written}
+        changes = {"roles": roles, "written_roles": written, "fields": FieldsConfig(effort="Timr")}
+        return changes, ("Consultd", "Timer", "Timr")
+
     def _parents(self) -> list[Any]:
+        """Tasks whose subtasks a read lists: read, with subtasks, and not history."""
+        read = self.expected()
+        cutoff = datetime.now(UTC) - timedelta(days=HISTORY_DAYS)
         return [
-            t for t in self.ws.tools[self.kind].live() if any(not s.deleted for s in t.subtasks)
+            t
+            for t in self.ws.tools[self.kind].live()
+            if t.id in read
+            and any(not s.deleted for s in t.subtasks)
+            and not completed_before(t, cutoff)
         ]
 
 

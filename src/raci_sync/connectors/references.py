@@ -37,12 +37,13 @@ TYPE_WORDS = {"effort": "number", "due": "date or timeline", "status": "status",
 class UnresolvedReferences(NotFoundError):
     """References in the config match nothing the tool has: fix the config (or the tool)."""
 
-    def __init__(self, source: str, problems: Sequence[str]) -> None:
+    def __init__(self, source: str, problems: Sequence[str], *, hint: str | None = None) -> None:
         self.problems = tuple(problems)
         lines = "; ".join(self.problems)
+        also = f" ({hint})" if hint else ""
         super().__init__(
             f"source {source!r}: {len(self.problems)} reference(s) in the config match nothing "
-            f"the tool has: {lines}. Fix the names in the config (check them with "
+            f"the tool has: {lines}{also}. Fix the names in the config (check them with "
             "`raci check-config --online`); the last good data of this source is kept",
             source=source,
         )
@@ -124,8 +125,8 @@ def check_fields(
             elif not any(d.type in ref.types for d in found):
                 got = ", ".join(sorted({d.type for d in found}))
                 problems.append(
-                    f"{ref.where}: field {ref.name!r} on {container} {name!r} is a {got} field, "
-                    f"not a {TYPE_WORDS[ref.use]} field{_closest(ref, defs)}"
+                    f"{ref.where}: field {ref.name!r} on {container} {name!r} is {_a(got)} "
+                    f"field, not a {TYPE_WORDS[ref.use]} field{_closest(ref, defs)}"
                 )
     return problems
 
@@ -147,6 +148,11 @@ def check_names(
                     f"({what}s there: {listed or 'none'})"
                 )
     return problems
+
+
+def _a(word: str) -> str:
+    """``a number``, ``an enum``."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def _closest(ref: Reference, defs: Sequence[FieldDef]) -> str:

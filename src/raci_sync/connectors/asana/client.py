@@ -5,14 +5,26 @@ paged by ``next_page.offset``:
 
     GET /workspaces                                  only when the workspace is a name or omitted
     GET /projects?workspace=W&opt_fields=name,archived   (+ archived=false when scope is omitted)
+    GET /projects/{P}/custom_field_settings?opt_fields=custom_field.name,…   per project
     GET /users?workspace=W&opt_fields=name,email     the people directory, once per workspace
-    GET /projects/{P}/tasks?opt_fields=TASK_FIELDS   per project
-    GET /tasks/{T}/subtasks?opt_fields=TASK_FIELDS   only for tasks with num_subtasks > 0
+    GET /projects/{P}/tasks?completed_since=C&opt_fields=TASK_FIELDS   per project
+    GET /tasks/{T}/subtasks?opt_fields=TASK_FIELDS   only for tasks with num_subtasks > 0 that
+                                                     are open or completed since C
 
-so P projects of N tasks each, U users and S tasks that have subtasks cost
-``[1] + ceil(projects/100) + ceil(U/100) + P·ceil(N/100) + S`` requests (S counts a page per
-100 subtasks): the documented minimum of one page per 100 tasks per project, plus a constant
-per workspace and one listing per task that has subtasks.
+so P projects of N open or recently completed tasks each, U users and S such tasks that have
+subtasks cost ``[1] + ceil(projects/100) + ceil(U/100) + P·(1 + ceil(N/100)) + S`` requests
+(S counts a page per 100 subtasks): the documented minimum of one page per 100 tasks per
+project, plus a constant per workspace, one field listing per project and one listing per task
+that has subtasks.
+
+Every reference the config wrote resolves or the read fails (PRODUCT §9): the workspace and
+every project name, and each ``field:`` role and ``[source.fields]`` entry on every project
+(by name or gid, of a fitting type: a people, text or enum field for a role, a number field
+for the effort). A full read checks them against the custom field settings it reads, before
+any task; an incremental read against those the snapshot keeps (``asana.fields``), with no
+request. Every problem is raised at once (``references.UnresolvedReferences``). ``check_scope``
+(``raci check-config --online``) reports the same, with each project's fields and what a full
+read costs at the request budget (``GET /projects/{P}/task_counts`` per project).
 
 An incremental read (``fetch(since, previous)``) reuses the workspace and project gids that the
 previous snapshot keeps in ``state`` and asks each project only for what changed:
@@ -38,9 +50,16 @@ scope changed since, the read is full. What only the periodic full read
 Projects (and each level of subtask listings) are read concurrently on up to ``max_workers``
 threads; the output keeps the configured project order whatever order the answers come in.
 
-``completed_since`` is never sent: the spec says it restricts the list to tasks that are
-"incomplete or completed since" that time, so leaving it out returns completed tasks too, which
-the report needs (they are done, not missing).
+History the report cannot use is never read (PRODUCT §7): the full read lists only open tasks
+and tasks completed since the cutoff ``C`` = now − ``[sync] history_days`` (90 by default;
+``completed_since``), and never lists the subtasks of a task completed before it, so a
+workspace with years of completed tasks costs about what a fresh one does. What that leaves
+out: a task completed before the cutoff and everything below it, even an open subtask under
+a parent completed long ago (widen ``history_days`` to read it). The incremental read sends
+no ``completed_since`` (with ``modified_since`` it would drop a task completed before the
+watermark and then edited); a changed task completed before the cutoff leaves the snapshot,
+as a full read would leave it out. Due and start *times* (``due_at``, ``start_at``) are dates in
+the source's ``timezone``.
 
 What is asked for is in ``queries.py``, the pure conversion in ``convert.py``, the cached scope
 and the merge of an incremental read in ``incremental.py``.
@@ -48,16 +67,23 @@ and the merge of an incremental read in ``incremental.py``.
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo
 
 from raci_sync.config import SourceConfig
+from raci_sync.connectors.asana import KIND
 from raci_sync.connectors.asana.convert import (
     Ref,
     account_from_asana,
+    completed_before,
+    field_def_from_asana,
     ref_from_asana,
     shape,
     task_shape,
@@ -71,18 +97,29 @@ from raci_sync.connectors.asana.incremental import (
     since_param,
 )
 from raci_sync.connectors.asana.queries import (
+    COUNT_FIELDS,
     PAGE_SIZE,
     USER_FIELDS,
+    field_setting_params,
     project_params,
     task_params,
     user_params,
 )
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.parallel import in_order
+from raci_sync.connectors.references import (
+    FieldDef,
+    ScopeReport,
+    UnresolvedReferences,
+    check_fields,
+    default_references,
+    written_references,
+)
 from raci_sync.errors import AuthError, NotFoundError, SourceError
 from raci_sync.model import Account, Snapshot, Task
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
+PAID_PER_MINUTE = 1500  # Asana's paid plans; free plans allow the Kind's budget (150)
 PAT_URL = "https://app.asana.com/0/my-apps"
 
 T = TypeVar("T")
@@ -98,6 +135,9 @@ class AsanaConnector:
         self.http = http
         self.max_workers = max(1, max_workers)
         self.base_url = (source.base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.tz = ZoneInfo(source.timezone)  # due and start times are dates in the team's zone
+        # history the report cannot use: tasks completed before this (set by each fetch)
+        self.cutoff = datetime.now(UTC) - timedelta(days=source.history_days)
         token = source.token.reveal() if source.token is not None else ""
         http.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
@@ -123,6 +163,7 @@ class AsanaConnector:
         module docstring for what that cannot see); otherwise everything is read.
         """
         started = datetime.now(UTC)
+        self.cutoff = started - timedelta(days=self.source.history_days)
         requests_before = self.http.requests_made  # a check() on the same client is not counted
         scope = self.cached_scope(previous) if since is not None else None
         if scope is None or since is None or previous is None:
@@ -141,8 +182,11 @@ class AsanaConnector:
         )
 
     def read_all(self) -> tuple[Scope, list[Task], dict[str, Account]]:
-        """The full read: scope, directory, every project's tasks and their subtasks."""
-        scope = self.resolve_scope()
+        """The full read: scope and field definitions (every reference of the config checked
+        against them before any task is read), directory, every project's tasks and their
+        subtasks."""
+        scope, problems = self.survey_scope()
+        self.require(problems + self.reference_problems(scope))
         accounts = {a.id: a for a in self.read_people(scope.workspace)}
         listed = self.parallel([partial(self.list_tasks, p) for p in scope.projects])
         tree = self.gather(scope.projects, listed)
@@ -153,10 +197,14 @@ class AsanaConnector:
     def read_changes(
         self, scope: Scope, since: datetime, previous: Snapshot
     ) -> tuple[list[Task], dict[str, Account]]:
-        """The incremental read: what changed since ``since``, merged into ``previous``."""
+        """The incremental read: what changed since ``since``, merged into ``previous``; the
+        config's references are checked first, against the definitions cached at the last
+        full read (no request for that)."""
+        self.require(self.reference_problems(scope), cached=True)
         after = since_param(since)
         listed = self.parallel([partial(self.list_changed, p, after) for p in scope.projects])
-        kept, gone = departed(listed, self.source.name, {p.gid for p in scope.projects})
+        projects = {p.gid for p in scope.projects}
+        kept, gone = departed(listed, self.source.name, projects, self.cutoff)
         tree = self.gather(scope.projects, kept)
         tasks = merge_tasks(previous.tasks, tree, gone)
         accounts = self.refresh_accounts(scope.workspace, previous.accounts, tasks, tree.mentioned)
@@ -175,39 +223,87 @@ class AsanaConnector:
         }
         return json.dumps(scope, ensure_ascii=False, sort_keys=True)
 
-    # -- scope -------------------------------------------------------------------------------
+    # -- scope and references ------------------------------------------------------------------
 
     def resolve_scope(self) -> Scope:
-        """The configured workspace and projects, resolved to gids."""
-        workspace = self.resolve_workspace()
-        return Scope(self.config_key(), workspace, tuple(self.resolve_projects(workspace)))
+        """The configured workspace and projects, resolved to gids, with their field
+        definitions; UnresolvedReferences with every name that does not resolve."""
+        scope, problems = self.survey_scope()
+        self.require(problems)
+        assert scope is not None  # no problems: everything resolved
+        return scope
+
+    def survey_scope(self) -> tuple[Scope, list[str]]:
+        """The configured scope resolved as far as it goes (with each project's custom field
+        definitions), and one problem for every name that does not resolve — all of them."""
+        workspace, problems = self.find_workspace()
+        if workspace is None:
+            return Scope(self.config_key(), Ref(""), ()), problems
+        try:
+            projects, problems = self.find_projects(workspace)
+        except NotFoundError:  # a workspace gid from the config that is not there
+            return Scope(self.config_key(), workspace, ()), [
+                f"[source] workspace: no workspace numbered {workspace.gid} is visible to the "
+                "token's user (Asana answered 404); fix the gid, or use the workspace's name"
+            ]
+        defs = self.parallel([partial(self.read_fields, p) for p in projects])
+        fields = {p.gid: d for p, d in zip(projects, defs, strict=True)}
+        return Scope(self.config_key(), workspace, tuple(projects), fields), problems
+
+    def reference_problems(self, scope: Scope) -> list[str]:
+        """Every field reference the config wrote that a project of ``scope`` lacks, or has with
+        the wrong type (PRODUCT §9): a reference must resolve on every project."""
+        refs = written_references(self.source)
+        return check_fields(refs, scope.by_name(), container="project")
+
+    def require(self, problems: list[str], *, cached: bool = False) -> None:
+        """Raise UnresolvedReferences with every problem, if there are any."""
+        if problems:
+            hint = (
+                "checked against the field definitions kept from the last full read; if a field "
+                "was added in Asana since, run `raci sync --full`"
+                if cached
+                else None
+            )
+            raise UnresolvedReferences(self.source.name, problems, hint=hint)
 
     def resolve_workspace(self) -> Ref:
         """The configured workspace (gid as given, or a name looked up), or the only one."""
+        workspace, problems = self.find_workspace()
+        self.require(problems)
+        assert workspace is not None
+        return workspace
+
+    def find_workspace(self) -> tuple[Ref | None, list[str]]:
+        """The configured workspace, or None and the problem that says why not."""
         wanted = self.source.workspace
         if wanted and wanted.isdigit():
-            return Ref(wanted)
+            return Ref(wanted), []
         seen = [
             ref_from_asana(w, self.source.name, "workspace")
             for w in self.paged("/workspaces", {"limit": PAGE_SIZE}, what="list workspaces")
         ]
-        names = ", ".join(repr(w.name) for w in seen) or "none"
+        names = [w.name or w.gid for w in seen]
         if not wanted:
             if len(seen) == 1:
-                return seen[0]
+                return seen[0], []
             if not seen:
-                raise NotFoundError(
-                    f"{self.describe}: the token's user is in no workspace", source=self.source.name
-                )
-            raise SourceError(
-                f"{self.describe}: the token's user is in {len(seen)} workspaces "
-                f'({names}); set workspace = "<name or gid>" for this source',
-                source=self.source.name,
-            )
-        return self.pick(wanted, _matching(wanted, seen), "workspace", names)
+                return None, ["[source] workspace: the token's user is in no workspace"]
+            return None, [
+                f"[source] workspace: the token's user is in {len(seen)} workspaces "
+                f'({_listed(names)}); set workspace = "<name or gid>" for this source'
+            ]
+        key = "[source] workspace"
+        return self.pick(wanted, _matching(wanted, seen), "workspace", key, names)
 
     def resolve_projects(self, workspace: Ref) -> list[Ref]:
         """The configured projects by gid or name (case-insensitive), or every unarchived one."""
+        projects, problems = self.find_projects(workspace)
+        self.require(problems)
+        return projects
+
+    def find_projects(self, workspace: Ref) -> tuple[list[Ref], list[str]]:
+        """The configured projects that resolve, and a problem for each one that does not."""
         wanted = self.source.projects
         params = project_params(workspace.gid, every_active=not wanted)
         listed = list(
@@ -215,35 +311,106 @@ class AsanaConnector:
         )
         seen = [ref_from_asana(p, self.source.name, "project") for p in listed]
         if not wanted:
-            return seen
+            return seen, []
         archived = {r.gid for r, p in zip(seen, listed, strict=True) if p.get("archived") is True}
-        names = ", ".join(repr(p.name) for p in seen if p.gid not in archived)
+        names = [p.name or p.gid for p in seen if p.gid not in archived]
         out: list[Ref] = []
+        problems: list[str] = []
         for entry in wanted:
             matches = _matching(entry, seen)
             if len(matches) > 1:  # an active project wins over archived namesakes
                 matches = [p for p in matches if p.gid not in archived] or matches
-            project = self.pick(entry, matches, f"project in workspace {workspace.label}", names)
-            if project not in out:
+            what = f"project in workspace {workspace.label}"
+            project, problem = self.pick(entry, matches, what, "[source] projects", names)
+            problems += problem
+            if project is not None and project not in out:
                 out.append(project)
-        return out
+        return out, problems
 
-    def pick(self, wanted: str, matches: list[Ref], what: str, names: str) -> Ref:
-        """The one match for ``wanted``; NotFoundError for none, SourceError for several."""
+    def pick(
+        self, wanted: str, matches: list[Ref], what: str, key: str, names: list[str]
+    ) -> tuple[Ref | None, list[str]]:
+        """The one match for ``wanted``, or None and the problem (none, or several)."""
         if len(matches) == 1:
-            return matches[0]
+            return matches[0], []
         if not matches:
-            raise NotFoundError(
-                f"{self.describe}: no {what} is named or numbered {wanted!r} among those the "
-                f"token's user can see ({names or 'none'}); fix the name in the config or share "
-                "it with that user",
-                source=self.source.name,
-            )
+            close = difflib.get_close_matches(wanted, names, n=1, cutoff=0.6)
+            near = f"; did you mean {close[0]!r}?" if close else ""
+            return None, [
+                f"{key}: no {what} is named or numbered {wanted!r} among those the token's user "
+                f"can see ({_listed(names)}){near} Fix the name in the config, or share it "
+                "with that user"
+            ]
         gids = ", ".join(m.gid for m in matches)
-        raise SourceError(
-            f"{self.describe}: {len(matches)} {what.split(' ')[0]}s are named "
-            f"{wanted!r} (gids {gids}); put the gid in the config instead",
-            source=self.source.name,
+        return None, [
+            f"{key}: {len(matches)} {what.split(' ')[0]}s are named {wanted!r} (gids {gids}); "
+            "put the gid in the config instead"
+        ]
+
+    def read_fields(self, project: Ref) -> tuple[FieldDef, ...]:
+        """``GET /projects/{gid}/custom_field_settings``: the project's custom fields."""
+        settings = self.paged(
+            f"/projects/{project.gid}/custom_field_settings",
+            field_setting_params(),
+            what=f"list the custom fields of project {project.label}",
+        )
+        return tuple(field_def_from_asana(s, self.source.name, project) for s in settings)
+
+    def check_scope(self) -> ScopeReport:
+        """Whose token; the workspace and projects resolved, with their fields; every reference
+        of the config that matches nothing, all at once; what a full read will cost."""
+        who = self.check()
+        scope, problems = self.survey_scope()
+        defs = scope.by_name()
+        problems += self.reference_problems(scope)
+        defaults = check_fields(default_references(self.source), defs, container="project")
+        return ScopeReport(
+            who=who,
+            containers=tuple(defs),
+            fields={name: tuple(f"{d.name} ({d.type})" for d in ds) for name, ds in defs.items()},
+            problems=tuple(problems),
+            warnings=tuple(f"{w} (a default role: only a warning)" for w in defaults),
+            notes=(self.cost_note(scope),) if scope.projects else (),
+        )
+
+    def cost_note(self, scope: Scope) -> str:
+        """What a full read will cost: requests, and the time the request budget needs."""
+        counts = self.parallel([partial(self.count_tasks, p) for p in scope.projects])
+        open_tasks = sum(c[0] for c in counts)
+        pages = sum(max(1, math.ceil(c[0] / PAGE_SIZE)) for c in counts)
+        lookups = (0 if (self.source.workspace or "").isdigit() else 1) + 2  # projects, users
+        total = lookups + len(scope.projects) + pages
+        budget = KIND.budget
+        assert budget is not None
+        rpm = self.source.requests_per_minute or round(budget.limit * 60 / budget.window)
+        wait = math.floor((total - 1) / rpm) if total > rpm else 0
+        note = (
+            f"a full read: at least {total} requests ({pages} task pages for {open_tasks} open "
+            f"tasks in {len(scope.projects)} project(s), a field listing per project, "
+            f"{lookups} look-ups), plus a page per {PAGE_SIZE} tasks completed in the last "
+            f"{self.source.history_days} days and a listing per task with subtasks; at "
+            f"{rpm} requests/min the budget alone makes that "
+            + (f"at least {wait} min" if wait else "fit in one minute")
+        )
+        if rpm < PAID_PER_MINUTE:
+            note += (
+                f". Paid Asana plans allow {PAID_PER_MINUTE:,} requests/min: set "
+                f"requests_per_minute = {PAID_PER_MINUTE} for this source if yours is one"
+            )
+        return note
+
+    def count_tasks(self, project: Ref) -> tuple[int, int]:
+        """``GET /projects/{gid}/task_counts``: (open, completed) tasks of the project."""
+        body = self.request(
+            f"/projects/{project.gid}/task_counts",
+            {"opt_fields": ",".join(COUNT_FIELDS)},
+            what=f"count the tasks of project {project.label}",
+        )
+        s = shape(self.source.name, f"the task counts of project {project.label}")
+        data = s.obj(s.obj(body).get("data"), "data")
+        return (
+            int(s.number(data, "num_incomplete_tasks") or 0),
+            int(s.number(data, "num_completed_tasks") or 0),
         )
 
     # -- people and tasks ----------------------------------------------------------------------
@@ -290,11 +457,11 @@ class AsanaConnector:
                 )
 
     def list_tasks(self, project: Ref) -> list[Any]:
-        """Every task of a project (raw)."""
+        """The open tasks of a project, and those completed since the history cutoff (raw)."""
         return list(
             self.paged(
                 f"/projects/{project.gid}/tasks",
-                task_params(),
+                task_params(completed_since=self.cutoff),
                 what=f"list tasks of project {project.label}",
             )
         )
@@ -323,7 +490,8 @@ class AsanaConnector:
 
     def gather(self, projects: Sequence[Ref], listed: Sequence[list[Any]]) -> Tree:
         """Convert listed tasks project by project (first project wins), with their subtasks."""
-        tree = Tree(self.source.name, self.read_subtasks([r for raws in listed for r in raws]))
+        children = self.read_subtasks([r for raws in listed for r in raws])
+        tree = Tree(self.source.name, children, self.tz)
         for project, raws in zip(projects, listed, strict=True):
             for raw in raws:
                 tree.add(raw, project)
@@ -345,40 +513,64 @@ class AsanaConnector:
     def parents(
         self, raws: Iterable[Any], listed: Mapping[str, Any]
     ) -> list[tuple[str, str | None]]:
-        """(gid, name) of each task among ``raws`` with subtasks not listed yet, once each."""
+        """(gid, name) of each task among ``raws`` with subtasks not listed yet, once each —
+        never one completed before the history cutoff: what lies below it is history."""
         out: dict[str, str | None] = {}
         for raw in raws:
             task, s = task_shape(raw, self.source.name)
             gid = s.ident(task, "gid")
             count = s.number(task, "num_subtasks")
-            if count and count > 0 and gid not in listed:
+            old = completed_before(raw, self.source.name, self.cutoff)
+            if count and count > 0 and gid not in listed and not old:
                 out.setdefault(gid, s.text(task, "name"))
         return list(out.items())
 
     # -- HTTP ----------------------------------------------------------------------------------
 
     def paged(self, path: str, params: Mapping[str, Any], *, what: str) -> Iterator[Any]:
-        """Every item of a paginated list, following ``next_page.offset``."""
+        """Every item of a paginated list once, following ``next_page.offset``.
+
+        A listing is complete or it fails: an offset that comes back, a page that promises more
+        but brings no item not seen before (an offset new on every page over the same tasks),
+        a ``next_page`` without an offset, or more than ``[sync] max_pages`` pages (Asana gives
+        no total) raise a SourceError naming the listing, never end it quietly.
+        """
         params = dict(params)
         offsets: set[str] = set()
-        while True:
+        seen: set[str] = set()
+        limit = self.source.bounds.max_pages
+        for number in itertools.count(1):
             body = self.request(path, params, what=what)
             s = shape(self.source.name, f"the answer to {what}")
             page = s.obj(body)
             data = page.get("data")
             if not isinstance(data, list):
                 raise s.error("without a 'data' list")
-            yield from data
+            fresh = [item for item in data if _new_item(item, seen)]
+            yield from fresh
             nxt = page.get("next_page")
             if nxt is None:
                 return
             offset = s.text(s.obj(nxt, "next_page"), "offset")
             if not offset:
-                return
+                raise s.error("with a next_page that has no offset, so the rest cannot be read")
             if offset in offsets:
                 raise s.error(f"with next_page.offset {offset!r} repeated (a paging loop)")
+            if not fresh:
+                raise s.error(
+                    f"with page {number} holding nothing not seen before ({len(data)} items) "
+                    "while promising another page (a paging loop)"
+                )
+            if number >= limit:
+                raise SourceError(
+                    f"{self.describe}: {what} still had more after {limit} pages of "
+                    f"{PAGE_SIZE} ([sync] max_pages); the read was stopped as incomplete. "
+                    "Raise max_pages if the listing really is that long",
+                    source=self.source.name,
+                )
             offsets.add(offset)
             params["offset"] = offset
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def request(self, path: str, params: Mapping[str, Any], *, what: str) -> Any:
         """One GET; a 401 becomes an AuthError that says which token and where to get one."""
@@ -403,6 +595,25 @@ class AsanaConnector:
         project fails the read, never shrinks it.
         """
         return in_order(calls, self.max_workers, name=self.kind)
+
+
+def _listed(names: Sequence[str], limit: int = 10) -> str:
+    """``'A', 'B' and 3 more`` (or ``none``)."""
+    if not names:
+        return "none"
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _new_item(item: Any, seen: set[str]) -> bool:
+    """Whether a listed object is new to this listing (by gid; one without a gid always is)."""
+    gid = item.get("gid") if isinstance(item, dict) else None
+    if not isinstance(gid, str):
+        return True
+    if gid in seen:
+        return False
+    seen.add(gid)
+    return True
 
 
 def _matching(wanted: str, seen: list[Ref]) -> list[Ref]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from raci_sync.connectors.references import FieldDef
 from raci_sync.connectors.shape import Shape
 from raci_sync.model import Account, FieldValue, State, Task
 
@@ -59,18 +60,35 @@ def ref_from_asana(raw: Any, source_name: str, what: str) -> Ref:
     return Ref(s.ident(obj, "gid"), s.text(obj, "name"))
 
 
+def field_def_from_asana(raw: Any, source_name: str, project: Ref) -> FieldDef:
+    """A custom field setting of a project (``CustomFieldSettingResponse`` with its
+    ``custom_field.name`` and ``.resource_subtype``) → the field's definition."""
+    s = shape(source_name, f"a custom field setting of project {project.label}")
+    setting = s.obj(raw)
+    cf = s.obj(setting.get("custom_field"), "custom_field")
+    fs = s.about(f"custom field {cf.get('gid')!r} of project {project.label}")
+    return FieldDef(
+        name=fs.text(cf, "name") or "",
+        id=fs.ident(cf, "gid"),
+        type=fs.text(cf, "resource_subtype") or "",
+    )
+
+
 def task_from_asana(
     raw: Any,
     source_name: str,
     *,
     project: Ref | None = None,
     parent: Task | None = None,
+    tz: tzinfo = UTC,
 ) -> Task:
     """A task object (``TaskResponse`` with TASK_FIELDS) → Task.
 
     ``project`` is the project whose task list held it (container, and the section of that
     project is the group); a subtask outside any project inherits container and group from
-    ``parent``, so hat rules about the parent's section apply to its subtasks too.
+    ``parent``, so hat rules about the parent's section apply to its subtasks too. A due or
+    start *time* (``due_at``, ``start_at``: UTC instants) is a date in ``tz``, the team's
+    zone; a due or start *date* (``due_on``, ``start_on``) is taken as it is.
     """
     task, s = task_shape(raw, source_name)
     gid = s.ident(task, "gid")
@@ -85,8 +103,8 @@ def task_from_asana(
         container_id=container_id,
         group=group,
         state=State.DONE if s.flag(task, "completed") else State.OPEN,
-        due=_day(s, task, "due_on") or _day_of(s, task, "due_at"),
-        start=_day(s, task, "start_on") or _day_of(s, task, "start_at"),
+        due=_day_of(s, task, "due_at", tz) or _day(s, task, "due_on"),
+        start=_day_of(s, task, "start_at", tz) or _day(s, task, "start_on"),
         updated=_moment(s, task, "modified_at"),
         parent_id=parent_ref.gid if parent_ref else (parent.id if parent else None),
         labels=tuple(n for t in s.children(task, "tags") if (n := s.text(t, "name"))),
@@ -212,9 +230,25 @@ def _moment(s: Shape, raw: dict[str, Any], key: str) -> datetime | None:
     return s.moment_value(s.text(raw, key), key)  # Asana times are UTC when they name no zone
 
 
-def _day_of(s: Shape, raw: dict[str, Any], key: str) -> date | None:
+def _day_of(s: Shape, raw: dict[str, Any], key: str, tz: tzinfo) -> date | None:
+    """The date of an instant in ``tz`` (at the calendar's edge, its first or last day)."""
     moment = _moment(s, raw, key)
-    return moment.date() if moment else None
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(tz).date()
+    except OverflowError:
+        return date.min if moment.year == 1 else date.max
+
+
+def completed_before(raw: Any, source_name: str, cutoff: datetime) -> bool:
+    """Whether a task was completed before ``cutoff`` (the history cutoff, PRODUCT §7): history
+    the report cannot use. A completed task without ``completed_at`` is not."""
+    task, s = task_shape(raw, source_name)
+    if not s.flag(task, "completed"):
+        return False
+    at = _moment(s, task, "completed_at")
+    return at is not None and at < cutoff
 
 
 def _gids(refs: Iterable[Ref | None]) -> tuple[str, ...]:

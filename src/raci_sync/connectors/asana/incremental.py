@@ -11,44 +11,57 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from raci_sync.connectors.asana.convert import (
     Ref,
+    completed_before,
     ref_at,
     task_from_asana,
     task_shape,
     users_in_task,
 )
+from raci_sync.connectors.references import FieldDef
 from raci_sync.model import Task
 
 OVERLAP = timedelta(seconds=60)  # subtracted from ``since`` against clock skew
+NO_CUTOFF = datetime.min.replace(tzinfo=UTC)  # no history cutoff: nothing was completed before
 STATE_CONFIG = "asana.config"  # Snapshot.state keys: the scope cached for incremental reads
 STATE_WORKSPACE = "asana.workspace"
 STATE_PROJECTS = "asana.projects"
+STATE_FIELDS = "asana.fields"  # each project's custom field definitions, from the last full read
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The resolved workspace and projects of a read, kept in ``Snapshot.state`` between syncs.
+    """The resolved workspace and projects of a read, and each project's custom field
+    definitions (by project gid), kept in ``Snapshot.state`` between syncs.
 
     ``config`` fingerprints the configured scope: when the config changes, the cache is stale
-    and the next fetch is a full read.
+    and the next fetch is a full read. An incremental read checks the config's references
+    against the cached ``fields`` (PRODUCT §12): no request for that.
     """
 
     config: str
     workspace: Ref
     projects: tuple[Ref, ...]
+    fields: Mapping[str, tuple[FieldDef, ...]] = field(default_factory=dict)
 
     def to_state(self) -> dict[str, str]:
+        defs = {gid: [[d.name, d.id, d.type] for d in fs] for gid, fs in self.fields.items()}
         return {
             STATE_CONFIG: self.config,
             STATE_WORKSPACE: json.dumps([self.workspace.gid, self.workspace.name]),
             STATE_PROJECTS: json.dumps(
                 [[p.gid, p.name] for p in self.projects], ensure_ascii=False
             ),
+            STATE_FIELDS: json.dumps(defs, ensure_ascii=False),
         }
+
+    def by_name(self) -> dict[str, tuple[FieldDef, ...]]:
+        """Each project's fields under its name (as problems name it)."""
+        return {p.name or p.gid: tuple(self.fields.get(p.gid, ())) for p in self.projects}
 
     @classmethod
     def from_state(cls, state: Mapping[str, str], config: str) -> Scope | None:
@@ -58,9 +71,26 @@ class Scope:
         try:
             workspace = _ref_of(json.loads(state[STATE_WORKSPACE]))
             projects = tuple(_ref_of(p) for p in json.loads(state[STATE_PROJECTS]))
+            fields = _fields_of(json.loads(state[STATE_FIELDS]), {p.gid for p in projects})
         except (KeyError, TypeError, ValueError):
-            return None
-        return cls(config, workspace, projects)
+            return None  # missing (made before definitions were kept) or damaged: a full read
+        return cls(config, workspace, projects, fields)
+
+
+def _fields_of(raw: Any, projects: set[str]) -> dict[str, tuple[FieldDef, ...]]:
+    """The cached definitions of every project, or ValueError."""
+    if not isinstance(raw, dict) or set(raw) != projects:
+        raise ValueError("not the definitions of these projects")
+    out: dict[str, tuple[FieldDef, ...]] = {}
+    for gid, defs in raw.items():
+        out[gid] = tuple(FieldDef(*_strings(d, 3)) for d in defs)
+    return out
+
+
+def _strings(value: Any, n: int) -> list[str]:
+    if not isinstance(value, list) or len(value) != n or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"not {n} strings: {value!r}")
+    return value
 
 
 def _ref_of(pair: Any) -> Ref:
@@ -81,6 +111,7 @@ class Tree:
 
     source_name: str
     children: Mapping[str, list[Any]]
+    tz: tzinfo = UTC  # the team's time zone: due and start times are dates there
     tasks: dict[str, Task] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
     mentioned: dict[str, str | None] = field(default_factory=dict)
@@ -92,7 +123,7 @@ class Tree:
             self.groups[group[0]] = group
 
     def _add(self, raw: Any, project: Ref | None, parent: Task | None, group: list[str]) -> None:
-        task = task_from_asana(raw, self.source_name, project=project, parent=parent)
+        task = task_from_asana(raw, self.source_name, project=project, parent=parent, tz=self.tz)
         if task.id in self.tasks:
             return
         self.tasks[task.id] = task
@@ -148,10 +179,14 @@ def _descendants(tasks: Sequence[Task], roots: set[str]) -> set[str]:
 
 
 def departed(
-    listed: Sequence[list[Any]], source_name: str, projects: set[str]
+    listed: Sequence[list[Any]],
+    source_name: str,
+    projects: set[str],
+    cutoff: datetime = NO_CUTOFF,
 ) -> tuple[list[list[Any]], set[str]]:
-    """The listed tasks whose ``memberships`` still name one of ``projects``, and the gids of
-    those that name none (moved out of every configured project).
+    """The listed tasks that stay, and the gids of those that leave the snapshot: tasks whose
+    ``memberships`` name none of ``projects`` (moved out of every configured project), and
+    tasks completed before the history ``cutoff`` (a full read would not list them either).
 
     A subtask in no configured project is in scope through its parent: it is neither kept as a
     top-level task nor gone; its parent's next change or the next full read refreshes it.
@@ -165,7 +200,7 @@ def departed(
             homes = {
                 r.gid for m in s.children(task, "memberships") if (r := ref_at(s, m, "project"))
             }
-            if homes & projects:
+            if homes & projects and not completed_before(raw, source_name, cutoff):
                 kept[-1].append(raw)
             elif ref_at(s, task, "parent") is None:
                 gone.add(s.ident(task, "gid"))

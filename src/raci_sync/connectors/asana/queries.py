@@ -1,17 +1,20 @@
 """What the Asana connector asks for: page size and the ``opt_fields`` of each listing.
 
 Every entry of TASK_FIELDS is in the opt_fields enum of getTasksForProject, getTasks and
-getSubtasksForTask (checked by tests/connectors/test_asana_contract.py).
+getSubtasksForTask, FIELD_SETTING_FIELDS in getCustomFieldSettingsForProject's, COUNT_FIELDS in
+getTaskCountsForProject's (checked by tests/connectors/test_asana_contract.py).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 PAGE_SIZE = 100  # the API maximum
 TASK_FIELDS = (
     "name",
     "completed",
+    "completed_at",  # a task completed before the history cutoff: its subtasks are not listed
     "due_on",
     "due_at",
     "start_on",
@@ -39,11 +42,24 @@ TASK_FIELDS = (
 )
 USER_FIELDS = ("name", "email")
 PROJECT_FIELDS = ("name", "archived")
+# a project's custom field definitions (the references of the config must resolve on them)
+FIELD_SETTING_FIELDS = ("custom_field.name", "custom_field.resource_subtype")
+COUNT_FIELDS = ("num_incomplete_tasks", "num_completed_tasks")  # check_scope's cost estimate
 
 
-def task_params() -> dict[str, Any]:
-    """The parameters of every task listing: a full page of TASK_FIELDS."""
-    return {"limit": PAGE_SIZE, "opt_fields": ",".join(TASK_FIELDS)}
+def task_params(completed_since: datetime | None = None) -> dict[str, Any]:
+    """The parameters of every task listing: a full page of TASK_FIELDS; with
+    ``completed_since``, only open tasks and those completed since then (a project listing)."""
+    params: dict[str, Any] = {"limit": PAGE_SIZE, "opt_fields": ",".join(TASK_FIELDS)}
+    if completed_since is not None:
+        moment = completed_since.astimezone(UTC).isoformat(timespec="milliseconds")
+        params["completed_since"] = moment.replace("+00:00", "Z")
+    return params
+
+
+def field_setting_params() -> dict[str, Any]:
+    """A project's custom field settings: each field's name and type."""
+    return {"limit": PAGE_SIZE, "opt_fields": ",".join(FIELD_SETTING_FIELDS)}
 
 
 def user_params(workspace_gid: str) -> dict[str, Any]:

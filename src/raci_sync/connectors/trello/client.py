@@ -2,7 +2,7 @@
 
 Requests of a **full read** of B boards holding N_b cards each::
 
-    GET /members/me/boards?fields=all                             once, unless every board is
+    GET /members/me/boards?fields=name,closed,dateLastActivity    once, unless every board is
                                                                     given by its 24-hex id
     GET /boards/{id}?fields=name,closed&lists=all&list_fields=name,closed
         &members=all&member_fields=fullName,username&customFields=true
@@ -22,18 +22,31 @@ incremental read of its board, not only with the periodic full read. Every other
 its tasks and accounts from ``previous`` (the board ids, names and account ids are kept in
 ``Snapshot.state["boards"]``; a change of ``done_lists`` in the config re-reads every board,
 since it changes task states). An unchanged workspace costs **one request**, plus one
-``GET /boards/{id}?fields=all`` per configured board the token's user is not a member of (the
-listing only shows the user's own boards). Both ask for ``fields=all`` because the spec's
-BoardFields enum, which the listing's ``fields`` must be drawn from, has no ``dateLastActivity``
-(the Board schema does, and ``all`` returns every Board property); of the answer only ``id``,
-``name``, ``closed`` and ``dateLastActivity`` are read. The listing counts against
-Trello's ``/1/members/`` limit of 100 requests per 900 s: one per sync. That board activity
-covers every card change is Trello's documented meaning of the field, not verified against the
-live API; the periodic full read (``[sync] full_every_hours``) is the backstop. Card-level
+``GET /boards/{id}?fields=name,closed,dateLastActivity`` per configured board the token's user
+is not a member of (the listing only shows the user's own boards). Both name the fields they
+read; ``dateLastActivity`` is not in the spec's BoardFields enum but is accepted by name
+(PRODUCT §12 "Allowed departures"). The listing counts against Trello's ``/1/members/`` limit
+of 100 requests per 900 s: one per sync. That board activity covers every card change is
+Trello's documented meaning of the field, not verified against the live API; the periodic full
+read (``[sync] full_every_hours``) is the backstop. Card-level
 ``since``/``before`` filter by creation, not change, so they cannot serve as a change feed.
 
 Auth is the ``key`` and ``token`` query parameters on every request (the spec's security
 schemes); the HTTP layer replaces both by ``***`` in every log line and message.
+
+Every reference the config wrote resolves or the read fails (PRODUCT §9): each board name or
+id, each ``field:`` role and ``[source.fields]`` entry (a list or text field for a role, a
+number field for the effort) and each ``done_lists`` entry on every board. A read checks them
+against the definitions of each board it reads (the board call above), before any card; a
+board an incremental read keeps, against the definitions its last read kept in
+``Snapshot.state["trello.definitions"]`` (no request). Every problem is raised at once
+(``references.UnresolvedReferences``); ``check_scope`` (``raci check-config --online``)
+reports the same with each board's fields.
+
+Template cards (``isTemplate``) and cards with a ``cardRole`` (separator, link, board, mirror)
+are not work and are left out. ``due`` and ``start`` are instants: their date is taken in the
+source's time zone (``timezone``), so a card due 00:30 in Copenhagen is due that day, and a
+date-only due date stored as the setter's local midnight comes back as the day they picked.
 
 Fetching (``TrelloConnector``, here) is apart from converting (``convert.py``:
 ``board_from_trello``, ``task_from_trello``, ``account_from_trello``,
@@ -46,22 +59,33 @@ shape.
 from __future__ import annotations
 
 import difflib
-import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo
 
 from raci_sync.config import SourceConfig
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.parallel import in_order
+from raci_sync.connectors.references import (
+    ScopeReport,
+    UnresolvedReferences,
+    check_fields,
+    check_names,
+    default_references,
+    written_references,
+)
 from raci_sync.connectors.trello.convert import (
     Board,
     BoardSummary,
     board_accounts,
     board_from_trello,
     board_summary_from_trello,
+    field_defs,
+    is_work,
     shape,
     task_from_trello,
 )
@@ -70,7 +94,9 @@ from raci_sync.connectors.trello.incremental import (
     SETTINGS_KEY,
     BoardRead,
     Cached,
+    Definitions,
     board_changed,
+    definitions_from_state,
     from_state,
     kept_board,
     merge_accounts,
@@ -81,7 +107,6 @@ from raci_sync.connectors.trello.queries import (
     BOARD_PARAMS,
     CARD_PAGE_SIZE,
     LISTING_PARAMS,
-    MAX_CARD_PAGES,
     MEMBER_PARAMS,
     card_params,
     is_trello_id,
@@ -90,7 +115,6 @@ from raci_sync.connectors.trello.queries import (
 from raci_sync.errors import AuthError, NotFoundError, SourceError
 from raci_sync.model import Snapshot
 
-log = logging.getLogger("raci_sync.trello")
 T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.trello.com/1"
@@ -98,6 +122,10 @@ KEY_HELP = (
     "get the API key at https://trello.com/power-ups/admin (your Power-Up → API key) and a "
     "token at https://trello.com/1/authorize?expiration=never&scope=read&response_type=token"
     "&name=raci-sync&key=<your API key>"
+)
+KEPT_HINT = (
+    "boards without activity were checked against the definitions kept from their last read; "
+    "if a field or list was added in Trello since, run `raci sync --full`"
 )
 _HTTP_DETAIL = re.compile(r"answered (\d{3})[^(]*\((.*)\); ")
 
@@ -113,6 +141,7 @@ class TrelloConnector:
         self.http = http
         self.max_workers = max(1, max_workers)
         self.base_url = (source.base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.tz = ZoneInfo(source.timezone)  # due and start dates are dates in the team's zone
         secrets = tuple(s.reveal() for s in (source.key, source.token) if s is not None)
         http.secrets = tuple(dict.fromkeys((*http.secrets, *secrets)))
 
@@ -159,21 +188,35 @@ class TrelloConnector:
         )
 
     def read_all(self) -> list[BoardRead]:
-        """The full read: every board of the configured scope."""
-        return self.read_boards(self.resolve_scope())
+        """The full read: every board of the configured scope, each reference of the config
+        checked against the boards' definitions before any card is read."""
+        ids, problems = self.survey_scope(self.list_boards() if self._needs_listing() else None)
+        return self.read_boards(ids, problems)
 
     def read_changes(self, cutoff: datetime, previous: Snapshot) -> list[BoardRead]:
-        """The incremental read: the boards active after ``cutoff`` again, the others kept."""
+        """The incremental read: the boards active after ``cutoff`` again, the others kept.
+
+        The config's references are checked against the definitions of the boards read again
+        and, for the boards kept, those cached at their last read (no request for that).
+        """
         cached = self.cached_scope(previous)
+        defs = definitions_from_state(previous.state) if cached else {}
         listing = self.list_boards()
-        ids = self.scope_of(listing)
+        ids, problems = self.survey_scope(listing)
         summaries: dict[str, BoardSummary | None] = {b.id: b for b in listing}
         unknown = [i for i in ids if i in cached and _activity(summaries.get(i)) is None]
         summaries.update(zip(unknown, self.probe_boards(unknown), strict=True))
-        changed = [i for i in ids if board_changed(summaries.get(i), cached.get(i), cutoff)]
-        fresh = dict(zip(changed, self.read_boards(changed), strict=True))
+        changed = [
+            i
+            for i in ids
+            if i not in defs or board_changed(summaries.get(i), cached.get(i), cutoff)
+        ]
+        kept = {cached[i][0]: defs[i] for i in ids if i not in changed}
+        stale = self.reference_problems(kept)
+        hint = KEPT_HINT if stale else None
+        fresh = dict(zip(changed, self.read_boards(changed, problems + stale, hint), strict=True))
         moved = {t.id for r in fresh.values() for t in r.tasks}
-        return [fresh.get(i) or kept_board(i, cached[i], previous, moved) for i in ids]
+        return [fresh.get(i) or kept_board(i, cached[i], previous, moved, defs[i]) for i in ids]
 
     def cached_scope(self, previous: Snapshot) -> dict[str, Cached]:
         """The boards the previous snapshot kept, if it was made with this config's settings."""
@@ -185,7 +228,7 @@ class TrelloConnector:
         """The config that shapes converted tasks: when it changes, every board is read again."""
         return settings_key(self.source.done_lists)
 
-    # -- scope -----------------------------------------------------------------------------
+    # -- scope and references --------------------------------------------------------------
 
     def resolve_scope(self) -> list[str]:
         """Board ids of the configured scope: ids as given, names looked up once."""
@@ -196,45 +239,98 @@ class TrelloConnector:
         return not refs or not all(is_trello_id(r) for r in refs)
 
     def scope_of(self, listing: list[BoardSummary] | None) -> list[str]:
-        """Board ids of the configured scope, in config order (the listing's when omitted)."""
+        """Board ids of the configured scope, in config order (the listing's when omitted);
+        UnresolvedReferences with every board name that does not resolve."""
+        ids, problems = self.survey_scope(listing)
+        self.require(problems)
+        return ids
+
+    def survey_scope(self, listing: list[BoardSummary] | None) -> tuple[list[str], list[str]]:
+        """Board ids of the configured scope that resolve, and one problem for every name that
+        does not (all of them)."""
         refs = self.source.boards or None  # an empty list is as good as none: every board
         if refs is None:
-            ids = [b.id for b in listing or () if not b.closed]
-            if not ids:
-                raise NotFoundError(
-                    f"{self.describe}: the token's user sees no open boards; check that the "
-                    "token belongs to the right Trello user, or list the boards in `boards`",
-                    source=self.source.name,
-                )
-            return ids
-        return list(dict.fromkeys(self._match_board(r, listing or []) for r in refs))
+            every = [b.id for b in listing or () if not b.closed]
+            if not every:
+                return [], [
+                    "[source] boards: the token's user sees no open boards; check that the "
+                    "token belongs to the right Trello user, or list the boards in `boards`"
+                ]
+            return every, []
+        ids: list[str] = []
+        problems: list[str] = []
+        for ref in refs:
+            board_id, problem = self._match_board(ref, listing or [])
+            problems += problem
+            if board_id is not None and board_id not in ids:
+                ids.append(board_id)
+        return ids, problems
 
-    def _match_board(self, ref: str, visible: list[BoardSummary]) -> str:
+    def _match_board(self, ref: str, visible: list[BoardSummary]) -> tuple[str | None, list[str]]:
         if is_trello_id(ref):
-            return ref.strip().lower()
+            return ref.strip().lower(), []
         wanted = ref.strip().casefold()
         named = [b for b in visible if b.name.strip().casefold() == wanted]
         hits = [b.id for b in named if not b.closed]
         if len(hits) == 1:
-            return hits[0]
+            return hits[0], []
         if hits:
-            raise SourceError(
-                f"{self.describe}: {len(hits)} open boards are named {ref!r} (ids "
-                f"{', '.join(hits)}); put the id of the one you mean in `boards`",
-                source=self.source.name,
-            )
+            return None, [
+                f"[source] boards: {len(hits)} open boards are named {ref!r} (ids "
+                f"{', '.join(hits)}); put the id of the one you mean in `boards`"
+            ]
         if named:
-            raise NotFoundError(
-                f"{self.describe}: board {named[0].name!r} is archived (closed) in Trello; "
-                "reopen it or remove it from `boards`",
-                source=self.source.name,
-            )
+            return None, [
+                f"[source] boards: board {named[0].name!r} is archived (closed) in Trello; "
+                "reopen it or remove it from `boards`"
+            ]
         names = sorted(b.name for b in visible if not b.closed)
-        raise NotFoundError(
-            f"{self.describe}: no open board named {ref!r} is visible to the token's user"
-            f"{_suggest(ref, names)}; boards it sees: {_short_list(names)}. Fix `boards` in the "
-            "config, or add the token's user to the board",
-            source=self.source.name,
+        return None, [
+            f"[source] boards: no open board named {ref!r} is visible to the token's user"
+            f"{_suggest(ref, names)}; boards it sees: {_short_list(names)}. Fix `boards` in "
+            "the config, or add the token's user to the board"
+        ]
+
+    def reference_problems(self, boards: Mapping[str, Definitions]) -> list[str]:
+        """Every field reference the config wrote that a board lacks or has with the wrong type,
+        and every ``done_lists`` entry a board has no list of (PRODUCT §9): a reference must
+        resolve on every board."""
+        fields = {name: d.fields for name, d in boards.items()}
+        lists = {name: d.lists for name, d in boards.items()}
+        return check_fields(written_references(self.source), fields) + check_names(
+            "[source] done_lists", self.source.done_lists, lists, what="list"
+        )
+
+    def require(self, problems: list[str], hint: str | None = None) -> None:
+        """Raise UnresolvedReferences with every problem, if there are any."""
+        if problems:
+            raise UnresolvedReferences(self.source.name, problems, hint=hint)
+
+    def check_scope(self) -> ScopeReport:
+        """Whose token; the boards resolved, with their fields; every reference of the config
+        that matches nothing, all at once; what a full read will cost."""
+        who = self.check()
+        listing = self.list_boards() if self._needs_listing() else None
+        ids, problems = self.survey_scope(listing)
+        boards, missing = self.read_definitions(ids)
+        defs = {b.name: definitions(b) for b in boards}
+        problems += missing + self.reference_problems(defs)
+        fields = {name: d.fields for name, d in defs.items()}
+        defaults = check_fields(default_references(self.source), fields)
+        requests = (1 if listing is not None else 0) + 2 * len(boards)
+        note = (
+            f"a full read: at least {requests} requests ("
+            + ("the board listing, and " if listing is not None else "")
+            + f"per board its definitions and a page of up to {CARD_PAGE_SIZE:,} cards; one "
+            f"more per {CARD_PAGE_SIZE:,} cards beyond that)"
+        )
+        return ScopeReport(
+            who=who,
+            containers=tuple(defs),
+            fields={n: tuple(f"{f.name} ({f.type})" for f in fs) for n, fs in fields.items()},
+            problems=tuple(problems),
+            warnings=tuple(f"{w} (a default role: only a warning)" for w in defaults),
+            notes=(note,) if boards else (),
         )
 
     def list_boards(self) -> list[BoardSummary]:
@@ -250,19 +346,49 @@ class TrelloConnector:
 
     # -- boards and cards ------------------------------------------------------------------
 
-    def read_boards(self, board_ids: list[str]) -> list[BoardRead]:
-        """Every board in full, concurrently; results in the order of ``board_ids``."""
-        return self.parallel([partial(self.read_board, b) for b in board_ids])
+    def read_boards(
+        self, board_ids: list[str], problems: list[str] | None = None, hint: str | None = None
+    ) -> list[BoardRead]:
+        """Every board in full, concurrently; results in the order of ``board_ids``. First
+        each board's definitions, checked against the config's references together with
+        ``problems`` found before (UnresolvedReferences with all of them); then the cards."""
+        boards, missing = self.read_definitions(board_ids)
+        stale = list(problems or ())
+        found = missing + self.reference_problems({b.name: definitions(b) for b in boards})
+        self.require(stale + found, hint if stale else None)
+        reads = self.parallel([partial(self.read_board, b) for b in boards])
+        return [replace(r, id=i) for r, i in zip(reads, board_ids, strict=True)]
 
-    def read_board(self, board_id: str) -> BoardRead:
-        """One board in full: definitions and members, then all cards."""
-        board = self.fetch_board_meta(board_id)
+    def read_definitions(self, board_ids: list[str]) -> tuple[list[Board], list[str]]:
+        """Each board's lists, members, custom fields and labels (``GET /boards/{id}``), and a
+        problem for each configured board that does not exist or is hidden from the user."""
+        metas = self.parallel([partial(self.board_or_problem, b) for b in board_ids])
+        boards = [m for m in metas if isinstance(m, Board)]
+        return boards, [m for m in metas if isinstance(m, str)]
+
+    def board_or_problem(self, board_id: str) -> Board | str:
+        """A board's definitions, or the problem of a board id that answers 404."""
+        try:
+            return self.fetch_board_meta(board_id)
+        except NotFoundError:
+            return (
+                f"[source] boards: board {board_id} does not exist or is not visible to the "
+                "token's user (Trello answered 404); it may have been deleted, or the user "
+                "removed from it; fix `boards` (an id or the board's name), or add the token's "
+                "user to the board"
+            )
+
+    def read_board(self, board: Board) -> BoardRead:
+        """One board in full: its cards, converted with the definitions already read."""
         cards = self.fetch_cards(board)
+        name = self.source.name
         tasks = [
-            task_from_trello(c, board, self.source.name, self.source.done_lists) for c in cards
+            task_from_trello(c, board, name, self.source.done_lists, self.tz)
+            for c in cards
+            if is_work(c, name, board.name)
         ]
         accounts = board_accounts(board, tasks, self.source.name)
-        return BoardRead(board_id, board.name, tuple(tasks), tuple(accounts))
+        return BoardRead(board.id, board.name, tuple(tasks), tuple(accounts), definitions(board))
 
     def fetch_board_meta(self, board_id: str) -> Board:
         """``GET /boards/{id}`` with lists, members, custom fields and labels nested."""
@@ -274,7 +400,7 @@ class TrelloConnector:
         return self.parallel([partial(self.probe_board, b) for b in board_ids])
 
     def probe_board(self, board_id: str) -> BoardSummary:
-        """``GET /boards/{id}?fields=all``: one request, no lists, members or cards."""
+        """``GET /boards/{id}`` with the listing's fields: one request, no lists or cards."""
         what = f"the last activity of board {board_id}"
         raw = self.request_board(board_id, f"/boards/{board_id}", LISTING_PARAMS, what)
         return board_summary_from_trello(raw, self.source.name)
@@ -282,24 +408,31 @@ class TrelloConnector:
     def fetch_cards(self, board: Board) -> list[Any]:
         """All cards of a board (open and archived), 1000 per request, newest first.
 
-        Each page must bring a card not seen before, so a server that ignores ``limit`` or
-        ``before`` (or answers the same page twice) ends the listing instead of looping, and
-        no card is listed twice.
+        A listing is complete or it fails: each full page must bring a card not seen before
+        and a ``before`` not asked for yet, and the listing must end within ``[sync]
+        max_pages`` pages. A server that ignores ``before`` and answers the same page again is
+        a SourceError, never "the end of the board" (it may hold more cards than were read).
         """
         params = card_params()
         cards: dict[str, Any] = {}
-        for _ in range(MAX_CARD_PAGES):
+        asked: set[str] = set()
+        limit = self.source.bounds.max_pages
+        for _ in range(limit):
             page = self._card_page(board, params)
             new = {i: c for i, c in page if i not in cards}
             cards.update(new)
-            before = self._next_before(board, [i for i, _ in page], bool(new), params)
+            before = self._next_before(board, [i for i, _ in page], bool(new), params, len(cards))
             if before is None:
                 return list(cards.values())
+            if before in asked:
+                raise self._incomplete(board, len(cards), f"asked for `before={before}` twice")
+            asked.add(before)
             params = {**params, "before": before}
-        raise SourceError(
-            f"{self.describe}: board {board.name!r} still had cards after {MAX_CARD_PAGES} "
-            f"pages of {CARD_PAGE_SIZE}; Trello's paging is not ending, the read was stopped",
-            source=self.source.name,
+        raise self._incomplete(
+            board,
+            len(cards),
+            f"still had cards after {limit} pages of {CARD_PAGE_SIZE} ([sync] max_pages; raise "
+            "it if the board really is that large)",
         )
 
     def _card_page(self, board: Board, params: Mapping[str, str]) -> list[tuple[str, Any]]:
@@ -311,7 +444,12 @@ class TrelloConnector:
         return [(s.ident(s.obj(c)), c) for c in page]
 
     def _next_before(
-        self, board: Board, ids: list[str], progressed: bool, params: Mapping[str, str]
+        self,
+        board: Board,
+        ids: list[str],
+        progressed: bool,
+        params: Mapping[str, str],
+        read: int,
     ) -> str | None:
         """The ``before`` of the next card page, or None when this page was the last."""
         if len(ids) != CARD_PAGE_SIZE:
@@ -330,14 +468,18 @@ class TrelloConnector:
                 "created within one second; Trello's paging cannot get past them",
                 source=self.source.name,
             )
-        log.warning(
-            "%s: board %r: the card listing ignored `before` and repeated a page; "
-            "taking the %d cards read as all of them",
-            self.describe,
-            board.name,
-            len(ids),
+        raise self._incomplete(
+            board, read, "answered a page again (it ignored `before`), so the rest is unknown"
         )
-        return None
+
+    def _incomplete(self, board: Board, read: int, what: str) -> SourceError:
+        """The failure of a card listing that did not end as a complete one."""
+        return SourceError(
+            f"{self.describe}: the card listing of board {board.name!r} {what}; {read} cards "
+            "were read but the board may hold more, so the read was stopped and the last good "
+            "data of this source is kept",
+            source=self.source.name,
+        )
 
     # -- HTTP ------------------------------------------------------------------------------
 
@@ -381,6 +523,11 @@ class TrelloConnector:
         """Every call's result in call order, ``max_workers`` at a time. The first failure (in
         that order) is raised; calls not yet started are dropped (``parallel.in_order``)."""
         return in_order(calls, self.max_workers, name=self.kind)
+
+
+def definitions(board: Board) -> Definitions:
+    """What a board defines that the config's references name."""
+    return Definitions(field_defs(board), tuple(lst.name for lst in board.lists.values()))
 
 
 def _activity(summary: BoardSummary | None) -> datetime | None:

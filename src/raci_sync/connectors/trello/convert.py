@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
+from raci_sync.connectors.references import FieldDef
 from raci_sync.connectors.shape import Shape
 from raci_sync.model import Account, FieldValue, State, Task
 
@@ -69,6 +70,12 @@ class BoardSummary:
     name: str
     closed: bool = False
     last_activity: datetime | None = None
+
+
+def field_defs(board: Board) -> tuple[FieldDef, ...]:
+    """A board's custom fields as the references check them (Trello's types: list, text,
+    number, date, checkbox)."""
+    return tuple(FieldDef(f.name or "", f.id, f.type) for f in board.fields.values())
 
 
 def account_from_trello(raw_member: Any, source_name: str) -> Account:
@@ -136,6 +143,15 @@ def board_from_trello(raw_board: Any, source_name: str) -> Board:
     )
 
 
+def is_work(raw_card: Any, source_name: str, board_name: str) -> bool:
+    """Whether a card is a piece of work: not a template (``isTemplate``) and no card with a
+    ``cardRole`` (a separator, a link, a board card or a mirror of a card elsewhere)."""
+    s = shape(source_name, f"a card of board {board_name!r}")
+    card = s.obj(raw_card)
+    s = s.about(f"card {card.get('id')!r} of board {board_name!r}")
+    return not s.flag(card, "isTemplate") and not s.text(card, "cardRole")
+
+
 def task_from_trello(
     raw_card: Any,
     board: Board,
@@ -194,9 +210,8 @@ def local_day(moment: datetime, tz: tzinfo) -> date:
 
 
 def board_summary_from_trello(raw: Any, source_name: str) -> BoardSummary:
-    """A board of ``/members/me/boards`` (or ``/boards/{id}``), both asked with ``fields=all``,
-    as a BoardSummary: ``id``, ``name``, ``closed`` and ``dateLastActivity`` are read, every other
-    property of the board is ignored.
+    """A board of ``/members/me/boards`` (or ``/boards/{id}``), both asked for ``name``, ``closed``
+    and ``dateLastActivity``, as a BoardSummary (any other property of the board is ignored).
 
     A date-only ``dateLastActivity`` (the spec types it ``format: date``; the live API sends a
     date-time) counts as the end of that day, so a change later that day is never missed; the

@@ -1,8 +1,10 @@
 """What an incremental Trello read keeps between syncs and how it merges (pure, no I/O).
 
-``Snapshot.state["boards"]`` keeps each board's name and account ids, and ``["done_lists"]`` the
-done lists the kept tasks were converted with: a board whose ``dateLastActivity`` is older than
-the last read keeps its tasks and accounts from the previous snapshot (:func:`kept_board`).
+``Snapshot.state["boards"]`` keeps each board's name and account ids, ``["trello.definitions"]``
+its custom fields and list names (what the config's references must resolve on), and
+``["done_lists"]`` the done lists the kept tasks were converted with: a board whose
+``dateLastActivity`` is older than the last read keeps its tasks and accounts from the previous
+snapshot (:func:`kept_board`).
 """
 
 from __future__ import annotations
@@ -12,14 +14,26 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from raci_sync.connectors.references import FieldDef
 from raci_sync.connectors.trello.convert import BoardSummary
 from raci_sync.model import Account, Snapshot, Task
 
 OVERLAP = timedelta(seconds=60)  # taken off `since`: clock skew between us and Trello
 STATE_KEY = "boards"  # Snapshot.state key: board id → name and account ids (JSON)
+# Snapshot.state key: board id → its custom fields and list names (JSON), from its last read:
+# an incremental read checks the config's references of a kept board against them
+DEFINITIONS_KEY = "trello.definitions"
 SETTINGS_KEY = "done_lists"  # Snapshot.state key: the done lists the kept tasks were made with
 
 Cached = tuple[str, frozenset[str]]  # a board's name and account ids, as the state keeps them
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """What a board defines that the config's references name: custom fields, list names."""
+
+    fields: tuple[FieldDef, ...] = ()
+    lists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,7 @@ class BoardRead:
     name: str
     tasks: tuple[Task, ...]
     accounts: tuple[Account, ...]
+    definitions: Definitions | None = None  # None: not known (a kept board of an old snapshot)
 
 
 def settings_key(done_lists: Iterable[str]) -> str:
@@ -38,9 +53,45 @@ def settings_key(done_lists: Iterable[str]) -> str:
 
 
 def to_state(reads: Iterable[BoardRead]) -> dict[str, str]:
-    """The connector's part of ``Snapshot.state``: each board's name and account ids."""
+    """The connector's part of ``Snapshot.state``: each board's name and account ids, and its
+    definitions where known."""
+    reads = list(reads)
     boards = {r.id: {"name": r.name, "accounts": [a.id for a in r.accounts]} for r in reads}
-    return {STATE_KEY: json.dumps(boards, ensure_ascii=False, separators=(",", ":"))}
+    defs = {
+        r.id: {
+            "fields": [[f.name, f.id, f.type] for f in r.definitions.fields],
+            "lists": list(r.definitions.lists),
+        }
+        for r in reads
+        if r.definitions is not None
+    }
+    return {STATE_KEY: _compact(boards), DEFINITIONS_KEY: _compact(defs)}
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def definitions_from_state(state: Mapping[str, str]) -> dict[str, Definitions]:
+    """Board id → its cached definitions; {} when missing or unreadable (those boards are then
+    read again, so their references are checked against what they define now)."""
+    try:
+        raw = json.loads(state.get(DEFINITIONS_KEY) or "{}")
+        out = {}
+        for board_id, d in raw.items():
+            fields = tuple(FieldDef(*_strings(f, 3)) for f in d["fields"])
+            out[str(board_id)] = Definitions(fields, tuple(_strings(d["lists"], None)))
+        return out
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _strings(value: object, n: int | None) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"not a list of strings: {value!r}")
+    if n is not None and len(value) != n:
+        raise ValueError(f"not {n} strings: {value!r}")
+    return value
 
 
 def from_state(state: Mapping[str, str]) -> dict[str, Cached]:
@@ -69,6 +120,7 @@ def kept_board(
     cached: Cached,
     previous: Snapshot,
     moved: Collection[str] = (),
+    definitions: Definitions | None = None,
 ) -> BoardRead:
     """An unchanged board as the previous snapshot had it (less cards now read elsewhere)."""
     name, account_ids = cached
@@ -77,7 +129,7 @@ def kept_board(
         t for t in previous.tasks if (t.container_id or "").lower() == wanted and t.id not in moved
     )
     accounts = tuple(a for a in previous.accounts if a.id in account_ids)
-    return BoardRead(board_id, name, tasks, accounts)
+    return BoardRead(board_id, name, tasks, accounts, definitions)
 
 
 def merge_accounts(reads: Iterable[BoardRead]) -> tuple[Account, ...]:

@@ -10,12 +10,11 @@ import re
 from collections.abc import Iterable
 
 CARD_PAGE_SIZE = 1000  # the API's maximum for /boards/{id}/cards
-MAX_CARD_PAGES = 2000  # 2 million cards: far beyond any board; a guard against endless paging
-# The board listing and the activity probe: `fields` is "all" or items of the spec's BoardFields
-# enum, which lacks `dateLastActivity`, so only "all" brings the activity. "all" is the
-# listing's default but not the probe's (GET /boards/{id} defaults to name,desc,…,labelNames),
-# so it is sent on both. board_summary_from_trello reads id, name, closed, dateLastActivity.
-LISTING_PARAMS = {"fields": "all"}
+# The board listing and the activity probe ask for the fields that are read, by name.
+# `dateLastActivity` is no item of the spec's BoardFields enum, but the live API accepts it by
+# name (PRODUCT §12 "Allowed departures"; research/api-facts.md §6): no `fields=all`, which
+# brings every property of every board the user has.
+LISTING_PARAMS = {"fields": "name,closed,dateLastActivity"}
 CARD_FIELDS = (
     "name",
     "idList",
@@ -27,6 +26,10 @@ CARD_FIELDS = (
     "start",
     "dateLastActivity",
     "shortUrl",
+    # cards that are not work: templates, and separators, links, board and mirror cards
+    # (`start` and `cardRole` are no items of CardFields: PRODUCT §12 "Allowed departures")
+    "isTemplate",
+    "cardRole",
 )
 BOARD_PARAMS = {
     "fields": "name,closed",
