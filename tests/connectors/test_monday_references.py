@@ -120,14 +120,17 @@ def test_a_reference_that_matches_nothing_fails_the_full_read(
     ]
 
 
-def test_board_names_that_match_nothing_fail_before_any_board_is_read(
+def test_board_names_that_match_nothing_fail_before_any_item_is_read(
     monday: FakeMonday,
 ) -> None:
+    """...and the boards that did resolve have their columns checked too: every problem at once."""
+    c = with_roles(monday.connector(boards=("Kampagne", "Evnts", "Drift")), C=("field:Consultd",))
     with pytest.raises(UnresolvedReferences) as err:
-        monday.connector(boards=("Kampagne", "Evnts", "Drift")).fetch()
-    assert len(err.value.problems) == 2
+        c.fetch()
+    assert len(err.value.problems) == 3
     assert "no board named 'Evnts'" in str(err.value) and "(closest: 'Events')" in str(err.value)
-    assert monday.ops == ["ListBoards"]
+    assert "[source.roles] C: field 'Consultd' not found on board 'Drift'" in str(err.value)
+    assert monday.ops == ["ListBoards", "BoardColumns"]
 
 
 def test_boards_that_do_not_come_back_are_all_named(monday: FakeMonday) -> None:

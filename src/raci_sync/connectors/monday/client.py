@@ -30,6 +30,8 @@ Every reference the config wrote (each ``field:`` role, ``[source.fields]``, eve
 resolve on every board, type included (``connectors.references``): a full read checks the
 columns it reads, an incremental read those kept at the last read before it asks anything, and
 the columns its answers bring after; either raises ``UnresolvedReferences`` with all problems.
+A board name that matches nothing fails the full read before any item is asked for, with the
+columns of the boards that did resolve checked too (one ``BoardColumns`` query).
 
 Boards are read concurrently (``max_workers`` threads, default 4); tasks come out in the
 configured board order. Every query asks for ``complexity``: the connector keeps the last budget
@@ -289,6 +291,14 @@ class MondayConnector:
         if problems:
             raise UnresolvedReferences(self.source.name, problems)
 
+    def _column_problems(self, board_ids: Sequence[str]) -> list[str]:
+        """The written references checked on these boards' columns (one query per 100 boards),
+        and the boards that did not come back."""
+        heads = self.board_columns(board_ids)
+        found = _containers((heads[i].ref, heads[i].fields) for i in board_ids if i in heads)
+        missing = [self._missing_board(i) for i in board_ids if i not in heads]
+        return missing + check_fields(written_references(self.source), found)
+
     def _missing_board(self, board_id: str, listed: list[dict[str, Any]] | None = None) -> str:
         seen = ""
         if listed is not None:
@@ -315,10 +325,12 @@ class MondayConnector:
 
     def resolve_scope(self) -> list[str]:
         """Board ids of the configured scope (ids as given; names and no scope need a listing);
-        every name that matches no board, or several, at once in ``UnresolvedReferences``."""
+        every name that matches no board, or several, at once in ``UnresolvedReferences`` —
+        with the references checked on the columns of the boards that did resolve (one more
+        query), so that one fix of the config is enough."""
         ids, problems, _ = self._resolve()
         if problems:
-            raise UnresolvedReferences(self.source.name, problems)
+            raise UnresolvedReferences(self.source.name, problems + self._column_problems(ids))
         return ids
 
     def _resolve(self) -> tuple[list[str], list[str], list[dict[str, Any]] | None]:
