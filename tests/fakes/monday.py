@@ -39,6 +39,9 @@ the workspace:
 Errors follow the 2025-01+ format: HTTP 200 with ``errors[{message, locations, path,
 extensions{code, status_code, error_data, request_id}}]``. Error codes and messages the docs do
 not spell out (limit above 500, unknown or expired cursor) are the fake's own wording.
+
+``repeat_pages = True`` makes item listings page without advancing: each next page is the first
+again, under a cursor never handed out before.
 """
 
 from __future__ import annotations
@@ -222,6 +225,9 @@ class MondayFake:
         self.owner_zone = ZoneInfo("Europe/Copenhagen")  # the token owner's profile zone
         self.multi_level: set[str] = set()  # board ids whose status values are BatteryValue
         self.served: list[tuple[str, str]] = []  # (API-Version asked, version served)
+        # a server whose paging does not advance: every next page of an item listing is the
+        # first again, under a new cursor (the loop that ran until killed)
+        self.repeat_pages = False
 
     # -- the entry point ----------------------------------------------------------------------
 
@@ -537,6 +543,8 @@ class MondayFake:
                 "The cursor has expired: cursors are valid for 60 minutes after the first page",
                 "CursorExpiredError",
             )
+        if self.repeat_pages:
+            state = _Cursor(state.board, state.ids, 0, state.issued)
         return self._serve(state, limit)
 
     def _serve(self, state: _Cursor, limit: int) -> dict[str, Any]:

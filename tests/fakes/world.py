@@ -100,8 +100,8 @@ class World(Protocol):
         """The API's answer to a token that is no longer valid."""
         ...
 
-    # Hooks of the trust contract (PRODUCT §9). A world that cannot express one yet raises
-    # NotImplementedError, and the contract test that needs it is skipped, saying so.
+    # Hooks of the trust contract (PRODUCT §9). Every world implements all of them: one it
+    # lacks (or that raises NotImplementedError) fails the contract test that needs it.
 
     def repeat_pages(self, on: bool) -> None:
         """With ``on``, task listings stop advancing: each next page is the first again (under
@@ -121,7 +121,6 @@ class World(Protocol):
 
 NAMES = {"asana": "a", "trello": "t", "monday": "m"}
 HISTORY_DAYS = 90  # a source's default [sync] history_days
-PENDING = "monday's hooks come with its connector's paging guards and reference checks"
 PAGE_SIZES = {"asana": 100, "trello": 1000, "monday": 500}
 KNOWN_GAPS = {  # requests the connectors make that the specs do not have (bench/README.md)
     "asana": frozenset(),
@@ -318,21 +317,15 @@ class ToolWorld:
         return revoked(self.server, self.kind)
 
     def repeat_pages(self, on: bool) -> None:
-        if self.kind == "asana":
-            self.server.fakes["asana"].repeat_pages = on
-        elif self.kind == "trello":
+        if self.kind == "trello":
             self.server.fakes["trello"].ignore_before = on
         else:
-            raise NotImplementedError(PENDING)
+            self.server.fakes[self.kind].repeat_pages = on
 
     def bounded(self, max_pages: int) -> dict[str, Any]:
-        if self.kind == "monday":
-            raise NotImplementedError(PENDING)
         return {"bounds": Bounds(max_pages=max_pages)}
 
     def misreferenced(self) -> tuple[dict[str, Any], tuple[str, ...]]:
-        if self.kind == "monday":
-            raise NotImplementedError(PENDING)
         written = {"C": ("field:Consultd",), "A": ("field:Timer",)}  # Timer: a number field
         roles = {**KINDS[self.kind].default_roles, **written}
         changes = {"roles": roles, "written_roles": written, "fields": FieldsConfig(effort="Timr")}
