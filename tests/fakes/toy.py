@@ -4,12 +4,16 @@ Its whole spec (``SPEC``): a bearer token on every request, and
 
     GET /me                          {"id", "name"}
     GET /people                      {"people": [{"id", "name", "email"}]}
-    GET /lists                       {"lists": [{"id", "name", "updated"}]}
-    GET /lists/{id}/tasks?page=N     {"tasks": [{"id", "title", "done", "owner", "updated"}],
+    GET /lists                       {"lists": [{"id", "name", "updated",
+                                                 "fields": [{"id", "name", "type"}]}]}
+    GET /lists/{id}/tasks?page=N     {"tasks": [{"id", "title", "done", "owner", "updated",
+                                                 "values": {field id: person id or number}}],
                                       "next_page": N + 1 or null}      10 tasks a page, N ≥ 1
 
-A list's ``updated`` is the last time one of its tasks changed. A request the spec does not
-have is answered 404 or 400 and recorded in ``violations``; a wrong token is answered 401.
+A list's ``updated`` is the last time one of its tasks changed; its fields are a people field
+"Accountable" and a number field "Timer". A request the spec does not have is answered 404 or
+400 and recorded in ``violations``; a wrong token is answered 401. ``repeat_pages = True`` makes
+task listings page without advancing: every page is the first again, still saying more follow.
 :class:`ToyWorld` serves it on a :class:`~tests.fakes.server.FakeServer` as the connector
 contract (tests/connectors/contract.py) drives it.
 """
@@ -25,12 +29,13 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from raci_sync.config import Secret, SourceConfig
+from raci_sync.config import Bounds, FieldsConfig, Secret, SourceConfig
 from raci_sync.model import Task
 from tests.fakes import Answer, iso
 from tests.fakes.server import FakeServer, Reply
 from tests.fakes.workspace import Expected
 from tests.fakes.world import CHANGED_TITLE
+from tests.toy import KIND
 
 TOKEN = "fake-toy-token"
 PAGE_SIZE = 10
@@ -43,6 +48,10 @@ SPEC: dict[str, frozenset[str]] = {  # path pattern → its query parameters
 }
 NAMES = ("Ida Holm", "Emil Dahl", "Sara Bak", "Oliver Friis", "Maja Skov", "Lucas Kjær")
 LISTS = ("Indkøb", "Ferie", "Haven")
+FIELDS = (
+    {"id": "f1", "name": "Accountable", "type": "people"},
+    {"id": "f2", "name": "Timer", "type": "number"},
+)
 
 
 @dataclass
@@ -53,6 +62,8 @@ class ToyTask:
     done: bool
     owner: str | None
     updated: datetime
+    accountable: str | None = None
+    hours: float | None = None
 
 
 class ToyFake:
@@ -61,6 +72,7 @@ class ToyFake:
     def __init__(self, world: ToyWorld) -> None:
         self.world = world
         self.violations: list[str] = []
+        self.repeat_pages = False  # every page is the first again (a paging loop)
         self._lock = threading.Lock()
 
     def handle(
@@ -87,7 +99,10 @@ class ToyFake:
             people = [{"id": i, "name": n, "email": e} for i, n, e in w.people]
             return 200, {}, {"people": people}
         if path == "/lists":
-            lists = [{"id": i, "name": n, "updated": iso(w.updated(i))} for i, n in w.lists]
+            lists = [
+                {"id": i, "name": n, "updated": iso(w.updated(i)), "fields": list(FIELDS)}
+                for i, n in w.lists
+            ]
             return 200, {}, {"lists": lists}
         return self.tasks(match["list"], query.get("page", "1"))
 
@@ -97,7 +112,7 @@ class ToyFake:
         if list_id not in dict(self.world.lists):
             return 404, {}, {"error": f"no list {list_id}"}
         tasks = [t for t in self.world.tasks if t.list_id == list_id]
-        start = (int(page) - 1) * PAGE_SIZE
+        start = 0 if self.repeat_pages else (int(page) - 1) * PAGE_SIZE
         more = start + PAGE_SIZE < len(tasks)
         return (
             200,
@@ -121,6 +136,7 @@ def _task(t: ToyTask) -> dict[str, Any]:
         "done": t.done,
         "owner": t.owner,
         "updated": iso(t.updated),
+        "values": {"f1": t.accountable, "f2": t.hours},
     }
 
 
@@ -145,10 +161,13 @@ class ToyWorld:
                 done=i % 4 == 3,
                 owner=self.people[i % people][0] if i % 5 else None,
                 updated=EPOCH + timedelta(hours=i),
+                accountable=self.people[(i + 1) % people][0] if i % 3 else None,
+                hours=float(i % 7) if i % 2 else None,
             )
             for i in range(tasks)
         ]
-        self.server = FakeServer(None, extra={"toy": ToyFake(self)})
+        self.fake = ToyFake(self)
+        self.server = FakeServer(None, extra={"toy": self.fake})
 
     def __enter__(self) -> ToyWorld:
         self.server.start()
@@ -183,8 +202,8 @@ class ToyWorld:
                 parent_id=None,
                 container_id=t.list_id,
                 responsible=frozenset({t.owner} if t.owner else ()),
-                accountable=None,
-                effort=None,
+                accountable=t.accountable,
+                effort=t.hours,
             )
             for t in self.tasks
         }
@@ -199,10 +218,11 @@ class ToyWorld:
         return next((frozenset(f.accounts) for f in task.fields if f.key == "owner"), frozenset())
 
     def accountable(self, task: Task) -> str | None:
-        return None  # the toy has no field for it
+        field = next((f for f in task.fields if f.title == "Accountable"), None)
+        return field.accounts[0] if field and field.accounts else None
 
     def effort(self, task: Task) -> float | None:
-        return None
+        return next((f.number for f in task.fields if f.title == "Timer"), None)
 
     def largest_container(self) -> int:
         return max(sum(t.list_id == i for t in self.tasks) for i, _ in self.lists)
@@ -226,6 +246,18 @@ class ToyWorld:
 
     def revoked(self) -> Reply:
         return Reply(401, {"error": "invalid token"})
+
+    def repeat_pages(self, on: bool) -> None:
+        self.fake.repeat_pages = on
+
+    def bounded(self, max_pages: int) -> dict[str, Any]:
+        return {"bounds": Bounds(max_pages=max_pages)}
+
+    def misreferenced(self) -> tuple[dict[str, Any], tuple[str, ...]]:
+        written = {"C": ("field:Consultd",), "A": ("field:Timer",)}  # Timer: a number field
+        roles = {**KIND.default_roles, **written}
+        changes = {"roles": roles, "written_roles": written, "fields": FieldsConfig(effort="Timr")}
+        return changes, ("Consultd", "Timer", "Timr")
 
     def _pages(self, list_id: str) -> int:
         return max(1, math.ceil(sum(t.list_id == list_id for t in self.tasks) / PAGE_SIZE))

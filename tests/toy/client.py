@@ -9,7 +9,14 @@ A full read (``fetch()``) of L lists holding N_l tasks each makes
 An incremental read (``fetch(since, previous)``) asks ``GET /lists`` only and reads again, in
 full, the lists whose ``updated`` is after ``since`` less a minute of overlap (so a deleted task
 goes too); the others keep their tasks from ``previous``. An unchanged workspace costs one
-request; the directory is read again only when a re-read task names an unknown owner.
+request; the directory is read again only when a re-read task names an unknown person.
+
+A read is complete or it fails: a task listing whose next page brings no task not listed before,
+or that still says more follow after ``[sync] max_pages`` pages, fails the source. Every
+reference the config wrote (each ``field:`` role, ``[source.fields]``) must resolve on every
+list, type included, against the fields ``GET /lists`` brings (``connectors.references``); a
+list name that matches nothing is a problem too; a read raises ``UnresolvedReferences`` with
+all of them before any task is asked for. ``check_scope()`` lists them without raising.
 """
 
 from __future__ import annotations
@@ -23,7 +30,14 @@ from typing import Any, ClassVar, TypeVar
 from raci_sync.config import SourceConfig
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.parallel import in_order
-from raci_sync.errors import AuthError, NotFoundError, SourceError
+from raci_sync.connectors.references import (
+    ScopeReport,
+    UnresolvedReferences,
+    check_fields,
+    default_references,
+    written_references,
+)
+from raci_sync.errors import AuthError, SourceError
 from raci_sync.model import Account, Snapshot, Task
 from tests.toy.convert import ToyList, account_from_toy, list_from_toy, shape, task_from_toy
 from tests.toy.incremental import (
@@ -119,27 +133,58 @@ class ToyConnector:
         return json.dumps([self.base_url, list(self.source.boards or ())], ensure_ascii=False)
 
     def resolve_scope(self) -> list[ToyList]:
-        """The configured lists by name (case-insensitive), in config order; all when none."""
+        """The configured lists, every reference checked on them: UnresolvedReferences with
+        every list name and field reference that matches nothing."""
+        lists, problems = self.survey_scope()
+        problems += self.reference_problems(lists)
+        if problems:
+            raise UnresolvedReferences(self.source.name, problems)
+        return lists
+
+    def survey_scope(self) -> tuple[list[ToyList], list[str]]:
+        """The configured lists by name (case-insensitive), in config order (all when none),
+        and a problem for every name that matches no list."""
         raw = self.request("/lists", {}, what="list the lists")
         s = shape(self.source.name, "the answer to list the lists")
         lists = [
             list_from_toy(r, self.source.name) for r in s.array(s.obj(raw).get("lists"), "lists")
         ]
-        wanted = self.source.boards
-        if not wanted:
-            return lists
+        if not self.source.boards:
+            return lists, []
         by_name = {t.name.casefold(): t for t in lists}
-        missing = [w for w in wanted if w.strip().casefold() not in by_name]
-        if missing:
-            raise NotFoundError(
-                f"{self.describe}: no list named {missing[0]!r}; the token's person sees "
-                f"{', '.join(repr(t.name) for t in lists) or 'none'}. Fix `boards` in the config",
-                source=self.source.name,
-            )
-        return list(
-            {
-                by_name[w.strip().casefold()].id: by_name[w.strip().casefold()] for w in wanted
-            }.values()
+        seen = ", ".join(repr(t.name) for t in lists) or "none"
+        found: dict[str, ToyList] = {}
+        problems = []
+        for wanted in self.source.boards:
+            hit = by_name.get(wanted.strip().casefold())
+            if hit is None:
+                problems.append(f"boards: no list named {wanted!r}; the token's person sees {seen}")
+            else:
+                found.setdefault(hit.id, hit)
+        return list(found.values()), problems
+
+    def reference_problems(self, lists: Sequence[ToyList]) -> list[str]:
+        """Every field reference the config wrote that a list lacks, or has with another type."""
+        fields = {t.name: t.fields for t in lists}
+        return check_fields(written_references(self.source), fields, container="list")
+
+    def check_scope(self) -> ScopeReport:
+        """Whose token; the lists resolved, with their fields; every problem at once; what a
+        full read costs."""
+        who = self.check()
+        lists, problems = self.survey_scope()
+        fields = {t.name: t.fields for t in lists}
+        defaults = check_fields(default_references(self.source), fields, container="list")
+        return ScopeReport(
+            who=who,
+            containers=tuple(fields),
+            fields={n: tuple(f"{d.name} ({d.type})" for d in fs) for n, fs in fields.items()},
+            problems=tuple(problems + self.reference_problems(lists)),
+            warnings=tuple(f"{w} (a default role: only a warning)" for w in defaults),
+            notes=(
+                f"a full read: at least {2 + len(lists)} requests (the lists, the people, and "
+                f"per list a page of {PAGE_SIZE} tasks; one more per {PAGE_SIZE} beyond that)",
+            ),
         )
 
     def read_people(self) -> list[Account]:
@@ -152,20 +197,41 @@ class ToyConnector:
         ]
 
     def read_list(self, toy_list: ToyList) -> list[Task]:
-        """Every task of one list, page by page."""
-        tasks: list[Task] = []
-        page: int | None = 1
-        while page is not None:
+        """Every task of one list, page by page; a listing that does not end fails."""
+        tasks: dict[str, Task] = {}
+        page, limit = 1, self.source.bounds.max_pages
+        for n in range(1, limit + 1):
             what = f"list tasks of list {toy_list.name!r} (page {page})"
             raw = self.request(f"/lists/{toy_list.id}/tasks", task_params(page), what=what)
             s = shape(self.source.name, f"the answer to {what}")
             body = s.obj(raw)
             items = s.array(body.get("tasks"), "tasks")
-            tasks.extend(task_from_toy(t, self.source.name, toy_list) for t in items)
-            page = s.field(body, "next_page", (int,), "a page number")
-            if page is not None and len(items) < PAGE_SIZE:
+            new = {
+                t.id: t
+                for t in (task_from_toy(i, self.source.name, toy_list) for i in items)
+                if t.id not in tasks
+            }
+            tasks.update(new)
+            following = s.field(body, "next_page", (int,), "a page number")
+            if following is None:
+                return list(tasks.values())
+            if len(items) < PAGE_SIZE:
                 raise s.error("with a next page after a page that is not full")
-        return tasks
+            if not new:  # a server whose paging does not advance: never "the end"
+                raise self.endless(toy_list, f"page {n} brought no task not listed before")
+            page = following
+        raise self.endless(
+            toy_list,
+            f"it still says more follow after {limit} pages, the most [sync] max_pages allows",
+        )
+
+    def endless(self, toy_list: ToyList, why: str) -> SourceError:
+        """A listing that does not end is not complete: the read fails (PRODUCT §9)."""
+        return SourceError(
+            f"{self.describe}: the tasks of list {toy_list.name!r} do not end: {why}; the last "
+            "good data of this source is kept",
+            source=self.source.name,
+        )
 
     def request(self, path: str, params: dict[str, str], *, what: str) -> Any:
         """One GET; a refused token says which one to replace."""

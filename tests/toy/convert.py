@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from raci_sync.connectors.references import FieldDef
 from raci_sync.connectors.shape import Shape
 from raci_sync.model import Account, FieldValue, State, Task
 
@@ -14,11 +15,12 @@ KIND = "toy"
 
 @dataclass(frozen=True)
 class ToyList:
-    """A list: the toy's container of tasks, and when one of its tasks last changed."""
+    """A list: the toy's container of tasks, when one of its tasks last changed, its fields."""
 
     id: str
     name: str
     updated: datetime | None = None
+    fields: tuple[FieldDef, ...] = ()
 
 
 def shape(source_name: str, what: str) -> Shape:
@@ -27,11 +29,15 @@ def shape(source_name: str, what: str) -> Shape:
 
 
 def list_from_toy(raw: Any, source_name: str) -> ToyList:
-    """``{"id", "name", "updated"}`` → ToyList."""
+    """``{"id", "name", "updated", "fields": [{"id", "name", "type"}]}`` → ToyList."""
     s = shape(source_name, "a list")
     obj = s.obj(raw)
     s = s.about(f"list {obj.get('id')!r}")
-    return ToyList(s.ident(obj), s.text(obj, "name") or "", s.moment(obj, "updated"))
+    fields = tuple(
+        FieldDef(name=s.text(f, "name") or "", id=s.ident(f), type=s.text(f, "type") or "")
+        for f in s.children(obj, "fields")
+    )
+    return ToyList(s.ident(obj), s.text(obj, "name") or "", s.moment(obj, "updated"), fields)
 
 
 def account_from_toy(raw: Any, source_name: str) -> Account:
@@ -48,12 +54,14 @@ def account_from_toy(raw: Any, source_name: str) -> Account:
 
 
 def task_from_toy(raw: Any, source_name: str, toy_list: ToyList) -> Task:
-    """A task ``{"id", "title", "done", "owner", "updated"}`` of ``toy_list`` → Task; the owner
-    is the people field ``owner`` (always present, empty when nobody owns the task)."""
+    """A task ``{"id", "title", "done", "owner", "updated", "values"}`` of ``toy_list`` → Task;
+    the owner is the people field ``owner`` (always present, empty when nobody owns the task),
+    ``values`` holds a person id or a number per field of the list."""
     s = shape(source_name, f"a task of list {toy_list.name!r}")
     obj = s.obj(raw)
     s = s.about(f"task {obj.get('id')!r}")
     owner = s.text(obj, "owner")
+    values = s.obj(obj.get("values") or {}, "values")
     return Task(
         source=source_name,
         id=s.ident(obj),
@@ -62,5 +70,17 @@ def task_from_toy(raw: Any, source_name: str, toy_list: ToyList) -> Task:
         container_id=toy_list.id,
         state=State.DONE if s.flag(obj, "done") else State.OPEN,
         updated=s.moment(obj, "updated"),
-        fields=(FieldValue(key="owner", kind="people", accounts=(owner,) if owner else ()),),
+        fields=(
+            FieldValue(key="owner", kind="people", accounts=(owner,) if owner else ()),
+            *(field_value(d, values, s) for d in toy_list.fields),
+        ),
     )
+
+
+def field_value(field: FieldDef, values: dict[str, Any], s: Shape) -> FieldValue:
+    """One field of a task: a person id (``people``) or a number."""
+    value = FieldValue(key="field", id=field.id, title=field.name, kind=field.type)
+    if field.type == "people":
+        person = s.text(values, field.id)
+        return replace(value, accounts=(person,) if person else ())
+    return replace(value, number=s.number(values, field.id))
