@@ -31,8 +31,9 @@ pytest collects the subclasses, never this class itself (its name does not start
 - **the spec contract**: the fake, built from the vendor's spec, records no request the spec
   does not allow (beyond the gaps the world declares).
 
-The trust tests drive the fake through the world's hooks (``World.repeat_pages`` …); a world
-that cannot express one yet says so and the test is skipped, never passed.
+The trust tests drive the fake through the world's hooks (``World.repeat_pages`` …). A world
+implements every hook and a connector every method of the seam (``check_scope`` too): one that
+lacks any fails the test that needs it — nothing here is ever skipped.
 
 The listing and incremental tests go through ``sync()`` and the store, as a scheduled run does:
 the connector's ``Snapshot.state`` must survive the store for the next incremental read.
@@ -91,15 +92,23 @@ def stored(world: World, store: Store) -> StoredSnapshot:
 
 
 def hooked(world: World, hook: str, *args: Any) -> Any:
-    """What a world's hook (``World.repeat_pages`` …) returns; the test is skipped when the world
-    cannot express it yet (no such hook, or it raises NotImplementedError)."""
+    """What a world's hook (``World.repeat_pages`` …) returns; the test fails when the world
+    lacks it, or raises NotImplementedError: every world implements every hook."""
     method = getattr(world, hook, None)
     if method is None:
-        pytest.skip(f"{type(world).__name__} has no {hook}() yet")
+        pytest.fail(f"{type(world).__name__} has no {hook}(): a World implements every hook")
     try:
         return method(*args)
     except NotImplementedError as exc:
-        pytest.skip(f"{type(world).__name__}.{hook}() for {world.kind}: {exc}")
+        pytest.fail(f"{type(world).__name__}.{hook}() for {world.kind} is not implemented: {exc}")
+
+
+def scoped(conn: Connector) -> Any:
+    """The connector's ``check_scope``; the test fails when the connector has none."""
+    method = getattr(conn, "check_scope", None)
+    if method is None:
+        pytest.fail(f"the {conn.kind} connector has no check_scope(): the seam requires it")
+    return method
 
 
 def misspelt_container(world: World) -> tuple[str, tuple[str, ...]]:
@@ -377,10 +386,7 @@ class ConnectorContract:
     def test_check_scope_names_the_token_the_containers_and_their_fields(
         self, small: World
     ) -> None:
-        conn = connect(small)[0]
-        if not hasattr(conn, "check_scope"):
-            pytest.skip(f"the {self.kind} connector has no check_scope() yet")
-        report = conn.check_scope()
+        report = scoped(connect(small)[0])()
         src = small.source()
         assert small.me() in report.who
         assert report.containers == tuple(src.boards or src.projects or ())
@@ -390,10 +396,7 @@ class ConnectorContract:
     def test_check_scope_lists_every_problem_at_once(self, small: World) -> None:
         changes, names = hooked(small, "misreferenced")
         key, typo = misspelt_container(small)
-        conn = connect(small, **changes, **{key: typo})[0]
-        if not hasattr(conn, "check_scope"):
-            pytest.skip(f"the {self.kind} connector has no check_scope() yet")
-        report = conn.check_scope()
+        report = scoped(connect(small, **changes, **{key: typo})[0])()
         text = "\n".join(report.problems)
         assert all(repr(name) in text for name in (*names, typo[0])), text
         assert report.containers == typo[1:]  # the others resolved, and were checked
