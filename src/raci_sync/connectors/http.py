@@ -34,6 +34,7 @@ log = logging.getLogger("raci_sync.http")
 
 SECRET_PARAMS = {"key", "token", "api_key", "apikey", "access_token", "password", "secret"}
 USER_AGENT = "raci-sync/0.1 (+https://pypi.org/project/raci-sync/)"
+WEBHOOK_ANSWER_BYTES = 64 * 1024  # what post_json reads of an answer: enough for any error text
 
 
 _SECRET_IN_TEXT = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS)) + r")=([^&\s\"']+)")
@@ -142,6 +143,63 @@ class HttpClient:
                 log.info("%s: %s; retrying in %.1f s", self.describe, exc, wait)
                 self.sleep(wait)
                 waited += wait
+
+    def post_json(self, url: str, json_body: Any, *, what: str) -> int:
+        """POST ``json_body`` (with retries, like :meth:`request_json`) to an endpoint whose
+        answer is no JSON to read — a chat webhook answers "ok", "1" or an empty 202 — and
+        return the status. ``what`` names the endpoint in every message and log line instead
+        of the URL: a webhook's URL is a secret as a whole (list its parts in ``secrets``).
+        Redirects are not followed, and at most ``WEBHOOK_ANSWER_BYTES`` of an answer are read.
+        """
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._post_once(url, json_body, what)
+            except RetryableError as exc:
+                wait = self._next_wait(exc, attempt)
+                if attempt >= self.retry.attempts or waited + wait > self.retry.budget:
+                    raise RetryableError(
+                        f"{self.describe}: gave up after {attempt} tries and {waited:.0f} s of "
+                        f"waiting: {exc}",
+                        wait=exc.wait,
+                    ) from None
+                log.info("%s: %s; retrying in %.1f s", self.describe, exc, wait)
+                self.sleep(wait)
+                waited += wait
+
+    def _post_once(self, url: str, json_body: Any, what: str) -> int:
+        with self._lock:
+            self.requests_made += 1
+        try:
+            resp = self.session().post(
+                url, json=json_body, timeout=self.timeout, stream=True, allow_redirects=False
+            )
+            try:
+                resp._content = resp.raw.read(WEBHOOK_ANSWER_BYTES, decode_content=True) or b""
+            finally:
+                resp.close()
+        except requests.Timeout:
+            raise RetryableError(f"no answer within {self.timeout:.0f} s to {what}") from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise RetryableError(f"connection failed for {what}: {type(exc).__name__}") from None
+        except (requests.RequestException, OSError, ValueError) as exc:  # urllib3 decode errors
+            raise SourceError(
+                f"{self.describe}: request failed for {what}: {type(exc).__name__}"
+            ) from None
+        code = resp.status_code
+        log.debug("%s: %s -> %s", self.describe, what, code)
+        if code == 429 or code == 408 or code >= 500:
+            self.raise_for_status(resp, what)  # retryable, with the service's own wait
+        if not 200 <= code < 300:
+            # the caller knows what its endpoint's URL is and says how to fix it
+            error = {401: AuthError, 403: AuthError, 404: NotFoundError, 410: NotFoundError}
+            redirect = " (a redirect, not followed)" if 300 <= code < 400 else ""
+            raise error.get(code, SourceError)(
+                f"{self.describe}: {what} answered {code}{redirect}: {self.snippet(resp)}"
+            )
+        return code
 
     def _next_wait(self, exc: RetryableError, attempt: int) -> float:
         if exc.wait is not None:
