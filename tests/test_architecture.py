@@ -31,6 +31,8 @@ ALLOWED: dict[str, set[str]] = {
     "mapping": {"errors", "model", "config", "registry"},
     "store": {"errors", "model"},
     "reports": {"errors", "model", "config"},
+    # chat notifications: what the reports say, posted through the HTTP layer, recorded
+    "notify": {"errors", "model", "config", "connectors", "reports", "store"},
     "lock": {"errors"},
     "progress": {"errors", "model"},
     "sync": {"errors", "model", "config", "connectors", "mapping", "store", "interrupt"},
