@@ -721,18 +721,40 @@ def _send_email(
 def _email_lines(outcome: EmailOutcome) -> list[str]:
     """What became of the email, in words: never "sent to" an address that was not reached."""
     if outcome.written is not None:
-        return [f"written to {outcome.written} (not sent): {outcome.subject}"]
+        return [
+            f"written to {outcome.written} (not sent): {outcome.subject}",
+            *_digest_lines(outcome),
+        ]
     lines = []
     if outcome.already_sent:
         lines.append(
             f"{', '.join(outcome.already_sent)} already had the email of {outcome.week}"
-            + ("" if outcome.pending else "; nothing sent (`raci email --force` sends it again)")
+            + (
+                ""
+                if outcome.pending or outcome.digests_sent or outcome.digests_failed
+                else "; nothing sent (`raci email --force` sends it again)"
+            )
         )
     if outcome.skipped:
         lines.append(outcome.skipped)
     if outcome.sent_to:
         lines.append(f"sent to {', '.join(outcome.sent_to)}: {outcome.subject}")
+    lines += _digest_lines(outcome)
     return lines + _email_problems(outcome)
+
+
+def _digest_lines(outcome: EmailOutcome) -> list[str]:
+    """What became of the personal digests ([email] personal), but who was not reached."""
+    lines = [f"personal digest written to {path} (not sent)" for path in outcome.digests_written]
+    if outcome.digests_already:
+        already = ", ".join(outcome.digests_already)
+        lines.append(f"{already} already had their personal digest of {outcome.week}")
+    if outcome.digests_skipped:
+        skipped = ", ".join(outcome.digests_skipped)
+        lines.append(f"nothing for {skipped} and [email] skip_empty = true: no digest")
+    if outcome.digests_sent:
+        lines.append(f"personal digest sent to {', '.join(outcome.digests_sent)}")
+    return lines
 
 
 def _email_problems(outcome: EmailOutcome) -> list[str]:
@@ -743,6 +765,10 @@ def _email_problems(outcome: EmailOutcome) -> list[str]:
     ]
     if outcome.error:
         lines.append(f"{', '.join(outcome.not_reached)} NOT reached: {outcome.error}")
+    lines += [
+        f"{address} NOT reached (personal digest): {why}"
+        for address, why in outcome.digests_failed.items()
+    ]
     if not outcome.complete:
         lines.append("the next `raci run --email` or `raci email` this week tries them again")
     return lines
