@@ -91,16 +91,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, ReportData]:
 
 
 def personal_config(cfg: Config, port: int, **changes: Any) -> Config:
-    mail = replace(
-        cfg.email,
-        smtp_host=HOST,
-        smtp_port=port,
-        security="none",
-        sender="RACI <raci@nordlyskaffe.dk>",
-        to=(TEAM,),
-        personal=True,
-        **changes,
-    )
+    settings: dict[str, Any] = {
+        "smtp_host": HOST,
+        "smtp_port": port,
+        "security": "none",
+        "sender": "RACI <raci@nordlyskaffe.dk>",
+        "to": (TEAM,),
+        "personal": True,
+    }
+    mail = replace(cfg.email, **{**settings, **changes})
     return replace(cfg, email=mail, timezone="Europe/Copenhagen")
 
 
@@ -281,3 +280,24 @@ def test_raci_email_says_who_had_a_digest(
     assert code == 5, err
     assert f"email: sent to {TEAM}" in err and "email: personal digest sent to " in err
     assert "jonas@nordlyskaffe.dk NOT reached (personal digest): " in err
+
+
+def test_a_roster_address_that_is_no_address_fails_that_digest_alone(
+    mailbox: tuple[Mailbox, int], tmp_path: Path
+) -> None:
+    from raci_sync.config import parse_config
+
+    box, port = mailbox
+    smuggler = "freja@nordlys.example, boss@elsewhere.example"  # one "@"-check passes it
+    people = tuple(
+        replace(p, emails=(smuggler if p.name == "Freja Nørgaard" else "mette@nordlys.example",))
+        for p in sample_report().people
+        if p.name in ("Freja Nørgaard", "Mette Sørensen")
+    )
+    data = replace(sample_report(), people=people)
+    cfg = personal_config(parse_config("", env={}), port, to=())  # digests only, no team email
+    with Store(tmp_path / "s.sqlite") as store:
+        outcome = send_weekly(cfg, data, store, now=THURSDAY)
+    assert outcome.digests_sent == ("mette@nordlys.example",) and not outcome.complete
+    assert "is not one email address" in outcome.digests_failed[smuggler]
+    assert [e.rcpt_tos for e in box.deliveries] == [["mette@nordlys.example"]]

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from raci_sync.errors import ConfigError, EmailError
 from raci_sync.model import ReportData
-from raci_sync.reports.email.message import build_email, recipients, write_eml
+from raci_sync.reports.email.message import _address, build_email, recipients, write_eml
 from raci_sync.reports.email.personal import (
     PersonalDigest,
     build_personal,
@@ -152,6 +152,8 @@ def _personal_batch(
 ) -> tuple[EmailOutcome, list[tuple[PersonalDigest, EmailMessage]]]:
     """The digests to send now; the ones with nothing in them skipped (``skip_empty``) and
     recorded, the ones whose address is no address failed."""
+    if config.email.sender:  # a wrong sender is the config's problem, not one person's
+        _address(config.email.sender, "email.from")
     skip = [d for d in due if d.empty and config.email.skip_empty]
     if skip:
         store.record_digest_sends(base.week, [d.address for d in skip], now, kind="skipped")
@@ -160,7 +162,7 @@ def _personal_batch(
     for digest in (d for d in due if d not in skip):
         try:
             batch.append((digest, personal_message(digest, config.email, data)))
-        except ConfigError as exc:
+        except ConfigError as exc:  # their address is no address: they alone are not reached
             failed[digest.address] = "; ".join(exc.problems)
     skipped = tuple(d.address for d in skip)
     return replace(base, digests_skipped=skipped, digests_failed=failed), batch
