@@ -348,12 +348,27 @@ def _more(n: int) -> list[Line]:
     return [Line(TEXT["more"].format(n=n))] if n else []
 
 
+Section = tuple[str, list["Line"]]
+
+
+def _missing_first(digest: PersonalDigest) -> tuple[list[Section], list[Section]]:
+    """The sections split in two: missing data (opens the message, before the greeting, as
+    in every output), and the rest."""
+    sections = _sections(digest)
+    missing = [s for s in sections if s[0] in (TEXT["missing"], TEXT["no_data"])]
+    return missing, [s for s in sections if s not in missing]
+
+
 def render_text(digest: PersonalDigest) -> str:
     """The plain-text part."""
-    lines = [TEXT["greeting"].format(name=digest.name), TEXT["intro"].format(window=digest.window)]
+    missing, rest = _missing_first(digest)
+    lines: list[str] = []
+    for heading, items in missing:
+        lines += [heading, "-" * min(len(heading), 72), *(item.text for item in items), ""]
+    lines += [TEXT["greeting"].format(name=digest.name), TEXT["intro"].format(window=digest.window)]
     if digest.empty:
         lines += ["", TEXT["nothing"]]
-    for heading, items in _sections(digest):
+    for heading, items in rest:
         lines += ["", heading, "-" * min(len(heading), 72), *(item.text for item in items)]
     lines += ["", TEXT["footer"], ""]
     return "\n".join(lines)
@@ -362,17 +377,20 @@ def render_text(digest: PersonalDigest) -> str:
 def render_html(digest: PersonalDigest) -> str:
     """The HTML part: the same sections, every text escaped, the titles linked to the tasks."""
     e = html.escape
-    parts = [
-        '<!DOCTYPE html><html><body style="font-family:sans-serif;max-width:40em">',
+    missing, rest = _missing_first(digest)
+    parts = ['<!DOCTYPE html><html><body style="font-family:sans-serif;max-width:40em">']
+    for heading, items in missing:
+        parts.append(f'<h3 style="color:#b00020">{e(heading)}</h3><ul>')
+        parts += [f"<li>{item.html}</li>" for item in items]
+        parts.append("</ul>")
+    parts.append(
         f"<p>{e(TEXT['greeting'].format(name=digest.name))}<br>"
-        f"{e(TEXT['intro'].format(window=digest.window))}</p>",
-    ]
+        f"{e(TEXT['intro'].format(window=digest.window))}</p>"
+    )
     if digest.empty:
         parts.append(f"<p>{e(TEXT['nothing'])}</p>")
-    for heading, items in _sections(digest):
-        warn = heading in (TEXT["missing"], TEXT["no_data"])
-        style = ' style="color:#b00020"' if warn else ""
-        parts.append(f"<h3{style}>{e(heading)}</h3><ul>")
+    for heading, items in rest:
+        parts.append(f"<h3>{e(heading)}</h3><ul>")
         parts += [f"<li>{item.html}</li>" for item in items]
         parts.append("</ul>")
     parts.append(f'<p style="color:#666">{e(TEXT["footer"])}</p></body></html>')
