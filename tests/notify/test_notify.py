@@ -105,7 +105,7 @@ def test_only_what_is_new_since_the_last_successful_post(
     assert "trello.com/c/c1" not in text and "Newly over capacity" not in text
     assert "since 2026-12-08 09:00 +0100" not in text  # the skipped run was no post
     assert "since 2026-12-07 08:00 +0000" in text
-    assert forced.targets[0].posted and "0 new" in json.dumps(fake.received[2])
+    assert forced.targets[0].posted and "(0 new since" in json.dumps(fake.received[2])
 
 
 def test_a_failed_post_is_not_recorded_and_the_next_carries_it_again(
@@ -159,7 +159,7 @@ def test_teams_gets_one_adaptive_card(httpserver: Any, tmp_path: Path) -> None:
     texts = [element["text"] for element in card["body"]]
     assert texts[0].startswith("RACI 2026-W50: RED") and card["body"][0]["color"] == "Attention"
     assert texts[1].startswith("Missing data: 2 of 3 sources")
-    errors = texts[texts.index("New ownership errors (open now (first post))") + 1]
+    errors = texts[texts.index("New ownership errors (the first post to this target)") + 1]
     assert "[Skriv nyhedsbrev til december](https://trello.com/c/c1)" in errors
 
 

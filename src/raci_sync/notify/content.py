@@ -22,7 +22,6 @@ from raci_sync.model import Finding, FindingKey, ReportData, Severity, Task, Wor
 from raci_sync.reports.common import (
     URL_CHARS,
     display_person,
-    format_units,
     human_datetime,
     plural,
     short_text,
@@ -40,6 +39,7 @@ from raci_sync.reports.summary import (
 )
 from raci_sync.store.notifications import Notified
 
+FIRST_POST = "the first post to this target"
 TASKS_PER_PERSON = 3  # the largest tasks behind a newly overloaded person's load
 
 
@@ -83,7 +83,7 @@ class LoadTask:
 
     task: TaskLink
     role: str
-    load: str  # "2.5"
+    load: float  # this person's share of the task
     due: date | None
 
 
@@ -133,8 +133,8 @@ class Notice:
 
     @property
     def since_text(self) -> str:
-        """``since 2026-12-08 07:00 +0100`` (the last post), or ``open now`` for the first."""
-        return f"since {human_datetime(self.since)}" if self.since else "open now (first post)"
+        """``since 2026-12-08 07:00 +0100`` (the last post), or what the first post says."""
+        return f"since {human_datetime(self.since)}" if self.since else FIRST_POST
 
 
 def build_notice(data: ReportData, last: Notified | None) -> Notice:
@@ -191,10 +191,13 @@ def _ownership_error(check: str, severity: Severity) -> bool:
 
 
 def _summary(errors: int, new: int, over: int, newly: int, last: Notified | None) -> str:
-    since = f"since {human_datetime(last.posted_at)}" if last else "the first post here"
+    open_errors = plural(errors, "ownership error")
+    overloaded = plural(over, "person", "people")
+    if last is None:
+        return f"{open_errors} open; {overloaded} over capacity ({FIRST_POST}: all of it is new)."
+    since = human_datetime(last.posted_at)
     return (
-        f"{plural(errors, 'ownership error')} open ({new} new, {since}); "
-        f"{plural(over, 'person', 'people')} over capacity ({newly} new)."
+        f"{open_errors} open ({new} new since {since}); {overloaded} over capacity ({newly} new)."
     )
 
 
@@ -242,7 +245,7 @@ def _new_overload(data: ReportData, line: WorkloadLine) -> NewOverload:
                 item.title,
             ),
             role=item.role,
-            load=format_units(item.load),
+            load=item.load,
             due=item.due,
         )
         for item in line.tasks[:TASKS_PER_PERSON]

@@ -124,7 +124,9 @@ def slack(notice: Notice, target: str) -> Payload:
     if notice.newly_overloaded.items:
         lines = [f"*Newly over capacity* ({_mrkdwn(notice.since_text)})"]
         for p in notice.newly_overloaded.items:
-            behind = ", ".join(f"{_slack_link(t.task)} ({t.role} {t.load})" for t in p.tasks)
+            behind = ", ".join(
+                f"{_slack_link(t.task)} ({t.role} {format_units(t.load)})" for t in p.tasks
+            )
             lines.append(
                 f"• *{_mrkdwn(p.name)}* {p.percent} "
                 f"({format_units(p.load)} of {format_units(p.capacity)})"
@@ -201,9 +203,9 @@ def teams(notice: Notice, target: str) -> Payload:
     ]
     if notice.missing_title:
         body.append(_text(notice.missing_title, weight="Bolder", color="Attention"))
-        body.append(
-            _text("\n".join(f"- **{_md(w)}**: {_md(why)}" for w, why in _missing_lines(notice)))
-        )
+        lines = [f"- **{_md(w)}**: {_md(why)}" for w, why in _missing_lines(notice)]
+        if lines:
+            body.append(_text("\n".join(lines)))
     body.append(_text(_md(notice.summary)))
     if notice.new_errors.items:
         body.append(_text(f"New ownership errors ({notice.since_text})", weight="Bolder"))
@@ -219,7 +221,9 @@ def teams(notice: Notice, target: str) -> Payload:
         body.append(_text(f"Newly over capacity ({notice.since_text})", weight="Bolder"))
         lines = []
         for p in notice.newly_overloaded.items:
-            behind = ", ".join(f"{_md_link(t.task)} ({t.role} {t.load})" for t in p.tasks)
+            behind = ", ".join(
+                f"{_md_link(t.task)} ({t.role} {format_units(t.load)})" for t in p.tasks
+            )
             lines.append(f"- **{_md(p.name)}** {_load(p)}" + (f": {behind}" if behind else ""))
         body.append(_text("\n".join(lines)))
         if notice.newly_overloaded.more:
@@ -316,7 +320,7 @@ def webhook(notice: Notice, target: str) -> Payload:
                             "title": t.task.title,
                             "url": t.task.url,
                             "role": t.role,
-                            "load": t.load,
+                            "load": json_number(t.load),
                             "due": iso_date(t.due),
                         }
                         for t in p.tasks
