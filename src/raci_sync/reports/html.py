@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from raci_sync.model import ReportData, Severity, SourceStatus, Task, WorkloadLine
 from raci_sync.reports.common import (
     CHECK_ORDER,
     DASH,
-    URL_CHARS,
     display_person,
     empty_findings,
     finding_message,
@@ -31,6 +29,7 @@ from raci_sync.reports.common import (
     format_units,
     human_datetime,
     location,
+    safe_url,
     short_text,
     short_title,
     sorted_workload,
@@ -136,21 +135,6 @@ def _environment() -> Any:
     env.filters["clean"] = short_text  # messages, errors: one line, cut at TEXT_CHARS
     env.filters["title"] = short_title  # titles, names, places: cut at TITLE_CHARS
     return env
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` when it is an absolute http(s) URL that can go into an href; else None."""
-    if not url or len(url) > URL_CHARS:
-        return None
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
 
 
 # --- sources, findings -------------------------------------------------------------------

@@ -1,6 +1,15 @@
 """The JSON report: the machine contract of PRODUCT §5 (keys may be added, never renamed).
 
 ``sources[].status`` is one of ok | failed | stale | never | skipped (PRODUCT §12).
+
+Added to §5 (PRODUCT §10, §12): ``tasks[].parent`` (``{"id", "title"}`` for a subtask, the
+title null when the parent is not in the report; null for other tasks; ``title`` stays the
+task's own), ``findings[].since`` (the first day it was seen), ``workload[].by_source``
+(source name → load) and ``workload[].tasks`` (the open tasks behind the load, largest first),
+``changes`` (``baseline``: the day of last week's run compared with, null when there is none;
+``new`` and ``resolved``: finding keys ``{check, source, task_id, person}``; ``still_open``),
+``ignored`` (each finding an ``[[ignore]]`` left out, with ``rule``: the index of that
+``[[ignore]]`` table), ``ignored_count`` and ``notes``.
 """
 
 from __future__ import annotations
@@ -12,6 +21,9 @@ from typing import Any
 from raci_sync.model import (
     Assignment,
     Finding,
+    FindingKey,
+    IgnoredFinding,
+    LoadItem,
     ReportData,
     SourceStatus,
     Task,
@@ -20,14 +32,16 @@ from raci_sync.model import (
 )
 from raci_sync.reports.common import (
     display_person,
+    finding_sort_key,
     iso_date,
     iso_datetime,
     json_number,
+    load_items,
     round_half_up,
     sorted_findings,
     sorted_tasks,
 )
-from raci_sync.reports.summary import rag_reason, rag_status
+from raci_sync.reports.summary import change_counts, rag_reason, rag_status
 
 PRETTY_LIMIT = 10_000  # tasks; above it, one record per line (same JSON, a third the memory)
 
@@ -71,6 +85,11 @@ def to_dict(data: ReportData) -> dict[str, Any]:
             "no_data": data.no_data,
             "missing": [source.name for source in data.missing],
         },
+        # Added: what changed since last week, what was left out, and notes (PRODUCT §10, §12).
+        "changes": _changes(data, names),
+        "ignored": _ignored(data, names),
+        "ignored_count": len(data.ignored),
+        "notes": list(data.notes),
     }
 
 
@@ -90,10 +109,22 @@ def _source(source: SourceStatus) -> dict[str, Any]:
 
 def _tasks(data: ReportData) -> list[dict[str, Any]]:
     assignments = data.assignments_by_task
-    return [_task(task, assignments.get(task.key, ())) for task in sorted_tasks(data.tasks)]
+    return [
+        _task(task, assignments.get(task.key, ()), _parent(task, data))
+        for task in sorted_tasks(data.tasks)
+    ]
 
 
-def _task(task: Task, assignments: Sequence[Assignment]) -> dict[str, Any]:
+def _parent(task: Task, data: ReportData) -> dict[str, Any] | None:
+    if task.parent_id is None:
+        return None
+    parent = data.parent_of(task)
+    return {"id": task.parent_id, "title": parent.title if parent else None}
+
+
+def _task(
+    task: Task, assignments: Sequence[Assignment], parent: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "source": task.source,
         "id": task.id,
@@ -108,6 +139,7 @@ def _task(task: Task, assignments: Sequence[Assignment]) -> dict[str, Any]:
         "start": iso_date(task.start),
         "parent_id": task.parent_id,
         "updated": iso_datetime(task.updated),
+        "parent": parent,  # {"id", "title"} for a subtask; "title" stays the task's own
     }
 
 
@@ -129,7 +161,46 @@ def _finding(finding: Finding, task: Task | None, names: Mapping[str, str]) -> d
         "person": display_person(finding.person, names),
         "message": finding.message,
         "suggestion": finding.suggestion,
+        "since": iso_date(finding.since),  # added: the first day it was seen
     }
+
+
+def _key(key: FindingKey, names: Mapping[str, str]) -> dict[str, Any]:
+    """A finding key as JSON: the person as ``findings[].person`` names them."""
+    check, source, task_id, person = key
+    return {
+        "check": check,
+        "source": source,
+        "task_id": task_id,
+        "person": display_person(person, names),
+    }
+
+
+def _changes(data: ReportData, names: Mapping[str, str]) -> dict[str, Any]:
+    changes = data.changes
+    shown = {finding.key for finding in data.findings}
+    new = [key for key in changes.new if key in shown]  # what a filtered report still shows
+    return {
+        "baseline": iso_date(changes.baseline),
+        "new": [_key(key, names) for key in sorted(new, key=_key_order)],
+        "resolved": [_key(key, names) for key in sorted(changes.resolved, key=_key_order)],
+        "still_open": change_counts(data).still_open,
+    }
+
+
+def _key_order(key: FindingKey) -> tuple[str, ...]:
+    return tuple(part or "" for part in key)
+
+
+def _ignored(data: ReportData, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    ordered = sorted(data.ignored, key=lambda item: (item.rule, finding_sort_key(item.finding)))
+    return [_ignored_finding(item, data, names) for item in ordered]
+
+
+def _ignored_finding(
+    item: IgnoredFinding, data: ReportData, names: Mapping[str, str]
+) -> dict[str, Any]:
+    return {**_finding(item.finding, data.task_of(item.finding), names), "rule": item.rule}
 
 
 def _by_person(lines: tuple[WorkloadLine, ...], names: Mapping[str, str]) -> list[WorkloadLine]:
@@ -147,6 +218,21 @@ def _workload(line: WorkloadLine, names: Mapping[str, str]) -> dict[str, Any]:
         "utilisation": utilisation,
         "status": line.status,
         "open_tasks": line.open_tasks,
+        # added: the load per source and the tasks behind it, largest first (PRODUCT §10)
+        "by_source": {source: json_number(load) for source, load in line.by_source.items()},
+        "tasks": [_load_item(item) for item in load_items(line)],
+    }
+
+
+def _load_item(item: LoadItem) -> dict[str, Any]:
+    return {
+        "source": item.source,
+        "task_id": item.task_id,
+        "title": item.title,
+        "role": item.role,
+        "effort": json_number(item.effort),
+        "load": json_number(item.load),
+        "due": iso_date(item.due),
     }
 
 
