@@ -15,7 +15,7 @@ task's own), ``findings[].since`` (the first day it was seen), ``workload[].by_s
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from raci_sync.model import (
@@ -36,7 +36,6 @@ from raci_sync.reports.common import (
     iso_date,
     iso_datetime,
     json_number,
-    load_items,
     round_half_up,
     sorted_findings,
     sorted_tasks,
@@ -44,6 +43,9 @@ from raci_sync.reports.common import (
 from raci_sync.reports.summary import change_counts, rag_reason, rag_status
 
 PRETTY_LIMIT = 10_000  # tasks; above it, one record per line (same JSON, a third the memory)
+# The one-record-per-line form: one encoder for every record (json.dumps would build one per
+# call), no spaces after separators.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def render_json(data: ReportData) -> str:
@@ -52,23 +54,33 @@ def render_json(data: ReportData) -> str:
     Pretty-printed up to ``PRETTY_LIMIT`` tasks; above, every list item is one compact line:
     the same document, written by the C encoder (json's indenting encoder is pure Python and
     held 760 MiB for 100k tasks in bench/report_bench.py, against under 300 MiB this way).
+    The long lists (tasks, findings) are then made and written one record at a time, so the
+    records as Python dicts never exist all at once.
     """
-    doc = to_dict(data)
     if len(data.tasks) <= PRETTY_LIMIT:
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(to_dict(data), indent=2, ensure_ascii=False) + "\n"
     parts = []
-    for key, value in doc.items():
+    for key, value in _document(data).items():
         name = json.dumps(key)
-        if isinstance(value, list) and value:
-            items = ",\n    ".join(json.dumps(v, ensure_ascii=False) for v in value)
-            parts.append(f"  {name}: [\n    {items}\n  ]")
+        if isinstance(value, (list, Iterator)):
+            items = ",\n    ".join(map(_COMPACT.encode, value))
+            parts.append(f"  {name}: [\n    {items}\n  ]" if items else f"  {name}: []")
         else:
-            parts.append(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
+            parts.append(f"  {name}: {_COMPACT.encode(value)}")
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def to_dict(data: ReportData) -> dict[str, Any]:
     """The report as plain JSON-ready data, in a deterministic order."""
+    return {
+        key: list(value) if isinstance(value, Iterator) else value
+        for key, value in _document(data).items()
+    }
+
+
+def _document(data: ReportData) -> dict[str, Any]:
+    """The document's keys in order; the long lists as iterators that make each record when
+    it is written."""
     names = data.person_names
     return {
         "generated_at": iso_datetime(data.generated_at),
@@ -107,12 +119,14 @@ def _source(source: SourceStatus) -> dict[str, Any]:
     }
 
 
-def _tasks(data: ReportData) -> list[dict[str, Any]]:
+def _tasks(data: ReportData) -> Iterator[dict[str, Any]]:
     assignments = data.assignments_by_task
-    return [
-        _task(task, assignments.get(task.key, ()), _parent(task, data))
-        for task in sorted_tasks(data.tasks)
-    ]
+    # One dict per distinct (person, letter, via): a team has a few hundred, a large report
+    # hundreds of thousands of assignments, and the encoder writes a shared dict each time.
+    shared: dict[tuple[str, str, str], dict[str, str]] = {}
+    for task in sorted_tasks(data.tasks):
+        held = [_assignment(a, shared) for a in assignments.get(task.key, ())]
+        yield _task(task, held, _parent(task, data) if task.parent_id else None)
 
 
 def _parent(task: Task, data: ReportData) -> dict[str, Any] | None:
@@ -123,7 +137,7 @@ def _parent(task: Task, data: ReportData) -> dict[str, Any] | None:
 
 
 def _task(
-    task: Task, assignments: Sequence[Assignment], parent: dict[str, Any] | None = None
+    task: Task, assignments: list[dict[str, str]], parent: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     return {
         "source": task.source,
@@ -134,7 +148,7 @@ def _task(
         "group": task.group,
         "state": str(task.state),
         "due": iso_date(task.due),
-        "assignments": [_assignment(assignment) for assignment in assignments],
+        "assignments": assignments,
         # Additions to the contract (allowed: keys may be added).
         "start": iso_date(task.start),
         "parent_id": task.parent_id,
@@ -143,12 +157,19 @@ def _task(
     }
 
 
-def _assignment(assignment: Assignment) -> dict[str, Any]:
-    return {"person": assignment.person_name, "role": assignment.letter, "via": assignment.via}
+def _assignment(
+    assignment: Assignment, shared: dict[tuple[str, str, str], dict[str, str]]
+) -> dict[str, str]:
+    key = (assignment.person_name, assignment.letter, assignment.via)
+    found = shared.get(key)
+    if found is None:
+        found = shared[key] = {"person": key[0], "role": key[1], "via": key[2]}
+    return found
 
 
-def _findings(data: ReportData, names: Mapping[str, str]) -> list[dict[str, Any]]:
-    return [_finding(f, data.task_of(f), names) for f in sorted_findings(data.findings)]
+def _findings(data: ReportData, names: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+    for finding in sorted_findings(data.findings):
+        yield _finding(finding, data.task_of(finding), names)
 
 
 def _finding(finding: Finding, task: Task | None, names: Mapping[str, str]) -> dict[str, Any]:
@@ -220,7 +241,7 @@ def _workload(line: WorkloadLine, names: Mapping[str, str]) -> dict[str, Any]:
         "open_tasks": line.open_tasks,
         # added: the load per source and the tasks behind it, largest first (PRODUCT §10)
         "by_source": {source: json_number(load) for source, load in line.by_source.items()},
-        "tasks": [_load_item(item) for item in load_items(line)],
+        "tasks": [_load_item(item) for item in line.tasks],  # the mapping's order: largest first
     }
 
 
