@@ -137,16 +137,25 @@ def matrix_frame(
     return frame
 
 
+def task_letters(data: ReportData, wanted: set[tuple[str, str]]) -> dict[tuple[str, str, str], str]:
+    """{(source, task id, person key): "R/A"} for everyone holding letters on the ``wanted``
+    tasks (the cells of those rows, for every person)."""
+    return dict(_letters(data, wanted, None))
+
+
 def _letters(
-    data: ReportData, wanted: set[tuple[str, str]], people: set[str]
+    data: ReportData, wanted: set[tuple[str, str]], people: set[str] | None
 ) -> Iterable[tuple[tuple[str, str, str], str]]:
-    """((source, task id, person key), "R/A") for every person holding letters on a task."""
+    """((source, task id, person key), "R/A") for every person (of ``people``, when given)
+    holding letters on a task."""
     # One int of bits per (task, person) rather than a set: at 100k tasks the sets cost more
     # in garbage collection than in building them.
     held: dict[tuple[str, str, str], int] = {}
     other: dict[tuple[str, str, str], set[str]] = {}  # letters outside RACI (never from mapping)
     for assignment in data.assignments:
-        if (assignment.source, assignment.task_id) in wanted and assignment.person in people:
+        if (assignment.source, assignment.task_id) in wanted and (
+            people is None or assignment.person in people
+        ):
             key = (assignment.source, assignment.task_id, assignment.person)
             bit = _BITS.get(assignment.letter)
             if bit is None:
