@@ -65,7 +65,13 @@ INDENT = "  "
 DETAIL = "    "
 
 # Every text this module writes for people, in one place (the translation works from here).
-TEXT = {
+HEADERS: dict[str, tuple[str, ...]] = {
+    "workload_headers": ("Person", "Load", "Capacity", "Utilisation", "Status", "Open tasks"),
+    "unmatched_headers": ("Source", "Account", "Name", "Tasks"),
+    "person_tasks_headers": ("Load", "Role", "Effort", "Due", "Source", "Task"),
+    "matrix_headers": ("!", "Task", "Source"),
+}
+TEXT: dict[str, str] = {
     "title": "RACI report",
     "header": "{title} · generated {generated} · window {start} … {end}",
     "sources": "Sources:",
@@ -84,8 +90,6 @@ TEXT = {
     "failed": "FAILED",
     "stale_since": "stale since {since}",
     "synced": "synced {when}",
-    "workload_headers": ("Person", "Load", "Capacity", "Utilisation", "Status", "Open tasks"),
-    "unmatched_headers": ("Source", "Account", "Name", "Tasks"),
     # the one-person view
     "person_hats": "{name} · {hats}",
     "person_load": "Load {load} of {capacity} ({percent}) · {status} · {tasks} in {start} … {end}",
@@ -94,7 +98,6 @@ TEXT = {
     "person_by_tool": "By tool: {split}",
     "person_tool": "{source} ({tool}) {load}",
     "person_tasks_title": "TASKS BEHIND THE LOAD",
-    "person_tasks_headers": ("Load", "Role", "Effort", "Due", "Source", "Task"),
     "person_tasks_more": (
         '… and {count} more: raci report -f json --person "{name}" lists them all.'
     ),
@@ -104,7 +107,6 @@ TEXT = {
     "matrix_empty_open": "No open tasks.",
     "matrix_empty": "No tasks.",
     "matrix_title": "RACI matrix · {tasks} × {people}",
-    "matrix_headers": ("!", "Task", "Source"),
     "matrix_key": "! = the task has findings. People: {people}",
     "matrix_person": "{code} {name}",
     "matrix_slice": (
@@ -418,7 +420,7 @@ def _workload(data: ReportData, paint: _Painter, width: int) -> list[str]:
         for line in sorted_workload(data.workload, names)
     ]
     styles = [{4: STATUS_STYLE.get(row[4], {})} for row in rows]
-    headers = TEXT["workload_headers"]
+    headers = HEADERS["workload_headers"]
     table = _columns(headers, rows, {1, 2, 3, 5}, paint, width, flex=(0,), styles=styles)
     heading = TEXT["workload_window"].format(
         title=title, start=data.window_start.isoformat(), end=data.window_end.isoformat()
@@ -440,7 +442,7 @@ def _unmatched(data: ReportData, paint: _Painter, width: int) -> list[str]:
         ]
         for account in accounts
     ]
-    headers = TEXT["unmatched_headers"]
+    headers = HEADERS["unmatched_headers"]
     table = _columns(headers, rows, {3}, paint, width, flex=(2, 1, 0))
     return [TEXT["count_title"].format(title=title, count=len(rows)), *table]
 
@@ -553,7 +555,7 @@ def _person_tasks(data: ReportData, name: str, paint: _Painter, width: int) -> l
         )
         links.append({5: task.url if task else None})
     title = paint(TEXT["person_tasks_title"], bold=True)
-    headers = TEXT["person_tasks_headers"]
+    headers = HEADERS["person_tasks_headers"]
     table = _columns(headers, rows, {0, 2}, paint, width, flex=(5, 4), links=links)
     lines = [TEXT["count_title"].format(title=title, count=len(items)), *table]
     if len(items) > PERSON_TASKS:
@@ -618,7 +620,7 @@ def matrix_text(
         row += [letters.get((*task.key, person.key), "") for person in columns]
         rows.append(row)
         links_of.append({1: task.url})
-    headers = [*TEXT["matrix_headers"], *(codes.of[person.key] for person in columns)]
+    headers = [*HEADERS["matrix_headers"], *(codes.of[person.key] for person in columns)]
     paint = _Painter(False, links)
     table = _columns(headers, rows, set(), paint, width, flex=(1, 2), links=links_of)
     heading = TEXT["matrix_title"].format(
