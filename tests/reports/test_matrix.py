@@ -160,7 +160,10 @@ def test_html() -> None:
     page = render_matrix_page(sample_report())
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
     assert "Instagram-kampagne: julekaffe ☕" in page
-    assert '<td class="title sub"><a href="https://trello.com/c/c4"' in page
+    assert (
+        '<td class="title sub"><span class="parent"><bdi>Instagram-kampagne: julekaffe ☕</bdi>'
+        ' › </span><a href="https://trello.com/c/c4"'
+    ) in page
     assert "Showing the first" not in page
     capped = render_matrix_page(sample_report(), max_rows=2)
     assert "Showing the first 2 of 4 tasks; and 2 more — see the XLSX matrix" in capped

@@ -37,6 +37,8 @@ TEXT = {
     "changes": "{new} new, {resolved} resolved, {still_open} still open since last week",
     "no_baseline": "no earlier week to compare with",
     "ignored": "{count} ignored",
+    "status_line": "{status}: {counts} on {tasks} from {sources}; {changes}.",
+    "status_line_ignored": "{status}: {counts} ({ignored}) on {tasks} from {sources}; {changes}.",
     "open_weeks": "open {weeks} weeks",
     "notes_title": "Notes",
 }
@@ -169,13 +171,16 @@ def summary_lines(data: ReportData) -> list[str]:
             "Workload: not measured (no data).",
         ]
     open_tasks = sum(1 for task in data.tasks if task.is_open)
-    status = RAG_LABEL[rag_status(data)]
-    return [
-        f"{status}: {summary_line(data.findings)} on {plural(open_tasks, 'open task')} "
-        f"from {plural(len(data.sources), 'source')}.",
-        _ownership_line(data),
-        _load_line(data),
-    ]
+    values = {
+        "status": RAG_LABEL[rag_status(data)],
+        "counts": summary_line(data.findings),
+        "ignored": ignored_text(data),
+        "tasks": plural(open_tasks, "open task"),
+        "sources": plural(len(data.sources), "source"),
+        "changes": changes_text(data),
+    }
+    line = TEXT["status_line_ignored" if data.ignored else "status_line"].format(**values)
+    return [line, _ownership_line(data), _load_line(data)]
 
 
 @dataclass(frozen=True)
