@@ -21,8 +21,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from raci_sync.config import EmailConfig
 from raci_sync.demo import DEMO_TODAY, demo_config, demo_mount, demo_replay
 from raci_sync.model import Finding, ReportData, Severity
+from raci_sync.reports.email import build_email
 from raci_sync.reports.html import render_html, render_matrix_page
 from raci_sync.store import Store
 from raci_sync.sync import SyncOptions, build_report, sync
@@ -252,3 +254,27 @@ def test_with_scripts_off_the_report_shows_everything(
     assert page.evaluate("document.querySelectorAll('button.sort').length") == 0  # never ran
     assert page.evaluate("document.querySelectorAll('.person-load').length") >= 1
     _assert_shot(page.screenshot(tmp_path / f"no-script-{width}.png", full_page=True), width)
+
+
+# -- the weekly email ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [900, 390])
+def test_email_fits_a_phone(chrome: Browser, tmp_path: Path, width: int) -> None:
+    msg = build_email(changed_report(), EmailConfig(sender="RACI <raci@example.com>"))
+    assert msg is not None
+    image = next(part for part in msg.walk() if part.get_content_type() == "image/png")
+    (tmp_path / "workload.png").write_bytes(image.get_content())
+    body = msg.get_body(("html",))
+    assert body is not None
+    html = body.get_content().replace(f"cid:{image['Content-ID'][1:-1]}", "workload.png")
+    page = chrome.open(_page(tmp_path, "email.html", html), width, 900)
+    assert page.console == []
+    assert page.overflow() == 0, "the email scrolls sideways"
+    png = page.screenshot(tmp_path / f"email-{width}.png", full_page=True)
+    with Image.open(png) as shot:
+        assert shot.size[0] == width and shot.size[1] > 1500
+    one_column = "getComputedStyle(document.querySelector('table.stack td')).display"
+    assert page.evaluate(one_column) == ("block" if width < 600 else "table-cell")
+    chart = "document.querySelector('img').getBoundingClientRect().right"
+    assert page.evaluate(chart) <= width  # the chart shrinks with the page
