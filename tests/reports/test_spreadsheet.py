@@ -251,3 +251,13 @@ def test_subtasks_read_parent_then_subtask_in_the_spreadsheets() -> None:
     )
     book = read_xlsx(report_xlsx(data))
     assert next(book["Findings"].iter_rows(min_row=2, values_only=True))[5] == expected
+
+
+def test_tasks_sheet_names_a_subtasks_parent() -> None:
+    book = read_xlsx(report_xlsx(sample_report()))
+    sheet = book["Tasks"]
+    header = [c.value for c in sheet[1]]
+    assert header[-1] == "parent"
+    rows = {row[3]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["c4"][-1] == "Instagram-kampagne: julekaffe ☕" and rows["c4"][4] == LONG_TITLE
+    assert rows["c2"][-1] is None

@@ -393,6 +393,7 @@ TASK_COLUMNS = (
     Column("labels", max_width=30),
     *(Column(letter, max_width=40) for letter in LETTERS),
     Column("findings", max_width=40),
+    Column("parent", max_width=60),  # a subtask's parent's title (when in the report)
 )
 
 
@@ -415,9 +416,15 @@ def _tasks_sheet(book: Book, data: ReportData) -> None:
                 *(str(task.state), task.due, task.start, task.parent_id, ", ".join(task.labels)),
                 *letters,
                 ", ".join(dict.fromkeys(checks.get(task.key, ()))),
+                _parent_title(task, data),
             ]
         )
     book.sheet("Tasks", TASK_COLUMNS, rows, freeze_columns=5)
+
+
+def _parent_title(task: Task, data: ReportData) -> str | None:
+    parent = data.parent_of(task) if task.parent_id is not None else None
+    return parent.title if parent else None
 
 
 def _unmatched_sheet(book: Book, data: ReportData) -> None:
