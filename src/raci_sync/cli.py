@@ -473,6 +473,13 @@ def _is_tty_table(fmt: str, output: str | None) -> bool:
     return output is None and fmt == "table" and sys.stdout.isatty()
 
 
+def _links(fmt: str, output: str | None) -> bool:
+    """OSC 8 hyperlinks: only on a terminal that shows them, never in a file or a pipe."""
+    from raci_sync.reports.terminal import supports_hyperlinks
+
+    return _is_tty_table(fmt, output) and supports_hyperlinks()
+
+
 def _fail_code(data: ReportData, fail_on: str | None) -> int:
     if not fail_on:
         return 0
@@ -523,13 +530,20 @@ def report(
       raci report -o report.json                   the machine-readable contract
       raci report --as-of 2026-12-07 --fail-on error
       raci report --severity error --source indhold --person "Freja Nørgaard"
+      raci report --person "Freja Nørgaard"         one person: load, tasks, findings
     """
     fmt = output_format(fmt, output, REPORT_FORMATS)
     cfg = _config(ctx)
     data = _report_data(cfg, as_of)
     narrow = _report_filter(cfg, data, f_checks, f_severities, f_sources, f_people)
     data = narrow.apply(data)
-    _emit(render_report(data, fmt, color=_is_tty_table(fmt, output)), output)
+    color, links = _is_tty_table(fmt, output), _links(fmt, output)
+    if fmt == "table" and len(f_people) == 1:  # one person's view (several: the table of them)
+        from raci_sync.reports.terminal import render_person
+
+        _emit(render_person(data, f_people[0], color=color, links=links), output)
+    else:
+        _emit(render_report(data, fmt, color=color, links=links), output)
     return worst(_missing_code(data, allow_stale), _fail_code(data, fail_on))
 
 
@@ -904,18 +918,21 @@ def matrix(
 ) -> int:
     """The RACI matrix: tasks × people, the letters in the cells.
 
-    Tasks are grouped by source and board/project; people are columns, with their hats.
-    Missing, failed or stale data is named on stderr, and the exit code is then 3.
+    Tasks are grouped by source and board/project; people are columns, with their hats. On
+    the terminal it is a slice that fits its width (tasks with findings and people with
+    letters first); -f xlsx or -f csv holds the whole matrix. Missing, failed or stale data is
+    named on stderr, and the exit code is then 3.
 
     \b
     Example:
       raci matrix                                  on the terminal
-      raci matrix -o raci-matrix.xlsx              for a spreadsheet
+      raci matrix -o raci-matrix.xlsx              the whole matrix, for a spreadsheet
     """
     fmt = output_format(fmt, output, MATRIX_FORMATS)
     cfg = _config(ctx)
     data = _report_data(cfg)
-    _emit(render_matrix(data, fmt, include_closed=include_closed), output)
+    links = _links(fmt, output)
+    _emit(render_matrix(data, fmt, include_closed=include_closed, links=links), output)
     return _missing_code(data, allow_stale)
 
 
