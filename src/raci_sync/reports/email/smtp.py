@@ -227,7 +227,8 @@ class _SMTP(smtplib.SMTP):
         super().__init__(host, port, **options)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        sock = super()._get_socket(host, port, timeout)
+        # _get_socket is smtplib's documented-in-source hook, absent from its stubs
+        sock: socket.socket = super()._get_socket(host, port, timeout)  # type: ignore[misc]
         self.deadline.watch(sock)
         return sock
 
