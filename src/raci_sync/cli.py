@@ -562,7 +562,8 @@ def check_config(ctx: click.Context, online: bool) -> int:
     environment variables a sync or the email would need, rules naming a hat, person or source
     that does not exist — and, with --online, every board, project, workspace and field the
     config names that the tool does not have (with the closest names it does have). Exit 2 on
-    any problem; 3 when a source cannot be asked at all.
+    any problem; 3 when a source cannot be asked at all. An [[ignore]] or [[rule]] that matches
+    none of the last synced tasks is a warning.
 
     \b
     Example:
@@ -574,6 +575,7 @@ def check_config(ctx: click.Context, online: bool) -> int:
         f"{cfg.path}: {len(cfg.sources)} source(s), {len(cfg.people)} person(s), "
         f"{len(cfg.rules)} rule(s)"
     )
+    _warn_unused_filters(cfg)
     if not online:
         click.echo("ok (offline: run with --online to check the tokens, boards and fields)")
         return 0
@@ -590,6 +592,27 @@ def check_config(ctx: click.Context, online: bool) -> int:
         for problem in problems:
             click.echo(f"  - {problem}", err=True)
     return worst(EXIT_CONFIG if problems else 0, EXIT_SOURCES if unreachable else 0)
+
+
+def _warn_unused_filters(cfg: Config) -> None:
+    """An [[ignore]] or [[rule]] that matches none of the stored tasks is a warning (it would
+    silently do nothing); checked against the last synced data, never creating a store."""
+    if not (cfg.ignores or cfg.rules):
+        return
+    from raci_sync.sync import current_snapshots, evaluate_snapshots, now_in
+
+    try:
+        store = _open_store(cfg, create=False)
+    except NoDataError:
+        click.echo("  [[ignore]] and [[rule]] tables are checked against the tasks after a sync")
+        return
+    with store:
+        snapshots = current_snapshots(cfg, store)
+    if not snapshots:
+        click.echo("  [[ignore]] and [[rule]] tables are checked against the tasks after a sync")
+        return
+    for note in evaluate_snapshots(cfg, snapshots, now_in(cfg).date()).notes:
+        click.echo(f"warning: {note}", err=True)
 
 
 def _check_source(source: SourceConfig) -> ScopeReport | None:
