@@ -21,9 +21,11 @@ tests/fakes/faults.py.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -47,6 +49,7 @@ from tests.fakes.faults import (
     Counted,
     CursorClock,
     in_turn,
+    query_text,
     revoked,
     same_request,
 )
@@ -55,6 +58,7 @@ from tests.fakes.server import (
     FakeServer,
     Fault,
     Reply,
+    Request,
     Served,
     Stall,
     fail_first,
@@ -71,7 +75,10 @@ NAME = {"asana": "a", "trello": "t", "monday": "m"}
 SIZES = {"asana": 340, "trello": 60, "monday": 220}
 MONDAY_PAGE = 100
 WORKERS = 4  # the default [sync] max_workers: sources and boards are read concurrently
-TIMEOUT, STALL = 1.0, 2.0  # a source timeout of 1 s, a stall of 2 s
+# A source timeout of 5 s for the stall test: a stalled answer is held back until the read is
+# over (an event, not a race of two sleeps), and no ordinary answer of the fakes comes near 5 s,
+# even on two cores shared with parallel tests (at 1 s, some did: a retry too many).
+TIMEOUT, STALL_CAP = 5.0, 60.0
 ATTEMPTS = 5  # RetryPolicy.attempts: tries of one request before the source gives up
 FIGURES: dict[str, dict[str, Any]] = {}  # fault → figures, printed by test_zz_figures
 
@@ -346,6 +353,32 @@ def test_rate_limit_is_waited_out_and_the_sync_completes(
     figures(signal, kind, "same as clean", out, clean, plan.injected)
 
 
+BOARD_ITEMS = re.compile(r"\bquery BoardItems\b")  # a monday board's first items page
+
+
+def together(n: int, query: re.Pattern[str], wait: float = 30.0) -> Fault:
+    """A fault plan that answers everything as the fake does, but holds the first ``n`` monday
+    queries that match ``query`` until all ``n`` have arrived: they are in flight at once,
+    however the client's threads were scheduled (up to ``wait`` seconds; then each goes on
+    alone, and the test's assertions say what happened)."""
+    barrier = threading.Barrier(n)
+    left = [n]
+    lock = threading.Lock()
+
+    def hook(req: Request) -> None:
+        if req.api != "monday" or not query.search(query_text(req)):
+            return None
+        with lock:
+            if left[0] <= 0:
+                return None
+            left[0] -= 1
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(wait)
+        return None
+
+    return hook
+
+
 @pytest.mark.parametrize(
     ("budget", "workers"), [(14_000, 1), (12_000, WORKERS)], ids=["paced", "refused"]
 )
@@ -357,7 +390,11 @@ def test_monday_complexity_budget_running_out_mid_sync(
     at a time): the connector sees from the reported ``complexity`` that the next page will not
     fit and waits for the reset before sending it — no request refused. ``refused`` (12,000,
     boards concurrently): pages are refused with COMPLEXITY_BUDGET_EXHAUSTED in a 200 body and
-    retried after its ``retry_in_seconds``. Either way: the same snapshot as a clean read."""
+    retried after its ``retry_in_seconds``. Either way: the same snapshot as a clean read.
+
+    The two boards' first pages (6,820 points each, 10,491 left after the directory) reach the
+    server together (:func:`together`): when one board's thread started late on a busy machine,
+    the connector used to see the first page's cost in time and wait instead — nothing refused."""
     now = [1_000_000.0]
     with FakeServer(ws, monday={"fast": True, "budget": budget, "clock": lambda: now[0]}) as srv:
         fake = srv.fakes["monday"]
@@ -376,7 +413,8 @@ def test_monday_complexity_budget_running_out_mid_sync(
         def advance(seconds: float) -> None:
             now[0] += seconds
 
-        out = run_sync(srv, ws, store, workers=workers, sleep=advance)
+        fault = together(2, BOARD_ITEMS) if workers > 1 else None
+        out = run_sync(srv, ws, store, fault, workers=workers, sleep=advance)
     assert_all_same_as_clean(out, store, clean, "monday")
     assert out.sleeps and all(0 < s <= 61 for s in out.sleeps)  # at most one window each
     assert out.counts["monday"] == clean.counts["monday"] + len(refused)
@@ -485,19 +523,22 @@ def test_truncated_body_is_retried(
 
 
 def test_stall_past_the_timeout_is_retried(ws: Workspace, store: Store, clean: Clean) -> None:
-    """The server answers one mid-read request of EACH API only after 2 s; every source's
-    timeout is 1 s: the client gives up on it after 1 s and asks again (the three stalls
-    overlap: sources are read concurrently). Its own server: the stalled handler threads
-    finish after the test."""
+    """The server holds back its answer to one mid-read request of EACH API until the sync is
+    over; every source's timeout is 5 s: the client gives up on it after 5 s and asks again (the
+    three stalls overlap: sources are read concurrently). Its own server: the held handler
+    threads are released, and finish, after the read."""
+    release = threading.Event()
+    stall = Stall(STALL_CAP, until=release)
     with FakeServer(ws, monday={"fast": True}) as srv:
-        plans = {
-            k: Counted(fail_first(1, Stall(STALL), api=k, when=same_request(MID[k]))) for k in KINDS
-        }
-        out = run_sync(srv, ws, store, lambda r: plans[r.api](r), timeout=TIMEOUT)
+        plans = {k: Counted(fail_first(1, stall, api=k, when=same_request(MID[k]))) for k in KINDS}
+        try:
+            out = run_sync(srv, ws, store, lambda r: plans[r.api](r), timeout=TIMEOUT)
+        finally:
+            release.set()
     for k in KINDS:
         assert_same_as_clean(out, store, clean, k)
         assert plans[k].injected == 1 and out.counts[k] == clean.counts[k] + 1
-        name = f"stall-{STALL:g}s-timeout-{TIMEOUT:g}s/{k}"
+        name = f"stall-past-the-timeout-{TIMEOUT:g}s/{k}"
         figures(name, k, "same as clean", out, clean, 1, waits="1 backoff")
     assert len(out.sleeps) == 3  # one backoff wait per stalled request
 

@@ -356,8 +356,8 @@ class MondayFake:
                 "ComplexityException",
                 400,
             )
-        now = self.clock()
-        with self._lock:
+        with self._lock:  # the clock read under the lock: another thread may move it
+            now = self.clock()
             self._budget.spent = [(t, c) for t, c in self._budget.spent if now - t < 60]
             before = self.budget - sum(c for _, c in self._budget.spent)
             reset = int(60 - (now - self._budget.spent[0][0])) + 1 if self._budget.spent else 60

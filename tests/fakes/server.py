@@ -21,8 +21,9 @@ Fault injection: ``server.fault = hook`` installs a callable that sees every req
 (:class:`Request`, with ``n`` = its number for that API, from 1) and returns None (answer
 normally), a :class:`Reply` (answer this instead — or, with ``status=None``, the fake's own
 answer, cut), :data:`DROP` (close the connection without a word) or a :class:`Stall` (wait,
-then answer). :func:`fail_first` builds the common "the first n matching requests fail" plan,
-:func:`fail_from` "every matching request from the k-th on fails" (a revoked token).
+or hold the answer until an event, then answer). :func:`fail_first` builds the common "the
+first n matching requests fail" plan, :func:`fail_from` "every matching request from the k-th on
+fails" (a revoked token).
 """
 
 from __future__ import annotations
@@ -79,9 +80,12 @@ class Reply:
 
 @dataclass(frozen=True)
 class Stall:
-    """Wait ``seconds`` (on top of the latency), then answer normally."""
+    """Wait ``seconds`` (on top of the latency), then answer normally. With ``until``, the
+    wait ends as soon as that event is set: a test holds the answer back until the client has
+    certainly given up on it, however slow the machine, and then lets the handler finish."""
 
     seconds: float
+    until: threading.Event | None = field(default=None, compare=False)
 
 
 class _Drop:
@@ -317,7 +321,10 @@ class FakeServer:
         if self.latency:
             time.sleep(self.latency)
         if isinstance(plan, Stall):
-            time.sleep(plan.seconds)
+            if plan.until is not None:
+                plan.until.wait(plan.seconds)
+            else:
+                time.sleep(plan.seconds)
         public_query = {k: v for k, v in query.items() if k not in ("key", "token")}
         if plan is DROP:
             self._note(Served(api, method, req.path, public_query, None), 0.0)
