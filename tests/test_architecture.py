@@ -34,6 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "lock": {"errors"},
     "progress": {"errors", "model"},
     "sync": {"errors", "model", "config", "connectors", "mapping", "store", "interrupt"},
+    "fix": {"errors", "model", "config", "connectors", "mapping", "store", "interrupt", "sync"},
     "demo": {
         "errors",
         "model",

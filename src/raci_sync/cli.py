@@ -41,6 +41,8 @@ from raci_sync.reports.render import (
 
 if TYPE_CHECKING:
     from raci_sync.connectors.references import ScopeReport
+    from raci_sync.fix import FixOptions, Outcome
+    from raci_sync.mapping.fixes import FixPlan
     from raci_sync.reports.email import EmailOutcome
     from raci_sync.store import Store
     from raci_sync.sync import ReportFilter, SyncResult
@@ -849,3 +851,158 @@ def demo(ctx: click.Context, fmt: str, output_dir: str, as_of: date | None) -> i
     written = ", ".join(str(path) for path in demo_run.written)
     click.echo(f"\nwrote {written} and the store {demo_run.store}", err=True)
     return EXIT_SOURCES if demo_run.run.failed else 0
+
+
+# -- raci fix ------------------------------------------------------------------------------------
+
+
+@cli.command("fix")
+@click.option(
+    "--apply",
+    "do_apply",
+    is_flag=True,
+    help="Write the changes in the tools (each one confirmed on a terminal, unless --yes).",
+)
+@click.option(
+    "--undo",
+    "undo_run",
+    type=click.IntRange(min=1),
+    metavar="RUN",
+    help="Put back what the apply of run RUN wrote, where nobody changed it since.",
+)
+@click.option(
+    "--yes", "-y", is_flag=True, help="Write without asking (needed when there is no terminal)."
+)
+@click.option(
+    "--source",
+    "-s",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Only tasks of this source (repeatable). Default: every source.",
+)
+@as_of_option
+@global_options
+@click.pass_context
+def fix(
+    ctx: click.Context,
+    do_apply: bool,
+    undo_run: int | None,
+    yes: bool,
+    sources: tuple[str, ...],
+    as_of: date | None,
+) -> int:
+    """Fix ownership where the work lives: give tasks without an owner the Responsible and
+    Accountable the hat rules suggest, in the tools themselves.
+
+    Without --apply, a dry run: the changes that would resolve the ownership findings of the
+    store (run `raci sync` first), each to the suggested person with the most free capacity —
+    never anyone at or over capacity; the plan counts its own changes. With --apply each one
+    is confirmed on the terminal (--yes: none is), the task is read again from its tool and
+    skipped, saying why, if it changed since the last sync or its role is no longer empty:
+    raci never overwrites what a person set. Every change is recorded in the store, and the
+    tasks written are read back into it, so the next `raci report` shows them. --undo RUN puts
+    back what run RUN wrote, where nobody changed it since.
+
+    Exit codes: 0 every change written or skipped (skips are said); 2 usage or config error
+    (--apply or --undo without a terminal needs --yes); 3 a write failed in a tool (the other
+    changes were still made), or the store has no data; 4 another run holds the lock.
+
+    \b
+    Example:
+      raci fix                               what would change; nothing is written
+      raci fix --apply                       write it, asking before each change
+      raci fix --apply --yes --source indhold    one source, without asking (cron)
+      raci fix --undo 42                     put back what run 42 wrote
+    """
+    from raci_sync import fix as fixing
+
+    cfg = _config(ctx)
+    for name in sources:
+        cfg.source(name)  # an unknown --source is a usage error, with a did-you-mean
+    if do_apply and undo_run is not None:
+        raise click.UsageError("--apply writes a plan and --undo puts one back: give one of them")
+    if undo_run is not None and sources:
+        raise click.UsageError("--undo puts back everything run RUN wrote: drop --source")
+    writes = do_apply or undo_run is not None
+    if writes and not yes and not sys.stdin.isatty():
+        raise click.UsageError(
+            "no terminal to confirm each change on: add --yes to write without asking"
+        )
+    options = fixing.FixOptions(only=sources, as_of=as_of, said=_said)
+    if writes and not yes:
+        options.confirm = _confirm
+    if not writes:
+        with _open_store(cfg, create=False) as store:
+            _fix_data_warnings(cfg, store)
+            plan = fixing.plan(cfg, store, options)
+        _show_plan(cfg, plan)
+        return 0
+    return _fix_writes(cfg, options, undo_run)
+
+
+def _fix_writes(cfg: Config, options: FixOptions, undo_run: int | None) -> int:
+    """Apply the plan (or undo run ``undo_run``) under the store's lock."""
+    from raci_sync import fix as fixing
+    from raci_sync.lock import run_lock
+    from raci_sync.store import Store, default_store_path
+
+    path = cfg.store or default_store_path()
+    with run_lock(path), Store(path, create=False) as store:
+        if undo_run is not None:
+            result = fixing.undo(cfg, store, undo_run, options)
+            action = "undo"
+        else:
+            _fix_data_warnings(cfg, store)
+            plan = fixing.plan(cfg, store, options)
+            if not plan.fixes:
+                _show_plan(cfg, plan)
+                return 0
+            result = fixing.apply(cfg, store, plan, options)
+            action = "set"
+    for line in fixing.summary(result, action):
+        click.echo(line)
+    return EXIT_SOURCES if result.failed else 0
+
+
+def _fix_data_warnings(cfg: Config, store: Store) -> None:
+    """Say which sources the plan has no data of; no data at all is exit 3, never "nothing to
+    fix" (PRODUCT §9)."""
+    from raci_sync.errors import NoDataError
+
+    missing = [s.name for s in cfg.sources if store.current_snapshot(s.name) is None]
+    if cfg.sources and len(missing) == len(cfg.sources):
+        raise NoDataError(f"no data: no source was ever synced into {store.path}; run `raci sync`")
+    for name in missing:
+        click.echo(
+            f"raci: no data from {name}: never synced, so none of its tasks is fixed", err=True
+        )
+
+
+def _show_plan(cfg: Config, plan: FixPlan) -> None:
+    from raci_sync.fix import describe_fix, describe_nofix
+
+    kinds = {s.name: s.kind for s in cfg.sources}
+    for f in plan.fixes:
+        hat = f"{f.hat}, " if f.hat else ""
+        click.echo(f"{describe_fix(f, kinds)}  [{hat}{round(f.free, 2):g} free]")
+    if plan.unfixable:
+        click.echo(f"\nNot fixable ({len(plan.unfixable)}):")
+        for n in plan.unfixable:
+            click.echo(f"  {describe_nofix(n, kinds)}")
+    if plan.fixes:
+        click.echo(
+            f"\n{len(plan.fixes)} change(s) would be written; `raci fix --apply` writes them"
+        )
+    else:
+        click.echo("nothing to fix: no ownership finding has a suggestion that fits")
+
+
+def _confirm(text: str) -> bool:
+    return click.confirm(f"{text}?", default=False, err=True)
+
+
+def _said(outcome: Outcome) -> None:
+    mark = {"written": "written", "skipped": "skipped", "failed": "FAILED"}[outcome.status]
+    reason = f" — {outcome.reason}" if outcome.reason and outcome.status != "written" else ""
+    click.echo(f"{mark}: {outcome.change}{reason}")

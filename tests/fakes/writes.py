@@ -1,5 +1,6 @@
 """`raci fix`'s writes driven through a connector against its spec-built fake: what the
-spec-contract tests check the write requests of, and what the fix tests build on.
+spec-contract tests check the write requests of, and the config the fix tests run with
+(:func:`fix_config`).
 
 :func:`write_scenario` reads a small workspace, then on one open task without R or A (and, in
 Asana and monday.com, one subtask without R): reads it again, gives it an A and an R, puts both
@@ -13,17 +14,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.connectors.writes import Who, Writer
 from raci_sync.errors import AuthError
 from raci_sync.model import Snapshot, Task
+from tests.fakes.config import sources_toml
 from tests.fakes.server import FakeServer, Request
 from tests.fakes.workspace import Workspace, generate
 from tests.fakes.world import ToolWorld
 
 ACCOUNTABLE = "Accountable"
+TOOLS = ("trello", "asana", "monday")
+NAMES = {"trello": "indhold", "asana": "kampagner", "monday": "events"}  # the sources
+FREE = 1000  # the capacity of the people fix_config's rules suggest: plenty to give
 RESPONSIBLE = {"asana": "assignee", "trello": "members", "monday": "Ansvarlig"}
 
 
@@ -131,3 +137,25 @@ def write_scenario(kind: str, **fake_options: Any) -> Scenario:
             except AuthError as exc:
                 refusal = str(exc)
         return Scenario(list(sent), world.server.violations, refusal)
+
+
+def fix_config(server: FakeServer, ws: Workspace, store: Path) -> str:
+    """Every person of the workspace on the roster; person 1 and 2 produce content, person 3
+    is the strategist (plenty of capacity); rules suggest them on the first board or project
+    of each tool."""
+    lines = [f'store = "{store.as_posix()}"', sources_toml(server, ws, names=NAMES)]
+    hats = {1: "content-producer", 2: "content-producer", 3: "strategist"}
+    for p in ws.people:
+        lines += ["[[person]]", f'name = "{p.name}"', f'emails = ["{p.email}"]']
+        if p.index in hats:
+            lines += [f'hats = ["{hats[p.index]}"]', f"capacity = {FREE}"]
+    for kind in TOOLS:
+        first = ws.tools[kind].containers[0].name
+        lines += [
+            "[[rule]]",
+            f'match = {{ source = "{NAMES[kind]}", container = "{first}" }}',
+            'R = "hat:content-producer"',
+            'A = "hat:strategist"',
+            'mode = "suggest"',
+        ]
+    return "\n".join(lines) + "\n"
