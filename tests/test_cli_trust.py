@@ -227,3 +227,28 @@ def test_check_config_online_lists_every_problem_at_once(
     assert "'Timr' not found" in err and "Timer" in err  # the closest name is offered
     assert "Events & RP" in err and "Events & PR" in err
     assert "strategest" in err and "did you mean 'strategist'" in err
+
+
+def test_check_config_warns_of_an_ignore_or_rule_that_matches_no_stored_task(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, httpserver: Any, demo_env: None
+) -> None:
+    """An [[ignore]] or [[rule]] that names nothing would silently do nothing: check-config says
+    so against the last synced tasks (a warning: exit 0), and before any sync says when it can."""
+    cfg = synced(capsys, tmp_path, httpserver)
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(
+        text
+        + '\n[[ignore]]\ntask = "no-such-card"\n\n[[ignore]]\naccount = "trello:nobody"\n',
+        encoding="utf-8",
+    )
+    code, _, err = run(["--config", str(cfg), "check-config"], capsys)
+    assert code == 0, err
+    assert "warning: [[ignore]] #1 (task = 'no-such-card') matches no task" in err
+    assert "warning: [[ignore]] #2 (account = 'trello:nobody') matches no task" in err
+    cfg.write_text(
+        text.replace(str(tmp_path), str(tmp_path / "elsewhere"))
+        + ('\n[[ignore]]\ntask = "no-such-card"\n'),
+        encoding="utf-8",
+    )
+    code, out, err = run(["--config", str(cfg), "check-config"], capsys)
+    assert code == 0 and "warning" not in err and "checked against the tasks after a sync" in out
