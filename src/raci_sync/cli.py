@@ -1050,8 +1050,8 @@ def fix(
     sources: tuple[str, ...],
     as_of: date | None,
 ) -> int:
-    """Fix ownership where the work lives: give tasks without an owner the Responsible and
-    Accountable the hat rules suggest, in the tools themselves.
+    """Fix ownership where the work lives: give each task without a Responsible or an
+    Accountable the person the hat rules suggest, in the tool itself.
 
     Without --apply, a dry run: the changes that would resolve the ownership findings of the
     store (run `raci sync` first), each to the suggested person with the most free capacity —
@@ -1062,16 +1062,23 @@ def fix(
     tasks written are read back into it, so the next `raci report` shows them. --undo RUN puts
     back what run RUN wrote, where nobody changed it since.
 
+    What is written: Asana, the assignee or a people custom field; Trello, a card member or
+    the Accountable custom field; monday.com, the people column (change_multiple_column_values)
+    — whichever the source's [source.roles] names first for the letter. A token without write
+    access fails with the scope it lacks.
+
     Exit codes: 0 every change written or skipped (skips are said); 2 usage or config error
-    (--apply or --undo without a terminal needs --yes); 3 a write failed in a tool (the other
-    changes were still made), or the store has no data; 4 another run holds the lock.
+    (--apply or --undo without a terminal needs --yes); 3 the store has no data; 4 another
+    run holds the lock; 5 a change could not be written in its tool (the others were still
+    written, and the summary names each one that failed).
 
     \b
     Example:
-      raci fix                               what would change; nothing is written
-      raci fix --apply                       write it, asking before each change
-      raci fix --apply --yes --source indhold    one source, without asking (cron)
-      raci fix --undo 42                     put back what run 42 wrote
+      raci sync                                 read the tools first
+      raci fix                                  what would change; nothing is written
+      raci fix --apply                          write it, asking before each change
+      raci fix --apply --yes --source indhold   one source, without asking (cron)
+      raci fix --undo 42                        put back what run 42 wrote
     """
     from raci_sync import fix as fixing
 
@@ -1120,7 +1127,7 @@ def _fix_writes(cfg: Config, options: FixOptions, undo_run: int | None) -> int:
             action = "set"
     for line in fixing.summary(result, action):
         click.echo(line)
-    return EXIT_SOURCES if result.failed else 0
+    return EXIT_EMAIL if result.failed else 0  # not fully delivered, like an email: exit 5
 
 
 def _fix_data_warnings(cfg: Config, store: Store) -> None:

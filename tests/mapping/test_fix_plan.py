@@ -97,7 +97,7 @@ def test_what_no_rule_suggests_is_said() -> None:
     p = plan([trello_task("1", a=(METTE,))], rules=(R_RULE,))  # not in the rule's list
     assert p.fixes == ()
     assert [(n.letter, n.reason) for n in p.unfixable] == [
-        ("R", "no [[rule]] suggests a Responsible")
+        ("R", "no [[rule]] suggests anyone as Responsible")
     ]
 
 

@@ -169,7 +169,8 @@ class _Planner:
                 continue
             candidates = _candidates(roles, letter)
             if not candidates:
-                self._no(task, letter, finding, f"no [[rule]] suggests a {LETTER_NAMES[letter]}")
+                said = f"no [[rule]] suggests anyone as {LETTER_NAMES[letter]}"
+                self._no(task, letter, finding, said)
                 continue
             self._choose(finding, roles, letter, ref, candidates)
 
