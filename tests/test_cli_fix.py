@@ -151,3 +151,29 @@ def test_without_a_store_there_is_nothing_to_plan_from(
     _, _, cfg = fakes
     code, _, err = run(["--config", str(cfg), "fix"], capsys)
     assert code == 3 and "does not exist" in err
+
+
+def test_a_task_someone_changed_after_the_dry_run_is_skipped_and_said(
+    synced: tuple[FakeServer, Workspace, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, ws, cfg = synced
+    base = ["--config", str(cfg)]
+    code, out, _ = run([*base, "fix", "--source", "kampagner"], capsys)
+    assert code == 0
+    planned = [
+        ln for ln in out.splitlines() if ln.startswith("set Accountable = ") and ", a sub" not in ln
+    ]
+    assert planned
+    task_id = planned[0].split("(Asana task ", 1)[1].split(" ", 1)[0].rstrip(",")
+    someone = ws.people[5].index
+    ws.touch("asana", task_id, accountable=someone)  # a person sets it in Asana meanwhile
+    code, out, err = run([*base, "fix", "--apply", "--yes", "--source", "kampagner"], capsys)
+    assert code == 0, err
+    skipped = [ln for ln in out.splitlines() if ln.startswith("skipped: ") and task_id in ln]
+    assert skipped and all("it changed in Asana since the snapshot" in ln for ln in skipped)
+    assert ws.asana.task(task_id).accountable == someone  # what the person set stays
+    all_skipped = sum(ln.startswith("skipped: ") for ln in out.splitlines())
+    written = sum(ln.startswith("written: ") for ln in out.splitlines())
+    [summary] = [ln for ln in out.splitlines() if " written, " in ln]
+    assert summary.startswith(f"{written} written, {all_skipped} skipped, 0 failed (run ")
+    assert written > 0  # the other tasks of the plan were still written
