@@ -1068,9 +1068,9 @@ def fix(
     access fails with the scope it lacks.
 
     Exit codes: 0 every change written or skipped (skips are said); 2 usage or config error
-    (--apply or --undo without a terminal needs --yes); 3 the store has no data; 4 another
-    run holds the lock; 5 a change could not be written in its tool (the others were still
-    written, and the summary names each one that failed).
+    (--apply or --undo without a terminal needs --yes); 3 the store has no data, or a change
+    could not be written in its tool (the others were still written, and the summary names
+    each one that failed); 4 another run holds the lock.
 
     \b
     Example:
@@ -1127,7 +1127,7 @@ def _fix_writes(cfg: Config, options: FixOptions, undo_run: int | None) -> int:
             action = "set"
     for line in fixing.summary(result, action):
         click.echo(line)
-    return EXIT_EMAIL if result.failed else 0  # not fully delivered, like an email: exit 5
+    return EXIT_SOURCES if result.failed else 0  # a tool refused a write: a source failed, 3
 
 
 def _fix_data_warnings(cfg: Config, store: Store) -> None:

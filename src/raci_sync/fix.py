@@ -96,7 +96,7 @@ class FixResult:
 
     @property
     def failed(self) -> bool:
-        """True when a write failed in a tool (exit 5)."""
+        """True when a write failed in a tool (exit 3: that source failed)."""
         return bool(self.having(FAILED))
 
 
