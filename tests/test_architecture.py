@@ -26,15 +26,19 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "model": {"errors"},
     "interrupt": set(),
-    "config": {"errors", "model", "registry"},
+    "i18n": set(),  # the texts for people: every layer that writes for people may use it
+    "config": {"i18n", "errors", "model", "registry"},
     "connectors": {"errors", "model", "config", "interrupt", "connectors"},
-    "mapping": {"errors", "model", "config", "registry"},
+    "mapping": {"i18n", "errors", "model", "config", "registry"},
     "store": {"errors", "model"},
-    "reports": {"errors", "model", "config"},
+    "reports": {"i18n", "errors", "model", "config"},
+    # chat notifications: what the reports say, posted through the HTTP layer, recorded
+    "notify": {"i18n", "errors", "model", "config", "connectors", "reports", "store"},
     "lock": {"errors"},
     "progress": {"errors", "model"},
-    "sync": {"errors", "model", "config", "connectors", "mapping", "store", "interrupt"},
+    "sync": {"i18n", "errors", "model", "config", "connectors", "mapping", "store", "interrupt"},
     "demo": {
+        "i18n",
         "errors",
         "model",
         "config",

@@ -316,8 +316,10 @@ def test_example_config_documents_every_key_and_parses() -> None:
             "MONDAY_TOKEN",
             "SMTP_USER",
             "SMTP_PASSWORD",
+            "SLACK_WEBHOOK_URL",
         )
     }
+    env["SLACK_WEBHOOK_URL"] = "https://hooks.slack.com/services/T0/B0/x"
     cfg = load_config(example, env=env)
     assert {s.kind for s in cfg.sources} == {"trello", "asana", "monday"}
     assert cfg.warnings == ()
@@ -326,9 +328,9 @@ def test_example_config_documents_every_key_and_parses() -> None:
     assert {"from", "requests_per_minute", "api_version", "done_lists", "weights"} <= keys
     for key in MATCH_KEYS:  # match = { group = … }: named in the comment beside it
         assert key in text, f"config.example.toml lacks the match key {key}"
-    for table in ("source", "person", "rule", "ignore"):
+    for table in ("source", "person", "rule", "ignore", "notify"):
         assert f"[[{table}]]" in text, f"config.example.toml lacks [[{table}]]"
-    for key in sorted(keys - {"source", "person", "rule", "ignore", *MATCH_KEYS}):
+    for key in sorted(keys - {"source", "person", "rule", "ignore", "notify", *MATCH_KEYS}):
         table = key in {"checks", "workload", "email", "sync", "history", "roles", "fields"}
         assert (
             (f"[{key}]" in text or f".{key}]" in text)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 
 import openpyxl
@@ -254,7 +255,12 @@ def test_html_has_no_live_markup_from_a_title(outputs: Outputs, name: str) -> No
     parser = Tags()
     parser.feed(doc)
     parser.close()
-    for tag, attrs in parser.tags:
+    # the report's one script is its own (sorting the findings), allowed by its hash in the CSP
+    shipped = (resources.files("raci_sync.reports") / "templates" / "report.js").read_text()
+    own = f"<script>{shipped}</script>" if name == "report.html" else ""
+    if own:
+        assert doc.count(own) == 1
+    for tag, attrs in [t for t in parser.tags if not (own and t == ("script", []))]:
         assert tag not in ("script", "iframe", "object", "embed", "svg"), (name, tag, attrs)
         for attr, value in attrs:
             assert not attr.startswith("on"), f"{name}: <{tag} {attr}={value!r}>"
@@ -269,7 +275,7 @@ def test_html_has_no_live_markup_from_a_title(outputs: Outputs, name: str) -> No
     text = "".join(parser.texts)
     # the hostile texts are there, as text: escaped, not dropped
     assert SCRIPT in text and "onerror=alert(" in text
-    assert "<script" not in doc.lower() and "<img src=x" not in doc.lower()
+    assert "<script" not in doc.replace(own, "").lower() and "<img src=x" not in doc.lower()
 
 
 # -- CSV and XLSX --------------------------------------------------------------------------

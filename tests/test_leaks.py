@@ -11,8 +11,10 @@ that the config names (``${RACI_LEAK_...}``); the fake APIs (tests/fakes) and a 
   Authorization header, a monday answer cut off mid-body;
 - ``check-config --online`` against the failing APIs;
 - ``report`` in every format and ``matrix`` in every format (to files; table/json to stdout too);
-- ``email --dry-run -o x.eml``; ``email`` sent with a login; ``email`` with a wrong (non-ASCII)
-  password, refused by the server; ``run --email`` while the APIs still fail.
+- ``email --dry-run -o x.eml``; ``email`` (with personal digests) sent with a login; ``email`` with a wrong (non-ASCII)
+  password, refused by the server; ``run --email --notify`` while the APIs still fail;
+- ``notify --force`` to a fake Slack webhook (its URL a secret like a token), and the same
+  webhook answering 404 with a page that echoes its path.
 
 Then every secret is searched for — as it is, URL-encoded, JSON-, HTML- and quoted-printable-
 escaped, and base64-encoded at each of the three alignments (AUTH PLAIN/LOGIN carry base64 on
@@ -54,6 +56,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from raci_sync.cli import run_cli
+from tests.fakes.chat import ChatFake
 from tests.fakes.config import env_refs, sources_toml
 from tests.fakes.server import DROP, FakeServer, Reply, Request, _Drop
 from tests.fakes.workspace import Workspace, generate
@@ -66,6 +69,8 @@ MONDAY_TOKEN = "LEAKCHECK-monday-eyJhbGciOiJIUzI1NiJ9.eyJ0aWQiOjQyfQ.c2lnbmF0dXJ
 SMTP_USER = "LEAKCHECK-smtp-user-b71d"
 SMTP_PASSWORD = "LEAKCHECK-smtp-pass-9d4c+e1/f0=Zq"
 WRONG_PASSWORD = "LEAKCHECK-smtp-wrong-Pässwörd-3a7e"
+WEBHOOK = "LEAKCHECK-webhook-6f2b9d1e"  # the secret part of a Slack webhook's URL
+HOOK_PATH = f"/services/T0LEAK01/B0LEAK02/{WEBHOOK}"
 ENV = {
     "RACI_LEAK_TRELLO_KEY": TRELLO_KEY,
     "RACI_LEAK_TRELLO_TOKEN": TRELLO_TOKEN,
@@ -82,6 +87,7 @@ SECRETS = {
     "smtp user": SMTP_USER,
     "smtp password": SMTP_PASSWORD,
     "wrong smtp password": WRONG_PASSWORD,
+    "webhook url": WEBHOOK,
 }
 SERVER_LOGGERS = ("mail.log", "mail.debug")  # aiosmtpd: the test's SMTP server, not raci
 HOST = "127.0.0.1"
@@ -285,6 +291,11 @@ username = "${{RACI_LEAK_SMTP_USER}}"
 password = "${{RACI_LEAK_SMTP_PASSWORD}}"
 from = "RACI Nordlys <raci@nordlys.example>"
 to = ["marketing@nordlys.example"]
+personal = true
+
+[[notify]]
+kind = "slack"
+url = "${{RACI_LEAK_WEBHOOK}}"
 """
 
 
@@ -304,6 +315,8 @@ def failing_apis(req: Request) -> Reply | _Drop | None:
         return Reply(500, body, {"Retry-After": "0"})
     if req.api == "monday" and req.n >= 2:
         return Reply(None, truncate=40)
+    if req.api == "chat":  # a removed webhook whose error page echoes the path it was asked
+        return Reply(404, f"no_service: nothing at /chat{req.path}")
     return None
 
 
@@ -360,8 +373,10 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
             trello={"key": TRELLO_KEY, "token": TRELLO_TOKEN},
             asana={"token": ASANA_TOKEN},
             monday={"token": MONDAY_TOKEN, "fast": True},
+            extra={"chat": ChatFake("slack", HOOK_PATH)},
         ) as server,
     ):
+        mp.setenv("RACI_LEAK_WEBHOOK", server.base_urls["chat"] + HOOK_PATH)
         for name, value in ENV.items():
             mp.setenv(name, value)
         mp.setenv("XDG_DATA_HOME", str(root / "xdg"))
@@ -402,6 +417,7 @@ def _run_everything(
 ) -> list[Command]:
     first = raci("sync", "--full")
     assert first.code == 0, first.err
+    assert raci("notify", "--force").code == 0  # the webhook posted to
     server.reset()  # request numbers from 1 again: Trello's token is revoked mid-sync
     server.fault = failing_apis
     assert raci("sync", "--full").code == 3
@@ -420,7 +436,7 @@ def _run_everything(
     assert refused.code == 5 and "refused the login" in refused.err, refused.err
     mp.setenv("RACI_LEAK_SMTP_PASSWORD", SMTP_PASSWORD)
     assert raci("email").code == 0
-    assert raci("run", "-q", "-f", "json", "--email").code == 3  # sent this week already
+    assert raci("run", "-q", "-f", "json", "--email", "--notify").code == 3  # the post fails too
     assert raci("email", "--force").code == 0
     return raci.commands
 
@@ -434,13 +450,14 @@ def test_the_secrets_were_used_and_the_failures_happened(scenario: Scenario) -> 
         (SMTP_USER, SMTP_PASSWORD),
         (SMTP_USER, SMTP_PASSWORD),
     ]
-    assert len(scenario.sink.messages) == 2
+    assert len(scenario.sink.messages) == 2 * 4  # two sends: the team email and 3 digests
+    assert len(scenario.server.fakes["chat"].received) == 1  # the webhook, then its 404s
     errors = {source: error for source, status, error in scenario.runs if status == "failed"}
     assert "401" in errors["indhold"] and "key" in errors["indhold"]
     assert "gave up after 5 tries" in errors["kampagner"] and "500" in errors["kampagner"]
     assert "not valid JSON" in errors["events"]
     assert len([r for r in scenario.runs if r[1] == "failed"]) == 6  # two failing syncs × 3
-    failing = scenario.commands[1]
+    failing = scenario.commands[2]  # the second sync (after the first and a notify)
     assert all(f"{name}: FAILED" in failing.err for name in KINDS.values())
     assert "urllib3.connectionpool" in failing.err  # --debug logged every request line
     log = (scenario.root / "raci.log").read_text(encoding="utf-8")

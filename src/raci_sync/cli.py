@@ -2,7 +2,8 @@
 
 Exit codes (PRODUCT §5, §12): 0 success; 1 findings at/above --fail-on; 2 usage or configuration
 error; 3 a source failed, or (report, run) a source's data is missing, failed or stale; 4
-another run holds the lock; 5 the email was not (fully) sent; 70 a bug; 130/143 SIGINT/SIGTERM.
+another run holds the lock; 5 the email or a notification was not (fully) sent; 70 a bug;
+130/143 SIGINT/SIGTERM.
 When several apply, the first of 70, 2, 4, 3, 5, 1 wins (``worst``).
 """
 
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from raci_sync.connectors.discovery import Container
     from raci_sync.connectors.references import ScopeReport
     from raci_sync.init.tools import Tool
+    from raci_sync.notify import NotifyOutcome
     from raci_sync.reports.email import EmailOutcome
     from raci_sync.store import Store
     from raci_sync.sync import ReportFilter, SyncResult
@@ -475,6 +477,13 @@ def _is_tty_table(fmt: str, output: str | None) -> bool:
     return output is None and fmt == "table" and sys.stdout.isatty()
 
 
+def _links(fmt: str, output: str | None) -> bool:
+    """OSC 8 hyperlinks: only on a terminal that shows them, never in a file or a pipe."""
+    from raci_sync.reports.terminal import supports_hyperlinks
+
+    return _is_tty_table(fmt, output) and supports_hyperlinks()
+
+
 def _fail_code(data: ReportData, fail_on: str | None) -> int:
     if not fail_on:
         return 0
@@ -525,13 +534,20 @@ def report(
       raci report -o report.json                   the machine-readable contract
       raci report --as-of 2026-12-07 --fail-on error
       raci report --severity error --source indhold --person "Freja Nørgaard"
+      raci report --person "Freja Nørgaard"         one person: load, tasks, findings
     """
     fmt = output_format(fmt, output, REPORT_FORMATS)
     cfg = _config(ctx)
     data = _report_data(cfg, as_of)
     narrow = _report_filter(cfg, data, f_checks, f_severities, f_sources, f_people)
     data = narrow.apply(data)
-    _emit(render_report(data, fmt, color=_is_tty_table(fmt, output)), output)
+    color, links = _is_tty_table(fmt, output), _links(fmt, output)
+    if fmt == "table" and len(f_people) == 1:  # one person's view (several: the table of them)
+        from raci_sync.reports.terminal import render_person
+
+        _emit(render_person(data, f_people[0], color=color, links=links), output)
+    else:
+        _emit(render_report(data, fmt, color=color, links=links), output)
     return worst(_missing_code(data, allow_stale), _fail_code(data, fail_on))
 
 
@@ -633,6 +649,12 @@ def _check_source(source: SourceConfig) -> ScopeReport | None:
     help="Also send the weekly email ([email]): once per ISO week to each recipient.",
 )
 @click.option(
+    "--notify",
+    "send_notify",
+    is_flag=True,
+    help="Also post what is new to the chat webhooks ([[notify]]), after the rest is done.",
+)
+@click.option(
     "--dry-run", is_flag=True, help="Write the email to --eml (raci-report.eml) instead of sending."
 )
 @click.option(
@@ -652,6 +674,7 @@ def run_command(
     fail_on: str | None,
     allow_stale: bool,
     send_mail: bool,
+    send_notify: bool,
     dry_run: bool,
     eml: str | None,
 ) -> int:
@@ -660,14 +683,16 @@ def run_command(
     Holds a lock on the store: a second `raci run` while one is running exits 4 at once.
     Exit codes: 0 ok; 1 findings at/above --fail-on (with or without --no-report); 2 config
     error; 3 a source failed or its data is missing or stale (the others were synced and
-    reported); 4 another run holds the lock; 5 the email was not (fully) sent (the sync and
-    the store are kept; the next run this ISO week retries those not reached).
+    reported); 4 another run holds the lock; 5 the email or a notification was not (fully)
+    sent (the sync and the store are kept; the next run this ISO week retries those not
+    reached, the next --notify posts again).
 
     \b
     Example:
       raci run -q -o /srv/raci/report.md
       raci run -q --no-report --fail-on error --log-file /var/log/raci.log
       raci run --eml week.eml                   the email to a file, nothing sent
+      raci run -q --no-report --email --notify  what cron calls every morning
     """
     fmt = output_format(fmt, output, REPORT_FORMATS)
     cfg = _config(ctx)
@@ -684,6 +709,9 @@ def run_command(
         quiet = bool(_globals(ctx).get("quiet"))
         emailed = _send_email(cfg, data, eml or (DEFAULT_EML if dry_run else None), quiet=quiet)
         codes.append(0 if emailed.complete else EXIT_EMAIL)
+    if send_notify:
+        notified = _notify(cfg, data, quiet=bool(_globals(ctx).get("quiet")))
+        codes.append(0 if notified.complete else EXIT_EMAIL)
     return worst(*codes)
 
 
@@ -719,18 +747,40 @@ def _send_email(
 def _email_lines(outcome: EmailOutcome) -> list[str]:
     """What became of the email, in words: never "sent to" an address that was not reached."""
     if outcome.written is not None:
-        return [f"written to {outcome.written} (not sent): {outcome.subject}"]
+        return [
+            f"written to {outcome.written} (not sent): {outcome.subject}",
+            *_digest_lines(outcome),
+        ]
     lines = []
     if outcome.already_sent:
         lines.append(
             f"{', '.join(outcome.already_sent)} already had the email of {outcome.week}"
-            + ("" if outcome.pending else "; nothing sent (`raci email --force` sends it again)")
+            + (
+                ""
+                if outcome.pending or outcome.digests_sent or outcome.digests_failed
+                else "; nothing sent (`raci email --force` sends it again)"
+            )
         )
     if outcome.skipped:
         lines.append(outcome.skipped)
     if outcome.sent_to:
         lines.append(f"sent to {', '.join(outcome.sent_to)}: {outcome.subject}")
+    lines += _digest_lines(outcome)
     return lines + _email_problems(outcome)
+
+
+def _digest_lines(outcome: EmailOutcome) -> list[str]:
+    """What became of the personal digests ([email] personal), but who was not reached."""
+    lines = [f"personal digest written to {path} (not sent)" for path in outcome.digests_written]
+    if outcome.digests_already:
+        already = ", ".join(outcome.digests_already)
+        lines.append(f"{already} already had their personal digest of {outcome.week}")
+    if outcome.digests_skipped:
+        skipped = ", ".join(outcome.digests_skipped)
+        lines.append(f"nothing for {skipped} and [email] skip_empty = true: no digest")
+    if outcome.digests_sent:
+        lines.append(f"personal digest sent to {', '.join(outcome.digests_sent)}")
+    return lines
 
 
 def _email_problems(outcome: EmailOutcome) -> list[str]:
@@ -741,6 +791,10 @@ def _email_problems(outcome: EmailOutcome) -> list[str]:
     ]
     if outcome.error:
         lines.append(f"{', '.join(outcome.not_reached)} NOT reached: {outcome.error}")
+    lines += [
+        f"{address} NOT reached (personal digest): {why}"
+        for address, why in outcome.digests_failed.items()
+    ]
     if not outcome.complete:
         lines.append("the next `raci run --email` or `raci email` this week tries them again")
     return lines
@@ -780,6 +834,84 @@ def email(
     return 0 if outcome.complete else EXIT_EMAIL
 
 
+# -- chat notifications ------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Post even when nothing is new since the last post.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print what each target would get (JSON on stdout); post and record nothing.",
+)
+@as_of_option
+@global_options
+@click.pass_context
+def notify(ctx: click.Context, force: bool, dry_run: bool, as_of: date | None) -> int:
+    """Post the summary to the chat webhooks ([[notify]]): Slack, Microsoft Teams or JSON.
+
+    Missing data first (every time), then only what is new since the last successful post to
+    that target: new ownership errors and newly overloaded people, with links to the tasks.
+    Nothing new and nothing missing: nothing is posted (--force posts anyway). A post that
+    failed exits 5, and the next `raci notify` (or `raci run --notify`) carries it again.
+
+    \b
+    Example:
+      raci notify --dry-run                what each target would get, as JSON
+      raci notify                          post what is new since the last post
+    """
+    cfg = _config(ctx)
+    data = _report_data(cfg, as_of)
+    outcome = _notify(cfg, data, force=force, dry_run=dry_run)
+    return 0 if outcome.complete else EXIT_EMAIL
+
+
+def _notify(
+    cfg: Config,
+    data: ReportData,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    quiet: bool = False,
+) -> NotifyOutcome:
+    """Post to every target what is new for it (or, with ``dry_run``, print the payloads);
+    say on stderr what became of each (with ``quiet``, only the posts that failed)."""
+    import json
+
+    from raci_sync.notify import notify_all
+    from raci_sync.notify.send import check_targets
+    from raci_sync.store import Store
+    from raci_sync.sync import now_in
+
+    check_targets(cfg, dry_run=dry_run)  # each URL's variable named if unset, before anything
+    try:
+        store = _open_store(cfg, create=False)  # posts are recorded; never a new store
+    except NoDataError:
+        if not dry_run:
+            raise
+        store = Store(":memory:")  # a dry run shows what a first post would say
+    with store:
+        outcome = notify_all(cfg, data, store, now=now_in(cfg), force=force, dry_run=dry_run)
+    if dry_run:
+        bodies = [{"target": t.name, "kind": t.kind, "payload": t.payload} for t in outcome.targets]
+        click.echo(json.dumps(bodies, ensure_ascii=False, indent=2))
+    for target in outcome.targets:
+        label = f"notify: {target.name} ({target.kind})"
+        if target.error:
+            click.echo(f"{label} NOT posted: {target.error}", err=True)
+        elif quiet:
+            continue
+        elif target.posted:
+            click.echo(
+                f"{label}: posted ({target.new_errors} new ownership error(s), "
+                f"{target.newly_overloaded} newly overloaded)",
+                err=True,
+            )
+        elif target.skipped:
+            click.echo(f"{label}: {target.skipped}", err=True)
+    return outcome
+
+
 @cli.command()
 @format_option(MATRIX_FORMATS, "Output format.")
 @output_option
@@ -796,18 +928,21 @@ def matrix(
 ) -> int:
     """The RACI matrix: tasks × people, the letters in the cells.
 
-    Tasks are grouped by source and board/project; people are columns, with their hats.
-    Missing, failed or stale data is named on stderr, and the exit code is then 3.
+    Tasks are grouped by source and board/project; people are columns, with their hats. On
+    the terminal it is a slice that fits its width (tasks with findings and people with
+    letters first); -f xlsx or -f csv holds the whole matrix. Missing, failed or stale data is
+    named on stderr, and the exit code is then 3.
 
     \b
     Example:
       raci matrix                                  on the terminal
-      raci matrix -o raci-matrix.xlsx              for a spreadsheet
+      raci matrix -o raci-matrix.xlsx              the whole matrix, for a spreadsheet
     """
     fmt = output_format(fmt, output, MATRIX_FORMATS)
     cfg = _config(ctx)
     data = _report_data(cfg)
-    _emit(render_matrix(data, fmt, include_closed=include_closed), output)
+    links = _links(fmt, output)
+    _emit(render_matrix(data, fmt, include_closed=include_closed, links=links), output)
     return _missing_code(data, allow_stale)
 
 

@@ -410,6 +410,12 @@ class ReportData:
         """The task a finding is about, if it is one of the report's tasks."""
         return self.task_index.get((finding.source or "", finding.task_id or ""))
 
+    def parent_of(self, task: Task) -> Task | None:
+        """A subtask's parent, if it is one of the report's tasks (same source); else None."""
+        if task.parent_id is None:
+            return None
+        return self.task_index.get((task.source, task.parent_id))
+
 
 def _letter_order(assignment: Assignment) -> tuple[int, str, str]:
     letter = LETTERS.index(assignment.letter) if assignment.letter in LETTERS else len(LETTERS)

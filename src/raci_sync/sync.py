@@ -444,7 +444,9 @@ class ReportFilter:
                 and (not people or bool(about))
             )
 
-        in_source = (lambda name: name in self.sources) if self.sources else (lambda name: True)
+        def in_source(name: str) -> bool:
+            return not self.sources or name in self.sources
+
         return replace(
             data,
             findings=tuple(f for f in data.findings if keep(f)),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 from raci_sync.model import (
     Assignment,
+    Changes,
     Finding,
+    IgnoredFinding,
+    LoadItem,
     Person,
     ReportData,
     Severity,
@@ -151,11 +155,24 @@ FINDINGS = (
     ),
 )
 
+# The tasks behind Freja's and Anders's load (PRODUCT §10 "Why"), largest first.
+FREJA_LOAD = (
+    LoadItem(
+        "indhold", "c2", "Instagram-kampagne: julekaffe ☕", "R", 6.0, 6.0, date(2026, 12, 14)
+    ),
+    LoadItem("kampagner", "a101", "Pressemeddelelse om ny høst", "R", 4.0, 4.0, date(2026, 12, 9)),
+    LoadItem("indhold", "c6", "Reels: bag om risteriet", "R", 3.0, 3.0, date(2026, 12, 11)),
+    LoadItem("kampagner", "a102", "Julekampagne: annoncer", "R", 3.0, 1.5, None),
+)
+ANDERS_LOAD = (LoadItem("drift", "1234567890", "Årsplan 2027", "R", 12.345, 12.345, None),)
+
 WORKLOAD = (
     WorkloadLine(METTE, 3.25, 10.0, 0.325, "ok", 5),
     WorkloadLine(KASPER, 2.0, None, None, "unmonitored", 2),
-    WorkloadLine(FREJA, 14.5, 10.0, 1.45, "over", 12),
-    WorkloadLine(ANDERS, 12.345, 10.0, 1.2345, "critical", 7),
+    WorkloadLine(
+        FREJA, 14.5, 10.0, 1.45, "over", 12, {"indhold": 9.0, "kampagner": 5.5}, FREJA_LOAD
+    ),
+    WorkloadLine(ANDERS, 12.345, 10.0, 1.2345, "critical", 7, {"drift": 12.35}, ANDERS_LOAD),
 )
 
 UNMATCHED = (
@@ -196,3 +213,39 @@ def empty_report() -> ReportData:
         workload=(WorkloadLine(FREJA, 1.0, 10.0, 0.1, "ok", 1),),
         unmatched=(),
     )
+
+
+BASELINE = date(2026, 11, 30)
+IGNORED = IgnoredFinding(
+    Finding(
+        "too-many-consulted",
+        Severity.WARNING,
+        "'Instagram-kampagne: julekaffe ☕' (indhold) has 4 Consulted (more than 3): …",
+        source="indhold",
+        task_id="c2",
+        task="Instagram-kampagne: julekaffe ☕",
+    ),
+    rule=1,
+)
+NOTE = "[[ignore]] 0 (task = 'c77') matches no task: remove it, or correct the id"
+
+
+def changed_report(**changes: object) -> ReportData:
+    """The sample report a week after the last one: each finding with the day it was first seen
+    (the multiple-accountable one for four weeks: chronic), two new, one resolved since the
+    baseline, one finding ignored and one note."""
+    since = {
+        "no-owner": date(2026, 12, 7),
+        "overloaded": date(2026, 12, 7),
+        "multiple-accountable": date(2026, 11, 9),
+    }
+    findings = tuple(replace(f, since=since.get(f.check, BASELINE)) for f in FINDINGS)
+    new = tuple(f.key for f in findings if f.check in ("no-owner", "overloaded"))
+    values: dict[str, object] = {
+        "findings": findings,
+        "changes": Changes(BASELINE, new, (("no-responsible", "indhold", "c9", None),)),
+        "ignored": (IGNORED,),
+        "notes": (NOTE,),
+    }
+    values.update(changes)
+    return sample_report(**values)

@@ -2,31 +2,50 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from dataclasses import replace
 from datetime import date
+from html import escape
 from html.parser import HTMLParser
 from importlib import resources
 
 import pytest
 
-from raci_sync.model import Finding, Severity, SourceStatus, Trends, WeekPoint
+from raci_sync.model import (
+    Finding,
+    LoadItem,
+    Severity,
+    SourceStatus,
+    Trends,
+    WeekPoint,
+    WorkloadLine,
+)
 from raci_sync.reports.html import render_html, render_matrix_page, safe_url
 from raci_sync.reports.summary import rag_status
-from tests.reports import GENERATED, SOURCES, empty_report, sample_report
+from tests.reports import (
+    GENERATED,
+    LONG_TITLE,
+    NOTE,
+    SOURCES,
+    changed_report,
+    empty_report,
+    sample_report,
+)
 from tests.reports.hostile import EMOJI, hostile_report
 
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "main", "section", "footer",
     "div", "h1", "h2", "h3", "p", "ul", "li", "span", "table", "thead", "tbody", "tr", "th",
-    "td", "a", "code", "bdi",
+    "td", "a", "code", "bdi", "label", "input", "select", "option", "output", "script",
 }  # fmt: skip
 
 
 class _Page(HTMLParser):
     """Every start tag with its attributes, the text of headings, and unclosed tags."""
 
-    VOID = frozenset({"meta"})
+    VOID = frozenset({"meta", "input"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -81,20 +100,25 @@ def test_sections_in_order(page: str) -> None:
         "h2:Sources",
         "h2:Findings",
         "h3:By check",
-        "h3:Errors (3)",
-        "h3:Warnings (2)",
-        "h3:Info (2)",
+        "h3:Every finding (7)",
         "h2:Workload",
+        "h3:Freja Nørgaard: 145% of capacity (14.5 of 10) over",
+        "h3:Anders Holm: 123% of capacity (12.35 of 10) critical",
         "h2:Unmatched accounts",
         "h2:RACI matrix",
     ]
+    notes = parse(render_html(changed_report())).headings
+    assert notes[-1] == "h2:Notes"
 
 
-def test_self_contained_and_script_free(page: str, hostile: str) -> None:
+def test_self_contained_and_only_its_own_script_runs(page: str, hostile: str) -> None:
+    script = (resources.files("raci_sync.reports") / "templates" / "report.js").read_text()
     for html in (page, hostile):
         lowered = html.lower()
-        for needle in ("<script", "<link", "<img", "<iframe", "url(", "@import"):
+        for needle in ("<link", "<img", "<iframe", "url(", "@import"):
             assert needle not in lowered, needle
+        assert lowered.count("<script") == 1  # the shipped one, inline, nothing fetched
+        assert f"<script>{script}</script>" in html
         tags = parse(html).tags
         assert {tag for tag, _ in tags} <= ALLOWED_TAGS
         for _, attrs in tags:
@@ -102,8 +126,11 @@ def test_self_contained_and_script_free(page: str, hostile: str) -> None:
         csp = [
             a for t, a in tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
         ]
-        assert csp and "default-src 'none'" in (csp[0]["content"] or "")
-        assert "script-src" not in (csp[0]["content"] or "")
+        policy = csp[0]["content"] or ""
+        assert "default-src 'none'" in policy
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"script-src 'sha256-{digest}';" in policy  # that text and nothing else runs
+        assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
 
 
 def test_hostile_titles_are_escaped(hostile: str) -> None:
@@ -117,6 +144,7 @@ def test_hostile_titles_are_escaped(hostile: str) -> None:
     assert "&lt;b&gt;hat&lt;/b&gt;" in hostile  # a hat in the matrix header
     text = "".join(parse(hostile).text)
     assert "<script>alert(1)</script>" in text  # the browser shows the title as text
+    assert hostile.count("<script") == 1  # and never as a script
 
 
 def test_only_http_urls_become_links(hostile: str) -> None:
@@ -150,7 +178,10 @@ def test_safe_url(url: str | None, expected: str | None) -> None:
 
 def test_summary_with_rag_status(page: str) -> None:
     assert 'class="top rag-red"' in page
-    assert "<li>Red: 3 errors, 2 warnings, 2 info on 4 open tasks from 3 sources.</li>" in page
+    assert (
+        "<li>Red: 3 errors, 2 warnings, 2 info on 4 open tasks from 3 sources; "
+        "no earlier week to compare with.</li>"
+    ) in page
     assert "2 people over capacity: Freja Nørgaard 145%, Anders Holm 123%." in page
 
 
@@ -237,13 +268,19 @@ def _weeks() -> Trends:
 def test_trend_against_last_week_and_last_four() -> None:
     page = render_html(sample_report(trends=_weeks()))
     # Freja: 145 % now, 140 % last week; the last four weeks 110 … 140 %
-    assert '<td class="num">140%</td><td class="num worse">+5 pp</td>' in page
+    assert (
+        '<td class="num" data-label="Last week">140%</td>'
+        '<td class="num worse" data-label="Change">+5 pp</td>'
+    ) in page
     assert "110% · 120% · 130% · 140%" in page
     assert 'title="2026-W46: 110%; 2026-W47: 120%; 2026-W48: 130%; 2026-W49: 140%"' in page
     # no-owner: 1 now, 1 last week (5 - 4)
     assert "1 has no owner at all (last week 1)." in page
     assert re.search(
-        r"<code>no-owner</code>.*?<td class=\"num\">1</td><td class=\"num \">±0</td>", page, re.S
+        r"<code>no-owner</code>.*?<td class=\"num\" data-label=\"Last week\">1</td>"
+        r"<td class=\"num \" data-label=\"Change\">±0</td>",
+        page,
+        re.S,
     )
     assert "4 · 3 · 2 · 1" in page
 
@@ -292,4 +329,85 @@ def test_never_synced_and_skipped_sources() -> None:
     assert '<span class="pill">skipped</span>' in page
     assert rag_status(data) == "red"  # a source that never synced: the report cannot be trusted
     assert "Missing data: 1 of 2 sources." in page
-    assert '<tr><td><bdi>nyt</bdi></td><td>asana</td><td class="nowrap">no data</td>' in page
+    assert (
+        '<tr><td data-label="Source"><bdi>nyt</bdi></td><td data-label="Tool">asana</td>'
+        '<td class="nowrap" data-label="Data from">no data</td>'
+    ) in page
+
+
+# -- why, what changed, readable everywhere (issue 11) ---------------------------------------
+
+
+def test_each_over_capacity_person_gets_the_tasks_behind_the_load(page: str) -> None:
+    start = page.index('<div class="person-load" id="load-1">')
+    freja = page[start : page.index('<div class="person-load" id="load-2">')]
+    assert "<bdi>Freja Nørgaard</bdi>: 145% of capacity (14.5 of 10)" in freja
+    # one stacked bar: 9 of 14.5 from indhold, 5.5 from kampagner; capacity 10 at 68.97 %
+    assert (
+        '<div class="loadbar" title="Load per tool; the line is capacity">'
+        '<div class="part t0" style="width: 62.07%"></div>'
+        '<div class="part t1" style="width: 37.93%"></div>'
+        '<div class="cap" style="left: 68.97%"></div></div>'
+    ) in freja
+    assert "<bdi>indhold</bdi> (Trello) 9 · " in freja and "(Asana) 5.5" in freja
+    rows = re.findall(r"<tr>\n<td>(.*?)</td>", freja)
+    assert [re.sub(r"<[^>]+>", "", row) for row in rows] == [
+        "Instagram-kampagne: julekaffe ☕",
+        "Pressemeddelelse om ny høst",
+        "Reels: bag om risteriet",
+        "Julekampagne: annoncer",
+    ]
+    assert '<a href="https://trello.com/c/c2"' in freja  # a task of the report links to it
+    anders = page[page.index('id="load-2"') : page.index('<section id="unmatched">')]
+    assert "12.35 of 10" in anders and "Årsplan 2027" in anders
+    assert 'id="load-3"' not in page  # Mette (ok) and Kasper (unmonitored) get none
+
+
+def test_a_long_load_list_is_capped() -> None:
+    from raci_sync.reports import html
+
+    items = tuple(
+        LoadItem("indhold", f"t{n:02d}", f"Opgave {n:02d}", "R", 1.0, 1.0, None) for n in range(60)
+    )
+    line = WorkloadLine("Freja Nørgaard", 60, 10, 6.0, "critical", 60, {"indhold": 60}, items)
+    page = render_html(sample_report(workload=(line,)))
+    assert "Opgave 49" in page and "Opgave 50" not in page and html.LOAD_ROWS == 50
+    assert "… and 10 more tasks — see the JSON report or the XLSX attached" in page
+
+
+def test_findings_table_says_since_new_and_chronic() -> None:
+    page = render_html(changed_report())
+    rows = page[page.index('<table class="stack" id="findings-table">') :]
+    rows = rows[: rows.index("</table>")]
+    assert rows.count("<tr data-severity=") == 7
+    assert re.search(r"Skriv nyhedsbrev til december</bdi></a><span class=\"tag new\">new", rows)
+    assert re.search(r"julekaffe ☕</bdi></a><span class=\"tag chronic\">open 4 weeks", rows)
+    assert 'data-label="Since" data-v="2026-11-09">2026-11-09</td>' in rows
+    order = re.findall(r'<tr data-severity="(\w+)">', rows)
+    assert order == ["error"] * 3 + ["warning"] * 2 + ["info"] * 2  # worst first, scripts or not
+    assert '<div class="controls" id="findings-controls" hidden>' in page
+
+
+def test_ignored_count_changes_and_notes() -> None:
+    page = render_html(changed_report())
+    assert "3 errors, 2 warnings, 2 info · 1 ignored (listed in the JSON report)" in page
+    assert "; 2 new, 1 resolved, 5 still open since last week.</li>" in page
+    assert f"<li>{escape(NOTE, quote=False)}</li>".replace("'", "&#39;") in page
+    plain = render_html(sample_report())
+    assert "ignored" not in plain and 'id="notes"' not in plain
+
+
+def test_subtasks_show_their_parent() -> None:
+    data = sample_report()
+    about_c4 = Finding("no-responsible", Severity.ERROR, "x", "indhold", "c4", LONG_TITLE)
+    page = render_html(replace(data, findings=(about_c4,)))
+    assert "<bdi>Instagram-kampagne: julekaffe ☕ › Fotoshoot til forårskampagnen" in page
+    assert '<td class="title sub"><span class="parent"><bdi>Instagram-kampagne: julekaffe' in page
+
+
+def test_a_message_does_not_repeat_the_title_above_it() -> None:
+    data = sample_report()
+    text = f"'{data.tasks[1].title}' (indhold) has no owner: neither Responsible nor Accountable"
+    finding = Finding("no-owner", Severity.ERROR, text, "indhold", "c1", data.tasks[1].title)
+    page = render_html(replace(data, findings=(finding,)))
+    assert "<td>Has no owner: neither Responsible nor Accountable</td>" in page

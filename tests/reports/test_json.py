@@ -11,19 +11,32 @@ import pytest
 
 from raci_sync.model import SourceStatus
 from raci_sync.reports.json import render_json, to_dict
-from tests.reports import GENERATED, empty_report, sample_report
+from tests.reports import (
+    BASELINE,
+    GENERATED,
+    IGNORED,
+    NOTE,
+    changed_report,
+    empty_report,
+    sample_report,
+)
 
 TOP = {"generated_at", "window", "sources", "tasks", "findings", "workload", "unmatched"}
-TOP_ADDED = {"status"}
+TOP_ADDED = {"status", "changes", "ignored", "ignored_count", "notes"}
 STATUS = {"rag", "reason", "no_data", "missing"}
 WINDOW = {"start", "end"}
 SOURCE = {"name", "kind", "status", "synced_at", "tasks", "error"}
 SOURCE_ADDED = {"stale_since", "missing", "why"}
 TASK = {"source", "id", "title", "url", "container", "group", "state", "due", "assignments"}
-TASK_ADDED = {"start", "parent_id", "updated"}
+TASK_ADDED = {"start", "parent_id", "updated", "parent"}
 ASSIGNMENT = {"person", "role", "via"}
 FINDING = {"check", "severity", "source", "task_id", "task", "person", "message", "suggestion"}
+FINDING_ADDED = {"since"}
 WORKLOAD = {"person", "load", "capacity", "utilisation", "status", "open_tasks"}
+WORKLOAD_ADDED = {"by_source", "tasks"}
+LOAD_ITEM = {"source", "task_id", "title", "role", "effort", "load", "due"}
+CHANGES = {"baseline", "new", "resolved", "still_open"}
+KEY = {"check", "source", "task_id", "person"}
 UNMATCHED = {"source", "account", "name", "tasks"}
 
 OPT_STR = (str, type(None))
@@ -44,8 +57,11 @@ def test_key_sets_at_every_level(report: dict) -> None:
     assignments = [a for task in report["tasks"] for a in task["assignments"]]
     assert assignments
     assert all(set(assignment) == ASSIGNMENT for assignment in assignments)
-    assert all(set(finding) == FINDING for finding in report["findings"])
-    assert all(set(line) == WORKLOAD for line in report["workload"])
+    assert all(set(finding) == FINDING | FINDING_ADDED for finding in report["findings"])
+    assert all(set(line) == WORKLOAD | WORKLOAD_ADDED for line in report["workload"])
+    items = [item for line in report["workload"] for item in line["tasks"]]
+    assert items and all(set(item) == LOAD_ITEM for item in items)
+    assert set(report["changes"]) == CHANGES
     assert all(set(account) == UNMATCHED for account in report["unmatched"])
 
 
@@ -61,8 +77,13 @@ def test_value_types(report: dict) -> None:
         assert all(isinstance(a[key], str) for a in task["assignments"] for key in ASSIGNMENT)
     for finding in report["findings"]:
         assert finding["severity"] in {"error", "warning", "info"}
-        assert all(isinstance(finding[key], OPT_STR) for key in FINDING)
+        assert all(isinstance(finding[key], OPT_STR) for key in FINDING | FINDING_ADDED)
     for line in report["workload"]:
+        assert all(isinstance(v, NUMBER) for v in line["by_source"].values())
+        for item in line["tasks"]:
+            assert all(isinstance(item[k], str) for k in ("source", "task_id", "title", "role"))
+            assert isinstance(item["effort"], NUMBER) and isinstance(item["load"], NUMBER)
+            assert isinstance(item["due"], OPT_STR)
         assert isinstance(line["load"], NUMBER)
         assert isinstance(line["capacity"], (*NUMBER, type(None)))
         assert isinstance(line["utilisation"], (float, type(None)))
@@ -161,7 +182,8 @@ def test_findings_worst_first_with_names_and_titles(report: dict) -> None:
 
 def test_workload_numbers(report: dict) -> None:
     lines = {line["person"]: line for line in report["workload"]}
-    assert lines["Freja Nørgaard"] == {
+    freja = {k: v for k, v in lines["Freja Nørgaard"].items() if k not in WORKLOAD_ADDED}
+    assert freja == {
         "person": "Freja Nørgaard",
         "load": 14.5,
         "capacity": 10,
@@ -235,3 +257,113 @@ def test_a_large_report_is_the_same_json_one_record_per_line(monkeypatch) -> Non
     compact = json_report.render_json(data)
     assert json.loads(compact) == json.loads(pretty)
     assert compact != pretty and len(compact.splitlines()) > len(data.tasks)
+
+
+# -- Why, what changed, what was left out (PRODUCT §10, §12) -------------------------------
+
+
+def test_workload_carries_the_load_per_source_and_the_tasks_behind_it(report: dict) -> None:
+    lines = {line["person"]: line for line in report["workload"]}
+    freja = lines["Freja Nørgaard"]
+    assert freja["by_source"] == {"indhold": 9, "kampagner": 5.5}
+    assert freja["tasks"][:2] == [
+        {
+            "source": "indhold",
+            "task_id": "c2",
+            "title": "Instagram-kampagne: julekaffe ☕",
+            "role": "R",
+            "effort": 6,
+            "load": 6,
+            "due": "2026-12-14",
+        },
+        {
+            "source": "kampagner",
+            "task_id": "a101",
+            "title": "Pressemeddelelse om ny høst",
+            "role": "R",
+            "effort": 4,
+            "load": 4,
+            "due": "2026-12-09",
+        },
+    ]
+    assert [item["load"] for item in freja["tasks"]] == [6, 4, 3, 1.5]
+    assert freja["tasks"][-1]["due"] is None
+    assert lines["Anders Holm"]["tasks"][0]["load"] == 12.35  # rounded like every load
+    assert lines["Mette Sørensen"]["by_source"] == {} and lines["Mette Sørensen"]["tasks"] == []
+
+
+def test_subtasks_name_their_parent_and_keep_their_own_title(report: dict) -> None:
+    tasks = {task["id"]: task for task in report["tasks"]}
+    assert tasks["c4"]["parent"] == {"id": "c2", "title": "Instagram-kampagne: julekaffe ☕"}
+    assert tasks["c4"]["title"].startswith("Fotoshoot til forårskampagnen")
+    assert tasks["c4"]["parent_id"] == "c2"
+    assert tasks["c2"]["parent"] is None
+    orphan = replace(sample_report().tasks[3], parent_id="gone")
+    data = sample_report(tasks=(*sample_report().tasks[:3], orphan))
+    (task,) = [t for t in to_dict(data)["tasks"] if t["id"] == "c4"]
+    assert task["parent"] == {"id": "gone", "title": None}
+
+
+def test_findings_say_since_when_and_changes_list_keys() -> None:
+    report = to_dict(changed_report())
+    since = {f["check"]: f["since"] for f in report["findings"]}
+    assert since["no-owner"] == "2026-12-07"
+    assert since["multiple-accountable"] == "2026-11-09"
+    assert report["changes"] == {
+        "baseline": BASELINE.isoformat(),
+        "new": [
+            {"check": "no-owner", "source": "indhold", "task_id": "c1", "person": None},
+            {"check": "overloaded", "source": None, "task_id": None, "person": "Freja Nørgaard"},
+        ],
+        "resolved": [
+            {"check": "no-responsible", "source": "indhold", "task_id": "c9", "person": None}
+        ],
+        "still_open": 5,
+    }
+    # a key's fields are those of the finding it stands for: a consumer can match them
+    fields = [{k: f[k] for k in KEY} for f in report["findings"]]
+    assert all(key in fields for key in report["changes"]["new"])
+
+
+def test_no_baseline_means_nothing_new_or_resolved() -> None:
+    report = to_dict(sample_report())
+    assert report["changes"] == {"baseline": None, "new": [], "resolved": [], "still_open": 7}
+    assert all(f["since"] is None for f in report["findings"])
+
+
+def test_changes_follow_a_filtered_report() -> None:
+    data = changed_report()
+    only_errors = replace(data, findings=tuple(f for f in data.findings if f.severity == "error"))
+    changes = to_dict(only_errors)["changes"]
+    assert [key["check"] for key in changes["new"]] == ["no-owner"]  # overloaded is not shown
+    assert changes["still_open"] == 2
+
+
+def test_ignored_findings_are_listed_with_their_rule_and_counted() -> None:
+    report = to_dict(changed_report())
+    assert report["ignored_count"] == 1
+    (ignored,) = report["ignored"]
+    assert set(ignored) == FINDING | FINDING_ADDED | {"rule"}
+    assert ignored["rule"] == IGNORED.rule == 1
+    assert ignored["check"] == "too-many-consulted" and ignored["task_id"] == "c2"
+    assert ignored["task"] == "Instagram-kampagne: julekaffe ☕"
+    # ignored findings are never findings: not listed there, not counted as new or open
+    assert "too-many-consulted" not in {f["check"] for f in report["findings"]}
+    assert report["changes"]["still_open"] + len(report["changes"]["new"]) == len(
+        report["findings"]
+    )
+    empty = to_dict(sample_report())
+    assert (empty["ignored"], empty["ignored_count"]) == ([], 0)
+
+
+def test_notes() -> None:
+    assert to_dict(changed_report())["notes"] == [NOTE]
+    assert to_dict(sample_report())["notes"] == []
+
+
+def test_compact_json_keeps_the_per_person_lists(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from raci_sync.reports import json as json_report
+
+    monkeypatch.setattr(json_report, "PRETTY_LIMIT", 0)
+    compact = json.loads(json_report.render_json(changed_report()))
+    assert compact == to_dict(changed_report())

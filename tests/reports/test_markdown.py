@@ -7,8 +7,9 @@ from dataclasses import replace
 
 import pytest
 
+from raci_sync.model import Finding, Severity
 from raci_sync.reports.markdown import escape, link, render_markdown
-from tests.reports import empty_report, sample_report
+from tests.reports import LONG_TITLE, changed_report, empty_report, sample_report
 
 HOSTILE = "a|b [x](javascript:alert(1)) <script>\nnext"
 UNESCAPED_PIPE = re.compile(r"(?<!\\)(?:\\\\)*\|")
@@ -121,3 +122,25 @@ def test_empty_report_says_so() -> None:
     assert "### Errors" not in out
     assert "None: every account matched someone on the roster." in out
     _assert_well_formed(out)
+
+
+def test_what_changed_ignored_notes_and_marks() -> None:
+    text = render_markdown(changed_report())
+    assert "- **Findings:** 3 errors, 2 warnings, 2 info; 1 ignored" in text
+    assert "- **Changes:** 2 new, 1 resolved, 5 still open since last week" in text
+    assert "[Skriv nyhedsbrev til december](https://trello.com/c/c1) **new** |" in text
+    assert "(https://trello.com/c/c2) **open 4 weeks** |" in text
+    assert text.rstrip().endswith("## Notes\n\n- \\[\\[ignore\\]\\] 0 (task = 'c77') matches no task: "
+                                  "remove it, or correct the id")  # fmt: skip
+    plain = render_markdown(sample_report())
+    assert "- **Changes:** no earlier week to compare with" in plain
+    assert "## Notes" not in plain and "ignored" not in plain
+
+
+def test_subtasks_show_their_parent_and_the_title_is_not_repeated() -> None:
+    data = sample_report()
+    text = f"'{LONG_TITLE}' (indhold) has no Responsible"
+    child = Finding("no-responsible", Severity.ERROR, text, "indhold", "c4", LONG_TITLE)
+    out = render_markdown(replace(data, findings=(child,)))
+    assert "[Instagram-kampagne: julekaffe ☕ › Fotoshoot til forårskampagnen" in out
+    assert "| Has no Responsible |" in out and out.count("Fotoshoot til") == 1

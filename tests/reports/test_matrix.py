@@ -160,7 +160,10 @@ def test_html() -> None:
     page = render_matrix_page(sample_report())
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
     assert "Instagram-kampagne: julekaffe ☕" in page
-    assert '<td class="title sub"><a href="https://trello.com/c/c4"' in page
+    assert (
+        '<td class="title sub"><span class="parent"><bdi>Instagram-kampagne: julekaffe ☕</bdi>'
+        ' › </span><a href="https://trello.com/c/c4"'
+    ) in page
     assert "Showing the first" not in page
     capped = render_matrix_page(sample_report(), max_rows=2)
     assert "Showing the first 2 of 4 tasks; and 2 more — see the XLSX matrix" in capped
@@ -178,3 +181,13 @@ def test_a_letter_outside_raci_is_kept_after_the_others() -> None:
     odd = Assignment("indhold", "c2", FREJA, "Freja Nørgaard", "S", "rule:rasci")
     frame = build_matrix(replace(base, assignments=(*base.assignments, odd)))
     assert frame.loc["c2", "Freja Nørgaard (social-media, content-producer)"] == "R/S"
+
+
+def test_subtasks_read_parent_then_subtask(frame: pd.DataFrame) -> None:
+    assert frame.loc["c4", "title"].startswith("Instagram-kampagne: julekaffe ☕ › Fotoshoot til")
+    assert frame.loc["c2", "title"] == "Instagram-kampagne: julekaffe ☕"
+    rows = list(csv.reader(io.StringIO(matrix_csv(sample_report()))))
+    assert rows[3][3].startswith("Instagram-kampagne: julekaffe ☕ › Fotoshoot til")
+    orphan = replace(sample_report().tasks[3], parent_id="gone")
+    tasks = (*sample_report().tasks[:3], orphan, *sample_report().tasks[4:])
+    assert build_matrix(sample_report(tasks=tasks)).loc["c4", "title"].startswith("Fotoshoot")

@@ -112,7 +112,10 @@ def test_html_shows_missing_sources_before_the_summary() -> None:
     assert missing < page.index('<ul class="summary">')
     assert "Red — 1 source failed, 1 source stale" in page[: page.index("</h1>")]
     block = page[missing : page.index('<ul class="summary">')]
-    assert "<td><bdi>drift</bdi></td><td>monday.com</td>" in block
+    assert (
+        '<td data-label="Source"><bdi>drift</bdi></td><td data-label="Tool">monday.com</td>'
+        in block
+    )
     assert "2026-12-01 07:00 +0100" in block and "its data is too old to trust" in block
     empty = render_html(no_data())
     assert "Red — no data" in empty and "No findings, because there is no data" in empty

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date, datetime
 
 import openpyxl
 import pytest
 
-from raci_sync.model import Trends, WeekPoint
+from raci_sync.model import Finding, Severity, Trends, WeekPoint
 from raci_sync.reports.sanitize import FORMULA_PREFIXES, cell, cell_text, clean_line, neutralise
-from raci_sync.reports.spreadsheet import REPORT_CSV_COLUMNS, report_csv, report_xlsx
-from tests.reports import empty_report, sample_report
+from raci_sync.reports.spreadsheet import (
+    IGNORED_WHERE,
+    REPORT_CSV_COLUMNS,
+    report_csv,
+    report_xlsx,
+)
+from tests.reports import LONG_TITLE, NOTE, changed_report, empty_report, sample_report
 from tests.reports.hostile import EMOJI, EVIL_PERSON, HYPERLINK, SCRIPT, hostile_report
 
 SHEETS = ["Summary", "Findings", "Workload", "Tasks", "Unmatched", "Matrix", "Sources"]
@@ -116,7 +122,7 @@ def test_xlsx_sheets_and_layout() -> None:
     findings = book["Findings"]
     assert [c.value for c in findings[1]] == [
         "severity", "check", "source", "container", "group", "task", "url", "due", "person",
-        "message", "suggestion",
+        "message", "suggestion", "since", "new",
     ]  # fmt: skip
     assert findings.max_row == 1 + 7
     first = [c.value for c in findings[2]]
@@ -200,3 +206,58 @@ def test_empty_report() -> None:
     assert [row["section"] for row in rows] == ["source", "workload"]
     book = read_xlsx(report_xlsx(empty_report()))
     assert book["Findings"].max_row == 1 and book["Unmatched"].max_row == 1
+
+
+# -- what changed, what was left out, notes, subtasks (issue 11) ------------------------------
+
+
+def test_csv_lists_ignored_findings_with_their_rule_and_the_notes() -> None:
+    rows = read_csv(report_csv(changed_report()))
+    sections = [row["section"] for row in rows]
+    assert sections[-2:] == ["ignored", "note"]
+    ignored = rows[-2]
+    assert (ignored["check"], ignored["task_id"], ignored["status"]) == (
+        "too-many-consulted",
+        "c2",
+        "ignored by [[ignore]] 1",
+    )
+    assert rows[-1]["message"] == NOTE
+    assert "ignored" not in {row["section"] for row in read_csv(report_csv(sample_report()))}
+
+
+def test_xlsx_summary_counts_ignored_and_shows_notes_and_changes() -> None:
+    book = read_xlsx(report_xlsx(changed_report()))
+    rows = [tuple(r) for r in book["Summary"].iter_rows(min_row=2, values_only=True)]
+    assert ("ignored", "1 ignored", IGNORED_WHERE) in rows
+    assert ("note", NOTE, None) in rows
+    assert any("2 new, 1 resolved, 5 still open since last week" in (r[1] or "") for r in rows)
+
+
+def test_xlsx_findings_say_since_and_new() -> None:
+    book = read_xlsx(report_xlsx(changed_report()))
+    rows = list(book["Findings"].iter_rows(min_row=2, values_only=True))
+    by_check = {row[1]: row for row in rows}
+    assert by_check["no-owner"][11:] == (datetime(2026, 12, 7), "new")
+    assert by_check["multiple-accountable"][11:] == (datetime(2026, 11, 9), None)
+
+
+def test_subtasks_read_parent_then_subtask_in_the_spreadsheets() -> None:
+    data = sample_report()
+    child = Finding("no-responsible", Severity.ERROR, "x", "indhold", "c4", LONG_TITLE)
+    data = replace(data, findings=(child,))
+    expected = f"Instagram-kampagne: julekaffe ☕ › {LONG_TITLE}"  # whole, never cut here
+    assert next(r for r in read_csv(report_csv(data)) if r["section"] == "finding")["task"] == (
+        expected
+    )
+    book = read_xlsx(report_xlsx(data))
+    assert next(book["Findings"].iter_rows(min_row=2, values_only=True))[5] == expected
+
+
+def test_tasks_sheet_names_a_subtasks_parent() -> None:
+    book = read_xlsx(report_xlsx(sample_report()))
+    sheet = book["Tasks"]
+    header = [c.value for c in sheet[1]]
+    assert header[-1] == "parent"
+    rows = {row[3]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["c4"][-1] == "Instagram-kampagne: julekaffe ☕" and rows["c4"][4] == LONG_TITLE
+    assert rows["c2"][-1] is None

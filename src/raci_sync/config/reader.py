@@ -20,10 +20,12 @@ from dataclasses import MISSING, Field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from raci_sync.config.settings import (
     MATCH_KEYS,
+    NOTIFY_KINDS,
     Bounds,
     ChecksConfig,
     Config,
@@ -31,6 +33,7 @@ from raci_sync.config.settings import (
     FieldsConfig,
     HistoryConfig,
     IgnoreConfig,
+    NotifyConfig,
     PersonConfig,
     Rule,
     RuleConfig,
@@ -149,6 +152,7 @@ def all_keys() -> set[str]:
         EmailConfig,
         SyncConfig,
         HistoryConfig,
+        NotifyConfig,
     )
     keys = {k for cls in classes for k in toml_keys(cls)}
     return keys | {"from", "to"} | set(MATCH_KEYS) | set(_source_keys(None))
@@ -350,6 +354,8 @@ class _Reader:
         rules = tuple(self.rule(w, t) for w, t in self.array_of_tables(top, "rule"))
         ignores = tuple(self.ignore(w, t) for w, t in self.array_of_tables(top, "ignore"))
         self.rule_references(rules, sources, people)
+        notify = tuple(self.notify(w, t) for w, t in self.array_of_tables(top, "notify"))
+        self.unique_targets(notify)
         timezone = self.timezone(top)
         sync = self.table(SyncConfig, top, "sync")
         bounds = Bounds(
@@ -370,6 +376,7 @@ class _Reader:
             people=people,
             rules=rules,
             ignores=ignores,
+            notify=notify,
             checks=self.checks(top.get("checks", {})),
             workload=self.workload(top.get("workload", {})),
             email=self.email(top.get("email", {})),
@@ -646,6 +653,51 @@ class _Reader:
                     f"{w}.match.source",
                     f"no source is named {wanted!r}{suggest(wanted, source_names.values())}",
                 )
+
+    # -- [[notify]] -------------------------------------------------------------------------------
+
+    def notify(self, w: str, t: dict[str, Any]) -> NotifyConfig:
+        """A chat webhook: its kind, its URL (a secret: no message shows it) and a name."""
+        self.keys(t, w, toml_keys(NotifyConfig))
+        kind = self.choice(t, "kind", w, NOTIFY_KINDS, None)
+        if "kind" not in t:
+            self.problem(_join(w, "kind"), f"is required: one of {', '.join(NOTIFY_KINDS)}")
+        if "url" not in t:
+            self.problem(
+                _join(w, "url"), 'is required: the webhook URL, e.g. url = "${SLACK_WEBHOOK_URL}"'
+            )
+        url = self.secret(t, "url", w, ascii_only=True)
+        if url is not None and url.missing is None:
+            self.webhook_url(url.reveal(), _join(w, "url"))
+        name = self.string(t, "name", w) or kind or w
+        return NotifyConfig(kind=kind or "", url=url, name=name)
+
+    def webhook_url(self, url: str, w: str) -> None:
+        """An http(s) URL with a host; plain http only to this machine (it carries a secret).
+        The messages never quote the URL: it is the secret."""
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:  # an unclosed [ in the host
+            host = None
+        if host is None or parts.scheme not in ("https", "http"):
+            self.problem(w, "must be an https:// URL (the webhook URL the chat tool gave you)")
+        elif parts.scheme == "http" and host not in ("localhost", "127.0.0.1", "::1"):
+            self.warnings.append(
+                f"{w} is a plain http:// URL to {host}: the webhook's secret URL "
+                "travels unencrypted; use its https:// URL"
+            )
+
+    def unique_targets(self, targets: tuple[NotifyConfig, ...]) -> None:
+        seen: set[str] = set()
+        for i, target in enumerate(targets):
+            if target.name in seen:
+                self.problem(
+                    f"notify[{i}].name",
+                    f"{target.name!r} is used twice; give each [[notify]] its own name "
+                    "(each target's posts are recorded under it)",
+                )
+            seen.add(target.name)
 
     def rule_problem(self, where: str, msg: str) -> None:
         self.rule_problems.append(f"{where}: {msg}")

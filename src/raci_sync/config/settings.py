@@ -259,6 +259,25 @@ class EmailConfig:
     sender: str | None = setting(None, type="custom", key="from")
     to: tuple[str, ...] = setting((), type="custom")
     skip_empty: bool = setting(False, type="bool")
+    # also a digest of their own to each roster person with an email (PRODUCT §11)
+    personal: bool = setting(False, type="bool")
+
+
+NOTIFY_KINDS = ("slack", "teams", "webhook")
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """A ``[[notify]]`` table (PRODUCT §11, §12): a chat webhook the summary is posted to.
+
+    ``url`` is a secret like a token: whoever has a webhook's URL can post to the channel, so
+    it is kept in a :class:`Secret` and never shown. ``name`` (default: the kind) names the
+    target in messages and in the store, where each successful post is recorded.
+    """
+
+    kind: str = setting(type="custom")  # slack | teams | webhook
+    name: str = setting(type="custom")
+    url: Secret | None = setting(None, type="token")
 
 
 @dataclass(frozen=True)
@@ -303,6 +322,7 @@ class Config:
     people: tuple[PersonConfig, ...] = setting((), type="custom", key="person")
     rules: tuple[RuleConfig, ...] = setting((), type="custom", key="rule")
     ignores: tuple[IgnoreConfig, ...] = setting((), type="custom", key="ignore")
+    notify: tuple[NotifyConfig, ...] = setting((), type="custom", key="notify")
     checks: ChecksConfig = setting(type="custom", factory=ChecksConfig)
     workload: WorkloadConfig = setting(type="custom", factory=WorkloadConfig)
     email: EmailConfig = setting(type="custom", factory=EmailConfig)
@@ -312,12 +332,20 @@ class Config:
     literal_secrets: tuple[str, ...] = derived(())  # key paths of secrets written in the file
     deferred: tuple[str, ...] = derived(())  # rule problems kept for check-config --online
 
-    def require_secrets(self, sources: Iterable[SourceConfig] = (), *, email: bool = False) -> None:
+    def require_secrets(
+        self,
+        sources: Iterable[SourceConfig] = (),
+        *,
+        email: bool = False,
+        notify: Iterable[NotifyConfig] = (),
+    ) -> None:
         """Raise a ConfigError naming every unset variable that ``sources`` (and, with
-        ``email``, the SMTP login) need: secrets are needed only where they are used."""
+        ``email``, the SMTP login; the webhook URLs of ``notify``) need: secrets are needed
+        only where they are used."""
         secrets: list[Secret | None] = [s for source in sources for s in (source.token, source.key)]
         if email:
             secrets += [self.email.username, self.email.password]
+        secrets += [target.url for target in notify]
         problems = [s.problem() for s in secrets if s is not None and s.missing]
         if problems:
             raise ConfigError(problems, str(self.path) if self.path else None)

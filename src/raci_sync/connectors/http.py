@@ -286,6 +286,59 @@ class HttpClient:
             wait=exc.wait,
         )
 
+    def post_json(self, url: str, json_body: Any, *, what: str) -> int:
+        """POST ``json_body`` (with retries, like :meth:`request_json`, and within the same
+        bounds) to an endpoint whose answer is no JSON to read — a chat webhook answers "ok",
+        "1" or an empty 202 — and return the status. ``what`` names the endpoint in every
+        message and log line instead of the URL: a webhook's URL is a secret as a whole (list
+        its parts in ``secrets``). Redirects are not followed; at most ``ERROR_BODY_BYTES`` of
+        an answer are read."""
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._post_once(url, json_body, what)
+            except RetryableError as exc:
+                wait = self._next_wait(exc, attempt)
+                if attempt >= self.retry.attempts:
+                    raise self._gave_up(exc, attempt, waited) from None
+                self._check_wait(wait, str(exc), asked=exc.wait is not None)
+                if waited + wait > self.retry.budget:
+                    raise self._gave_up(exc, attempt, waited) from None
+                log.info("%s: %s; retrying in %.1f s", self.describe, exc, wait)
+                self._sleep(wait, f"retrying {what}")
+                waited += wait
+
+    def _post_once(self, url: str, json_body: Any, what: str) -> int:
+        limit = self._admit(what)
+        with self._lock:
+            self.requests_made += 1
+        resp, data = self._exchange(
+            "POST",
+            url,
+            None,
+            json_body,
+            what,
+            limit,
+            limit < self.timeout,
+            redirects=False,
+            cut_at=ERROR_BODY_BYTES,
+        )
+        code = resp.status_code
+        log.debug("%s: %s -> %s", self.describe, what, code)
+        resp._content = bytes(data)  # what snippet() quotes
+        if code == 429 or code == 408 or code >= 500:
+            self.raise_for_status(resp, what)  # retryable, with the service's own wait
+        if not 200 <= code < 300:
+            # the caller knows what its endpoint's URL is and says how to fix it
+            error = {401: AuthError, 403: AuthError, 404: NotFoundError, 410: NotFoundError}
+            redirect = " (a redirect, not followed)" if 300 <= code < 400 else ""
+            raise error.get(code, SourceError)(
+                f"{self.describe}: {what} answered {code}{redirect}: {self.snippet(resp)}"
+            )
+        return code
+
     def _next_wait(self, exc: RetryableError, attempt: int) -> float:
         if exc.wait is not None:  # the API's own: honoured in full, within the bounds
             return max(exc.wait, 0.0)
@@ -349,6 +402,9 @@ class HttpClient:
         label: str,
         limit: float,
         by_deadline: bool,
+        *,
+        redirects: bool = True,
+        cut_at: int | None = None,
     ) -> tuple[requests.Response, bytearray]:
         """Send the request and read its body, all within ``limit`` seconds; map what the
         transport raises to the error tree."""
@@ -362,9 +418,14 @@ class HttpClient:
                     json=json_body,
                     timeout=(limit, limit),
                     stream=True,
+                    allow_redirects=redirects,
                 )
                 try:
-                    data = self._body(resp, deadline, label)
+                    data = (
+                        transport.read_body(resp, deadline=deadline, max_bytes=cut_at, cut=True)
+                        if cut_at is not None  # only the start of the answer matters
+                        else self._body(resp, deadline, label)
+                    )
                 finally:
                     if resp.raw is not None:  # an adapter answering from memory has none
                         resp.close()  # a body not read to its end closes its connection

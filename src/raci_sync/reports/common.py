@@ -6,10 +6,13 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from urllib.parse import urlsplit
 
 from raci_sync.model import (
     CHECK_IDS,
     Finding,
+    LoadItem,
     Severity,
     Task,
     WorkloadLine,
@@ -36,6 +39,7 @@ URL_CHARS = 2_048  # a longer URL is shown as no link at all (browsers and Excel
 
 DASH = "—"
 ELLIPSIS = "…"
+PARENT_SEPARATOR = " › "  # "Parent › Subtask"
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -130,8 +134,13 @@ def format_units(value: float | None) -> str:
     return f"{rounded:.2f}".rstrip("0").rstrip(".")
 
 
+@lru_cache(maxsize=4096)
 def json_number(value: float | None) -> int | float | None:
-    """A number for JSON: whole numbers as ints (``10``), others rounded to 2 decimals."""
+    """A number for JSON: whole numbers as ints (``10``), others rounded to 2 decimals.
+
+    Kept per value: a report holds few distinct efforts and shares (1, 0.25, 0.5 …) but
+    hundreds of thousands of them, and Decimal rounding costs some 3 µs each.
+    """
     if value is None:
         return None
     rounded = round_half_up(float(value))
@@ -225,9 +234,69 @@ def location(task: Task | None, source: str | None) -> str:
     return " › ".join(clean_text(part) for part in parts if part)
 
 
-def finding_subject(finding: Finding, task: Task | None, names: Mapping[str, str]) -> str:
-    """What a finding is about, in one line: the task title, else the person's name."""
+def finding_subject(
+    finding: Finding,
+    task: Task | None,
+    names: Mapping[str, str],
+    parent: Task | None = None,
+    width: int = TITLE_CHARS,
+) -> str:
+    """What a finding is about, in one line of at most ``width`` characters: the task title
+    ("Parent › Subtask" when ``parent`` is given), else the person's name."""
     title = finding.task or (task.title if task else None)
     if title:
-        return clean_text(title)
-    return clean_text(display_person(finding.person, names)) or DASH
+        return with_parent(parent.title if parent else None, title, width)
+    return truncate(clean_text(display_person(finding.person, names)), width) or DASH
+
+
+def with_parent(parent: str | None, title: str | None, width: int = TITLE_CHARS) -> str:
+    """``Parent › Subtask`` in one clean line of at most ``width`` characters; just the title
+    when there is no parent. When it must be cut, the parent gives way first (down to a third
+    of the room): the subtask's own title is what the reader looks for."""
+    own = clean_text(title)
+    if not parent:
+        return truncate(own, width)
+    above = clean_text(parent)
+    whole = f"{above}{PARENT_SEPARATOR}{own}"
+    if len(whole) <= width:
+        return whole
+    room = max(width - len(PARENT_SEPARATOR) - len(own), width // 3, 1)
+    return truncate(f"{truncate(above, room)}{PARENT_SEPARATOR}{own}", width)
+
+
+def finding_problem(finding: Finding) -> str:
+    """A finding's message for a line under its task: without the "'<title>' (<source>) " the
+    checks start it with (the task is named just above, cut), first letter raised; cut at
+    TEXT_CHARS. Other messages as ``finding_message`` gives them."""
+    message = clean_line(finding.message)
+    prefix = clean_line(f"'{finding.task}' ({finding.source}) ") + " "
+    if finding.task and message.startswith(prefix):
+        rest = message[len(prefix) :]
+        return truncate(rest[:1].upper() + rest[1:], TEXT_CHARS)
+    return finding_message(finding)
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL that can go into a link (an href, an OSC 8
+    hyperlink); else None."""
+    if not url or len(url) > URL_CHARS:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def load_items(line: WorkloadLine) -> list[LoadItem]:
+    """The tasks behind a person's load, largest first (then by due date, title, id): the
+    mapping's order, kept whatever order a bundle was built in."""
+    return sorted(line.tasks, key=_load_order)
+
+
+def _load_order(item: LoadItem) -> tuple[float, date, str, str]:
+    return (-item.load, item.due or date.max, item.title.casefold(), item.task_id)

@@ -1,40 +1,52 @@
-"""The HTML report: one self-contained file (inline CSS, no scripts, nothing fetched).
+"""The HTML report: one self-contained file (inline CSS, nothing fetched).
 
 jinja2 with autoescape on renders ``templates/report.html.j2``; this module only prepares what
 the template shows. Every text from a tool is cleaned to one line (``sanitize.clean_line``,
 which also drops bidi overrides), cut (titles and names at ``common.TITLE_CHARS``, messages at
 ``TEXT_CHARS``) and escaped by the template; only http(s) URLs become links. Long lists and the
 matrix's rows and people columns are capped, saying how many more the CSV/XLSX hold.
-A Content-Security-Policy in the page forbids scripts even if something slipped through.
+
+One script, ``templates/report.js`` (a few lines, no library), sorts and filters the findings
+table. The page's Content-Security-Policy allows that script by its SHA-256 and nothing else:
+a script that slipped in through a title would not run. With scripts off the page shows every
+row and no controls. The matrix page has no script at all. Under 600 px wide (a phone) tables
+become one block per row, so nothing scrolls sideways but the matrix inside its own frame.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
-from urllib.parse import urlsplit
+from importlib import resources
+from typing import TYPE_CHECKING, Any
 
-from raci_sync.model import ReportData, Severity, SourceStatus, Task, WorkloadLine
+from markupsafe import Markup
+
+from raci_sync.model import Finding, ReportData, Severity, SourceStatus, Task, WorkloadLine
 from raci_sync.reports.common import (
     CHECK_ORDER,
     DASH,
-    URL_CHARS,
+    clean_text,
     display_person,
     empty_findings,
-    finding_message,
+    finding_problem,
     finding_subject,
     findings_by_severity,
     format_percent,
     format_units,
     human_datetime,
     location,
+    safe_url,
     short_text,
     short_title,
     sorted_workload,
     summary_line,
+    truncate,
+    with_parent,
 )
 from raci_sync.reports.matrix import (
     PersonColumn,
@@ -49,9 +61,13 @@ from raci_sync.reports.summary import (
     change,
     check_counts,
     check_trend,
+    ignored_text,
     iso_week,
     missing_sources,
     missing_title,
+    new_keys,
+    notes,
+    open_weeks_text,
     rag_reason,
     rag_status,
     source_label,
@@ -59,6 +75,9 @@ from raci_sync.reports.summary import (
     summary_lines,
     utilisation_trend,
 )
+
+if TYPE_CHECKING:
+    import jinja2
 
 REPORT_MATRIX_ROWS = 500  # matrix rows in the report; the XLSX holds them all
 MATRIX_HTML_ROWS = 2_000  # rows a standalone HTML matrix shows; the rest is in the XLSX
@@ -69,7 +88,11 @@ REPORT_LIST_ROWS = 1_000  # people in the workload table, unmatched accounts; th
 MATRIX_HTML_PEOPLE = 200
 BAR_SCALE = 2.0  # a utilisation bar's full width is 200 %; the 100 % mark sits in the middle
 SEVERITY_TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
+SEVERITY_ORDER = {Severity.ERROR: "0", Severity.WARNING: "1", Severity.INFO: "2"}  # sort keys
 LOAD_STATUSES = ("ok", "over", "critical", "unmonitored")
+PARENT_CHARS = 60  # a parent's title before a subtask's in the matrix
+LOAD_ROWS = 50  # tasks behind one over-capacity person's load; the JSON and XLSX list them all
+TOOL_COLOURS = 6  # CSS classes t0 … t5 for the parts of a load bar, by source
 LETTER_NAMES = {"R": "responsible", "A": "accountable", "C": "consulted", "I": "informed"}
 
 
@@ -79,7 +102,13 @@ def render_html(
     max_findings: int = REPORT_FINDING_ROWS,
 ) -> str:
     """The whole report as one self-contained HTML page."""
+    script = _script()
     context = {
+        "script": Markup(script),
+        "script_hash": script_hash(script),
+        "ignored": ignored_text(data),
+        "notes": notes(data),
+        "overloaded": _overloaded(data),
         "title": f"RACI report {iso_week(data.window_start)}",
         "week": iso_week(data.window_start),
         "generated": human_datetime(data.generated_at),
@@ -122,7 +151,19 @@ def render_matrix_page(
 
 
 @lru_cache(maxsize=1)
-def _environment() -> Any:
+def _script() -> str:
+    """The report's one script (sorting and filtering the findings), as shipped."""
+    return (resources.files("raci_sync.reports") / "templates" / "report.js").read_text("utf-8")
+
+
+def script_hash(script: str) -> str:
+    """The CSP source that allows exactly ``script`` inline: ``'sha256-…'``."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(
@@ -136,21 +177,6 @@ def _environment() -> Any:
     env.filters["clean"] = short_text  # messages, errors: one line, cut at TEXT_CHARS
     env.filters["title"] = short_title  # titles, names, places: cut at TITLE_CHARS
     return env
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` when it is an absolute http(s) URL that can go into an href; else None."""
-    if not url or len(url) > URL_CHARS:
-        return None
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
 
 
 # --- sources, findings -------------------------------------------------------------------
@@ -214,35 +240,50 @@ def _worse(increased: bool) -> str:
     return "worse" if increased else "better"
 
 
-def _findings(data: ReportData, limit: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class FindingRows:
+    """The findings table: worst first, at most ``limit`` per severity; what was left out."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    more: list[tuple[int, str]]  # (left out, "errors") per severity
+
+
+def _findings(data: ReportData, limit: int) -> FindingRows:
     names = data.person_names
-    groups = []
+    fresh = new_keys(data)
+    rows: list[dict[str, Any]] = []
+    more: list[tuple[int, str]] = []
+    total = 0
     for severity, findings in findings_by_severity(data.findings):
-        rows = []
-        for finding in findings[:limit]:
-            task = data.task_of(finding)
-            rows.append(
-                {
-                    "check": finding.check,
-                    "subject": finding_subject(finding, task, names),
-                    "url": safe_url(task.url) if task else None,
-                    "where": location(task, finding.source),
-                    "due": _due(task),
-                    "overdue": _overdue(task, data.window_start),
-                    "message": finding_message(finding),
-                    "suggestion": finding.suggestion,
-                }
-            )
-        groups.append(
-            {
-                "severity": str(severity),
-                "title": SEVERITY_TITLE[severity],
-                "count": len(findings),
-                "rows": rows,
-                "more": max(len(findings) - limit, 0),
-            }
-        )
-    return groups
+        total += len(findings)
+        rows += [_finding_row(f, data, names, fresh) for f in findings[:limit]]
+        if len(findings) > limit:
+            more.append((len(findings) - limit, SEVERITY_TITLE[severity].lower()))
+    return FindingRows(rows, total, more)
+
+
+def _finding_row(
+    finding: Finding, data: ReportData, names: Mapping[str, str], fresh: frozenset[Any]
+) -> dict[str, Any]:
+    task = data.task_of(finding)
+    parent = data.parent_of(task) if task else None
+    severity = Severity(finding.severity)
+    return {
+        "severity": str(severity),
+        "severity_order": SEVERITY_ORDER[severity],
+        "check": finding.check,
+        "subject": finding_subject(finding, task, names, parent),
+        "url": safe_url(task.url) if task else None,
+        "where": location(task, finding.source),
+        "due": _due(task),
+        "overdue": _overdue(task, data.window_start),
+        "since": finding.since.isoformat() if finding.since else "",
+        "new": finding.key in fresh,
+        "chronic": open_weeks_text(finding, data.window_start),
+        "message": finding_problem(finding),
+        "suggestion": finding.suggestion,
+    }
 
 
 def _due(task: Task | None) -> str:
@@ -308,6 +349,84 @@ def _load_row(line: WorkloadLine, names: Mapping[str, str], data: ReportData) ->
     }
 
 
+@dataclass(frozen=True)
+class LoadPart:
+    """One tool's part of a person's load bar."""
+
+    source: str
+    tool: str
+    load: str
+    width: float  # % of the bar
+    colour: str  # CSS class
+
+
+@dataclass(frozen=True)
+class Overloaded:
+    """One over-capacity person's section: the load per tool as a bar, the tasks behind it."""
+
+    anchor: str
+    name: str
+    percent: str
+    load: str
+    capacity: str
+    status: str
+    parts: list[LoadPart]
+    capacity_mark: float | None  # where capacity sits on the bar, in %
+    tasks: Capped
+
+
+def _overloaded(data: ReportData, limit: int = LOAD_ROWS) -> list[Overloaded]:
+    """Every person over capacity, the most loaded first."""
+    names = data.person_names
+    over = [w for w in sorted_workload(data.workload, names) if w.status in ("over", "critical")]
+    return [_overloaded_one(line, n, data, limit) for n, line in enumerate(over, start=1)]
+
+
+def _overloaded_one(line: WorkloadLine, n: int, data: ReportData, limit: int) -> Overloaded:
+    order = {source.name: i for i, source in enumerate(data.sources)}
+    tools = {source.name: source.tool for source in data.sources}
+    full = max(line.load, line.capacity or 0.0) or 1.0
+    parts = [
+        LoadPart(
+            source=source,
+            tool=tools.get(source, ""),
+            load=format_units(load),
+            width=round(max(load, 0.0) / full * 100, 2),
+            colour=f"t{order.get(source, len(order)) % TOOL_COLOURS}",
+        )
+        for source, load in sorted(line.by_source.items(), key=lambda kv: order.get(kv[0], 99))
+    ]
+    rows = []
+    for item in line.tasks[:limit]:
+        task = data.task_index.get((item.source, item.task_id))
+        parent = data.parent_of(task) if task else None
+        rows.append(
+            {
+                "title": with_parent(parent.title if parent else None, item.title),
+                "url": safe_url(task.url) if task else None,
+                "source": item.source,
+                "tool": tools.get(item.source, ""),
+                "role": item.role,
+                "effort": format_units(item.effort),
+                "load": format_units(item.load),
+                "due": item.due.isoformat() if item.due else "",
+                "overdue": item.due is not None and item.due < data.window_start,
+            }
+        )
+    capacity = line.capacity
+    return Overloaded(
+        anchor=f"load-{n}",
+        name=display_person(line.person, data.person_names) or DASH,
+        percent=format_percent(line.utilisation),
+        load=format_units(line.load),
+        capacity=format_units(capacity),
+        status=line.status,
+        parts=parts,
+        capacity_mark=round(capacity / full * 100, 2) if capacity else None,
+        tasks=Capped(rows, len(line.tasks)),
+    )
+
+
 def _change_css(now: float | None, before: float | None) -> str:
     if now is None or before is None or round(now * 100) == round(before * 100):
         return ""
@@ -349,6 +468,7 @@ class MatrixRow:
     overdue: bool
     subtask: bool
     cells: list[tuple[str, str]]  # (letters, css class)
+    parent: str = ""  # a subtask's parent's title (cut), shown before its own
 
 
 @dataclass(frozen=True)
@@ -399,12 +519,16 @@ def matrix_view(
         container = task.container or DASH
         if not groups or (groups[-1].source, groups[-1].container) != (task.source, container):
             groups.append(MatrixGroup(task.source, container, []))
-        groups[-1].rows.append(_matrix_row(task, cells, data.window_start))
+        parent = data.parent_of(task)
+        groups[-1].rows.append(_matrix_row(task, cells, data.window_start, parent))
     return MatrixView(people, groups, len(shown), len(tasks), include_closed, len(everyone))
 
 
-def _matrix_row(task: Task, cells: tuple[str, ...], today: date) -> MatrixRow:
+def _matrix_row(
+    task: Task, cells: tuple[str, ...], today: date, parent: Task | None = None
+) -> MatrixRow:
     return MatrixRow(
+        parent=truncate(clean_text(parent.title), PARENT_CHARS) if parent else "",
         title=task.title,
         url=safe_url(task.url),
         group=task.group or "",

@@ -1,4 +1,6 @@
-"""The report as GitHub-flavoured Markdown: summary, findings per severity, workload, unmatched.
+"""The report as GitHub-flavoured Markdown: summary (with what changed since last week and how
+many findings were ignored), findings per severity (new and chronic ones marked, subtasks as
+"Parent › Subtask"), workload, unmatched accounts, notes.
 
 Everything that comes from a tool (titles, names, messages) goes through ``escape`` so a task
 title can neither break a table nor smuggle in a link or HTML.
@@ -8,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote, urlsplit
 
-from raci_sync.model import Finding, ReportData, Severity, SourceStatus, Task
+from raci_sync.model import Finding, ReportData, Severity, SourceStatus
 from raci_sync.reports.common import (
     DASH,
     TEXT_CHARS,
@@ -19,7 +22,7 @@ from raci_sync.reports.common import (
     clean_text,
     display_person,
     empty_findings,
-    finding_message,
+    finding_problem,
     finding_subject,
     findings_by_severity,
     format_percent,
@@ -33,8 +36,13 @@ from raci_sync.reports.common import (
 )
 from raci_sync.reports.summary import (
     RAG_LABEL,
+    changes_text,
+    ignored_text,
     missing_sources,
     missing_title,
+    new_keys,
+    notes,
+    open_weeks_text,
     rag_reason,
     rag_status,
 )
@@ -50,6 +58,16 @@ _URL_SAFE = ";/?:@&=+$,-_.!~*'#%"
 SEVERITY_TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
 
 
+# What this module writes for people besides the data, in one place (for the translation).
+TEXT = {
+    "changes": "- **Changes:** {changes}",
+    "findings_ignored": "- **Findings:** {counts}; {ignored} (`raci report -f json` lists them)",
+    "findings": "- **Findings:** {counts}",
+    "new": "new",
+    "notes": "## Notes",
+}
+
+
 def render_markdown(data: ReportData) -> str:
     """The report as GitHub-flavoured Markdown."""
     sections = [
@@ -57,8 +75,16 @@ def render_markdown(data: ReportData) -> str:
         _findings(data),
         _workload(data),
         _unmatched(data),
+        _notes(data),
     ]
-    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
+    return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
+
+
+def _notes(data: ReportData) -> list[str]:
+    found = notes(data)
+    if not found:
+        return []
+    return [TEXT["notes"], "", *(f"- {escape(note)}" for note in found)]
 
 
 def escape(text: str | None, limit: int = TEXT_CHARS) -> str:
@@ -110,7 +136,10 @@ def _summary(data: ReportData) -> list[str]:
         f"- **Status:** {rag}" + (f" — {escape(reason)}" if reason else ""),
         f"- **Generated:** {human_datetime(data.generated_at)}",
         f"- **Window:** {window}",
-        f"- **Findings:** {summary_line(data.findings)}",
+        TEXT["findings_ignored" if data.ignored else "findings"].format(
+            counts=summary_line(data.findings), ignored=ignored_text(data)
+        ),
+        TEXT["changes"].format(changes=escape(changes_text(data))),
         f"- **Tasks:** {len(data.tasks)} ({open_tasks} open)",
         "",
         "### Sources",
@@ -143,10 +172,11 @@ def _findings(data: ReportData) -> list[str]:
     if not groups:
         return ["## Findings", "", empty_findings(data.no_data, bool(data.missing))]
     names = data.person_names
+    fresh = new_keys(data)
     lines = ["## Findings"]
     headers = ["Check", "Task / person", "Where", "Message", "Suggestion"]
     for severity, findings in groups:
-        rows = [_finding_row(f, data.task_of(f), names) for f in findings]
+        rows = [_finding_row(f, data, names, fresh) for f in findings]
         lines += [
             "",
             f"### {SEVERITY_TITLE[severity]} ({len(findings)})",
@@ -156,13 +186,18 @@ def _findings(data: ReportData) -> list[str]:
     return lines
 
 
-def _finding_row(finding: Finding, task: Task | None, names: Mapping[str, str]) -> list[str]:
-    subject = finding_subject(finding, task, names)
+def _finding_row(
+    finding: Finding, data: ReportData, names: Mapping[str, str], fresh: frozenset[Any]
+) -> list[str]:
+    task = data.task_of(finding)
+    parent = data.parent_of(task) if task else None
+    subject = finding_subject(finding, task, names, parent)
+    tag = TEXT["new"] if finding.key in fresh else open_weeks_text(finding, data.window_start)
     return [
         f"`{_CHECK_ID.sub('', finding.check)}`",
-        link(subject, task.url if task else None),
+        link(subject, task.url if task else None) + (f" **{tag}**" if tag else ""),
         escape(location(task, finding.source), TITLE_CHARS) or DASH,
-        escape(finding_message(finding)),
+        escape(finding_problem(finding)),
         escape(finding.suggestion) or DASH,
     ]
 

@@ -5,6 +5,7 @@ Rows are tasks in report order (source, container, group, title), open tasks onl
 roster people first in roster order, headed with their hats ("Mette Sørensen (strategist)"),
 then accounts that matched nobody ("Kasper Vinther (unmatched)"), by name. A cell holds the
 person's letters on that task in R, A, C, I order joined by "/" ("R/A"), or "" when none.
+A subtask's title reads "Parent › Subtask" when its parent is in the report.
 
 This module builds the matrix as data (a DataFrame); ``terminal.py``, ``spreadsheet.py`` and
 ``html.py`` render it. pandas is imported inside the functions so that ``raci sync`` never pays
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from raci_sync.model import LETTERS, Person, ReportData, Task
-from raci_sync.reports.common import sorted_tasks
+from raci_sync.reports.common import PARENT_SEPARATOR, sorted_tasks
 from raci_sync.reports.sanitize import clean_line
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def matrix_frame(
             "source": [task.source for task in tasks],
             "container": [task.container or "" for task in tasks],
             "group": [task.group or "" for task in tasks],
-            "title": [task.title for task in tasks],
+            "title": [_title(task, data) for task in tasks],
             "state": [str(task.state) for task in tasks],
             "due": pd.Series([task.due for task in tasks], dtype=object),
         }
@@ -137,16 +138,31 @@ def matrix_frame(
     return frame
 
 
+def task_letters(data: ReportData, wanted: set[tuple[str, str]]) -> dict[tuple[str, str, str], str]:
+    """{(source, task id, person key): "R/A"} for everyone holding letters on the ``wanted``
+    tasks (the cells of those rows, for every person)."""
+    return dict(_letters(data, wanted, None))
+
+
+def _title(task: Task, data: ReportData) -> str:
+    """The task's title; a subtask's reads "Parent › Subtask" when its parent is known."""
+    parent = data.parent_of(task) if task.parent_id is not None else None
+    return f"{parent.title}{PARENT_SEPARATOR}{task.title}" if parent else task.title
+
+
 def _letters(
-    data: ReportData, wanted: set[tuple[str, str]], people: set[str]
+    data: ReportData, wanted: set[tuple[str, str]], people: set[str] | None
 ) -> Iterable[tuple[tuple[str, str, str], str]]:
-    """((source, task id, person key), "R/A") for every person holding letters on a task."""
+    """((source, task id, person key), "R/A") for every person (of ``people``, when given)
+    holding letters on a task."""
     # One int of bits per (task, person) rather than a set: at 100k tasks the sets cost more
     # in garbage collection than in building them.
     held: dict[tuple[str, str, str], int] = {}
     other: dict[tuple[str, str, str], set[str]] = {}  # letters outside RACI (never from mapping)
     for assignment in data.assignments:
-        if (assignment.source, assignment.task_id) in wanted and assignment.person in people:
+        if (assignment.source, assignment.task_id) in wanted and (
+            people is None or assignment.person in people
+        ):
             key = (assignment.source, assignment.task_id, assignment.person)
             bit = _BITS.get(assignment.letter)
             if bit is None:

@@ -17,8 +17,17 @@ REPORT_FORMATS = ("table", "json", "markdown", "html", "csv", "xlsx")
 MATRIX_FORMATS = ("table", "csv", "xlsx", "html")
 
 
-def render_report(data: ReportData, fmt: str, *, color: bool = False) -> str | bytes:
-    """The report in one of REPORT_FORMATS (text, or bytes for xlsx)."""
+def render_report(
+    data: ReportData,
+    fmt: str,
+    *,
+    color: bool = False,
+    links: bool = False,
+    width: int | None = None,
+) -> str | bytes:
+    """The report in one of REPORT_FORMATS (text, or bytes for xlsx). For ``table``: ANSI
+    colour and OSC 8 hyperlinks when asked, lines of at most ``width`` cells (default: the
+    terminal's width)."""
     from raci_sync.reports import html, json, markdown, spreadsheet, terminal
 
     renderers: dict[str, Any] = {
@@ -29,16 +38,25 @@ def render_report(data: ReportData, fmt: str, *, color: bool = False) -> str | b
         "xlsx": spreadsheet.report_xlsx,
     }
     if fmt == "table":
-        return terminal.render_table(data, color=color)
+        return terminal.render_table(data, color=color, width=width, links=links)
     return renderers[fmt](data)  # type: ignore[no-any-return]
 
 
-def render_matrix(data: ReportData, fmt: str, *, include_closed: bool = False) -> str | bytes:
-    """The RACI matrix in one of MATRIX_FORMATS."""
+def render_matrix(
+    data: ReportData,
+    fmt: str,
+    *,
+    include_closed: bool = False,
+    links: bool = False,
+    width: int | None = None,
+) -> str | bytes:
+    """The RACI matrix in one of MATRIX_FORMATS; ``table`` is a slice that fits ``width``
+    (default: the terminal's width) and says how to get the whole matrix."""
     from raci_sync.reports import html, spreadsheet, terminal
 
+    if fmt == "table":
+        return terminal.matrix_text(data, include_closed, width=width, links=links)
     renderers: dict[str, Any] = {
-        "table": terminal.matrix_text,
         "csv": spreadsheet.matrix_csv,
         "xlsx": spreadsheet.matrix_xlsx,
         "html": html.render_matrix_page,

@@ -11,10 +11,21 @@ CSV (``report_csv``) is one table, one row per line of the report, ``section`` f
   (a fraction: 1.45 is 145 %; empty when unmonitored), status, tasks (open tasks in the window).
 - ``unmatched``: one row per account nobody on the roster matched — source, account, person
   (the account's display name), tasks (tasks it holds a letter on).
+- ``ignored``: one row per finding an ``[[ignore]]`` left out, as a finding row, status
+  "ignored by [[ignore]] N".
+- ``note``: one row per note (an ``[[ignore]]`` or ``[[rule]]`` that matches no task): message.
+
+A subtask's ``task`` reads "Parent › Subtask" (the parent's title when it is in the report).
 
 Columns a section does not use stay empty. XLSX (``report_xlsx``) has a sheet per part:
-Summary (the status, missing data first, the summary lines), Findings, Workload, Tasks,
-Unmatched, Matrix, Sources (missing first).
+Summary (the status, missing data first, the summary lines, how many findings were ignored,
+the notes), Findings (with since and new), Workload, Tasks, Unmatched, Matrix, Sources
+(missing first).
+
+The weekly email's attachment (``email_xlsx``) holds what the email's "and N more" lead to:
+Findings (every finding, worst first), Workload (one row per task behind each person's load:
+the person's figures, then the task's tool, letter, effort, share and due date, largest share
+first), Unmatched and the Matrix.
 
 The matrix (``matrix_csv``, ``matrix_xlsx``) is ``matrix.build_matrix``'s frame as it is: the
 task columns, then one column per person.
@@ -28,6 +39,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 from raci_sync.model import (
     LETTERS,
@@ -39,7 +51,9 @@ from raci_sync.model import (
     WorkloadLine,
 )
 from raci_sync.reports.common import (
+    PARENT_SEPARATOR,
     display_person,
+    finding_sort_key,
     iso_date,
     iso_datetime,
     json_number,
@@ -60,8 +74,11 @@ from raci_sync.reports.sanitize import Cell, cell, cell_text
 from raci_sync.reports.summary import (
     RAG_LABEL,
     TREND_WEEKS,
+    ignored_text,
     missing_sources,
     missing_title,
+    new_keys,
+    notes,
     rag_reason,
     rag_status,
     source_label,
@@ -93,6 +110,9 @@ REPORT_CSV_COLUMNS = (
     "synced_at",
 )
 _COLUMN = {name: index for index, name in enumerate(REPORT_CSV_COLUMNS)}
+# What the spreadsheets write for people besides the data, in one place (for the translation).
+IGNORED_BY = "ignored by [[ignore]] {rule}"
+IGNORED_WHERE = "findings an [[ignore]] left out: raci report -f json lists them with their rule"
 XLSX_MAX_COLUMNS = 16_384  # columns an Excel sheet holds
 
 
@@ -124,13 +144,12 @@ def _csv_records(data: ReportData) -> list[dict[str, Cell]]:
             }
         )
     for finding in sorted_findings(data.findings):
-        task = data.task_of(finding)
-        record: dict[str, Cell] = {"section": "finding"}
-        record.update(_finding_cells(finding, task, names))
-        record["due"] = iso_date(task.due) if task else None
-        records.append(record)
+        records.append(_csv_finding("finding", finding, data, names))
     for line in sorted_workload(data.workload, names):
-        record = {"section": "workload", "person": display_person(line.person, names)}
+        record: dict[str, Cell] = {
+            "section": "workload",
+            "person": display_person(line.person, names),
+        }
         record.update(_load_cells(line))
         record["tasks"] = line.open_tasks
         records.append(record)
@@ -144,7 +163,24 @@ def _csv_records(data: ReportData) -> list[dict[str, Cell]]:
                 "tasks": account.tasks,
             }
         )
+    for ignored in sorted(data.ignored, key=lambda i: (i.rule, finding_sort_key(i.finding))):
+        left_out = _csv_finding("ignored", ignored.finding, data, names)
+        left_out["status"] = IGNORED_BY.format(rule=ignored.rule)
+        records.append(left_out)
+    records += [{"section": "note", "message": note} for note in notes(data)]
     return records
+
+
+def _csv_finding(
+    section: str, finding: Finding, data: ReportData, names: Mapping[str, str]
+) -> dict[str, Cell]:
+    task = data.task_of(finding)
+    record: dict[str, Cell] = {"section": section}
+    record.update(_finding_cells(finding, task, names))
+    if task is not None and task.parent_id is not None:
+        record["task"] = full_title(task, data)
+    record["due"] = iso_date(task.due) if task else None
+    return record
 
 
 def _finding_cells(
@@ -195,6 +231,17 @@ def report_xlsx(data: ReportData) -> bytes:
     return book.finish()
 
 
+def email_xlsx(data: ReportData) -> bytes:
+    """The weekly email's attachment: Findings, Workload (the tasks behind each person's
+    load), Unmatched, Matrix."""
+    book = Book()
+    _findings_sheet(book, data)
+    _load_sheet(book, data)
+    _unmatched_sheet(book, data)
+    add_matrix_sheet(book, data)
+    return book.finish()
+
+
 def missing_first(sources: Sequence[SourceStatus]) -> list[SourceStatus]:
     """Sources whose data is missing first (failed, never synced, stale), each group in config
     order: a spreadsheet opens at the top, and missing data is the loudest thing."""
@@ -209,6 +256,9 @@ def _summary_sheet(book: Book, data: ReportData) -> None:
         rows.append(["missing data", title, None])
         rows += [[f"{m.name} ({m.tool})", m.status, m.why] for m in missing_sources(data)]
     rows += [["summary", line, None] for line in summary_lines(data)]
+    if data.ignored:
+        rows.append(["ignored", ignored_text(data), IGNORED_WHERE])
+    rows += [["note", note, None] for note in notes(data)]
     columns = (
         Column("what", max_width=30),
         Column("value", max_width=90),
@@ -229,18 +279,73 @@ FINDING_COLUMNS = (
     Column("person", max_width=30),
     Column("message", max_width=80),
     Column("suggestion", max_width=50),
+    Column("since", kind="date", width=11),
+    Column("new", width=6),
 )
+NEW = "new"  # the "new" column of a finding not there last week
 
 
 def _findings_sheet(book: Book, data: ReportData) -> None:
     names = data.person_names
+    fresh = new_keys(data)
     rows: list[list[Cell]] = []
     for finding in sorted_findings(data.findings):
         task = data.task_of(finding)
         cells = _finding_cells(finding, task, names)
+        if task is not None and task.parent_id is not None:
+            cells["task"] = full_title(task, data)
         cells["due"] = task.due if task else None
+        cells["since"] = finding.since
+        cells["new"] = NEW if finding.key in fresh else None
         rows.append([cells[column.title] for column in FINDING_COLUMNS])
     book.sheet("Findings", FINDING_COLUMNS, rows, freeze_columns=2)
+
+
+def full_title(task: Task, data: ReportData) -> str:
+    """``Parent › Subtask`` for a subtask whose parent is in the report, uncut; else its title."""
+    parent = data.parent_of(task)
+    return f"{parent.title}{PARENT_SEPARATOR}{task.title}" if parent else task.title
+
+
+LOAD_COLUMNS = (
+    Column("person", max_width=30),
+    Column("status", width=12),
+    Column("utilisation", kind="percent", width=11),
+    Column("person load", kind="number", width=11),
+    Column("capacity", kind="number", width=9),
+    Column("source", max_width=20),
+    Column("task", max_width=60),
+    Column("url", kind="url", max_width=40),
+    Column("letter", width=7),
+    Column("effort", kind="number", width=8),
+    Column("load", kind="number", width=8),
+    Column("due", kind="date", width=11),
+)
+
+
+def _load_sheet(book: Book, data: ReportData) -> None:
+    """One row per task behind each person's load, people most loaded first, each person's
+    tasks largest share first; a person with nothing in the window gets one row of figures."""
+    names = data.person_names
+    rows: list[list[Cell]] = []
+    for line in sorted_workload(data.workload, names):
+        load = _load_cells(line)
+        person: list[Cell] = [
+            display_person(line.person, names),
+            line.status,
+            load["utilisation"],
+            load["load"],
+            load["capacity"],
+        ]
+        if not line.tasks:
+            rows.append([*person, *([None] * (len(LOAD_COLUMNS) - len(person)))])
+        for item in line.tasks:
+            task = data.task_index.get((item.source, item.task_id))
+            title = full_title(task, data) if task else item.title
+            url = task.url if task else None
+            share = json_number(item.load)
+            rows.append([*person, item.source, title, url, item.role, item.effort, share, item.due])
+    book.sheet("Workload", LOAD_COLUMNS, rows, freeze_columns=1)
 
 
 def _workload_sheet(book: Book, data: ReportData) -> None:
@@ -288,6 +393,7 @@ TASK_COLUMNS = (
     Column("labels", max_width=30),
     *(Column(letter, max_width=40) for letter in LETTERS),
     Column("findings", max_width=40),
+    Column("parent", max_width=60),  # a subtask's parent's title (when in the report)
 )
 
 
@@ -310,9 +416,15 @@ def _tasks_sheet(book: Book, data: ReportData) -> None:
                 *(str(task.state), task.due, task.start, task.parent_id, ", ".join(task.labels)),
                 *letters,
                 ", ".join(dict.fromkeys(checks.get(task.key, ()))),
+                _parent_title(task, data),
             ]
         )
     book.sheet("Tasks", TASK_COLUMNS, rows, freeze_columns=5)
+
+
+def _parent_title(task: Task, data: ReportData) -> str | None:
+    parent = data.parent_of(task) if task.parent_id is not None else None
+    return parent.title if parent else None
 
 
 def _unmatched_sheet(book: Book, data: ReportData) -> None:
@@ -362,7 +474,8 @@ def matrix_csv(data: ReportData, include_closed: bool = False) -> str:
 def _csv_row(row: tuple[object, ...]) -> list[str]:
     source, container, group, title, state, due, *letters = row
     texts = [cell_text(str(value)) for value in (source, container, group, title, state)]
-    return [*texts, due.isoformat() if due is not None else "", *letters]  # type: ignore[attr-defined]
+    day = due.isoformat() if isinstance(due, date) else ""
+    return [*texts, day, *(str(text) for text in letters)]
 
 
 def matrix_xlsx(data: ReportData, include_closed: bool = False) -> bytes:

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from raci_sync.model import ReportData, Severity, SourceStatus
+from raci_sync.model import Finding, FindingKey, ReportData, Severity, SourceStatus
 from raci_sync.reports.common import (
     DASH,
     display_person,
@@ -30,6 +30,18 @@ RAG_LABEL = {"red": "Red", "amber": "Amber", "green": "Green"}
 LOAD_LINE_PEOPLE = 10  # names in the summary's load line; the workload section has them all
 # How reports count missing sources, in this order ("1 source failed, 2 sources stale").
 MISSING_WORDS = (("failed", "failed"), ("never", "never synced"), ("stale", "stale"))
+CHRONIC_DAYS = 21  # a finding open this long (from its ``since``) is chronic: open ≥ 3 weeks
+
+# What this module writes for people, in one place (for the translation that follows).
+TEXT = {
+    "changes": "{new} new, {resolved} resolved, {still_open} still open since last week",
+    "no_baseline": "no earlier week to compare with",
+    "ignored": "{count} ignored",
+    "status_line": "{status}: {counts} on {tasks} from {sources}; {changes}.",
+    "status_line_ignored": "{status}: {counts} ({ignored}) on {tasks} from {sources}; {changes}.",
+    "open_weeks": "open {weeks} weeks",
+    "notes_title": "Notes",
+}
 
 
 def iso_week(day: date) -> str:
@@ -159,13 +171,81 @@ def summary_lines(data: ReportData) -> list[str]:
             "Workload: not measured (no data).",
         ]
     open_tasks = sum(1 for task in data.tasks if task.is_open)
-    status = RAG_LABEL[rag_status(data)]
-    return [
-        f"{status}: {summary_line(data.findings)} on {plural(open_tasks, 'open task')} "
-        f"from {plural(len(data.sources), 'source')}.",
-        _ownership_line(data),
-        _load_line(data),
-    ]
+    values = {
+        "status": RAG_LABEL[rag_status(data)],
+        "counts": summary_line(data.findings),
+        "ignored": ignored_text(data),
+        "tasks": plural(open_tasks, "open task"),
+        "sources": plural(len(data.sources), "source"),
+        "changes": changes_text(data),
+    }
+    line = TEXT["status_line_ignored" if data.ignored else "status_line"].format(**values)
+    return [line, _ownership_line(data), _load_line(data)]
+
+
+@dataclass(frozen=True)
+class ChangeCounts:
+    """What changed since the last run of the previous ISO week, among the findings shown."""
+
+    baseline: date | None  # None: no earlier week, nothing is new or resolved
+    new: int
+    resolved: int
+    still_open: int
+
+
+def new_keys(data: ReportData) -> frozenset[FindingKey]:
+    """The keys of the findings that are new since last week (none without a baseline)."""
+    return frozenset(data.changes.new) if data.changes.baseline else frozenset()
+
+
+def change_counts(data: ReportData) -> ChangeCounts:
+    """New, resolved and still open since last week. New and still open count the findings
+    shown (a filtered report counts what it shows); ignored findings are never among them."""
+    if data.changes.baseline is None:
+        return ChangeCounts(None, 0, 0, len(data.findings))
+    fresh = new_keys(data)
+    new = sum(1 for finding in data.findings if finding.key in fresh)
+    return ChangeCounts(
+        data.changes.baseline, new, len(data.changes.resolved), len(data.findings) - new
+    )
+
+
+def changes_text(data: ReportData) -> str:
+    """``2 new, 1 resolved, 5 still open since last week``, or that there is no earlier week."""
+    counts = change_counts(data)
+    if counts.baseline is None:
+        return TEXT["no_baseline"]
+    return TEXT["changes"].format(
+        new=counts.new, resolved=counts.resolved, still_open=counts.still_open
+    )
+
+
+def ignored_text(data: ReportData) -> str:
+    """``3 ignored`` (findings an [[ignore]] left out); "" when none was."""
+    return TEXT["ignored"].format(count=len(data.ignored)) if data.ignored else ""
+
+
+def open_days(finding: Finding, today: date) -> int:
+    """Days since the finding was first seen (0 when it is new today or has no ``since``)."""
+    return max((today - finding.since).days, 0) if finding.since else 0
+
+
+def is_chronic(finding: Finding, today: date) -> bool:
+    """True when the finding has been open for three weeks or more."""
+    return open_days(finding, today) >= CHRONIC_DAYS
+
+
+def open_weeks_text(finding: Finding, today: date) -> str:
+    """``open 4 weeks`` for a chronic finding; "" for any other."""
+    if not is_chronic(finding, today):
+        return ""
+    return TEXT["open_weeks"].format(weeks=open_days(finding, today) // 7)
+
+
+def notes(data: ReportData) -> list[str]:
+    """The report's notes (an [[ignore]] or [[rule]] that matches no task …), one clean line
+    each, cut at TEXT_CHARS."""
+    return [short_text(note) for note in data.notes if short_text(note)]
 
 
 def _ownership_line(data: ReportData) -> str:

@@ -145,6 +145,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX findings_by_key ON findings(check_id, source, task_id, person);
         """,
     ),
+    (
+        "0005_notifications",
+        """
+        -- Each successful post to a [[notify]] target, with what was open then: the next post
+        -- carries only what is new since (PRODUCT §12). Only the last few per target are kept.
+        CREATE TABLE notify_posts (
+            id INTEGER PRIMARY KEY,
+            target TEXT NOT NULL,                       -- the [[notify]] name (never its URL)
+            kind TEXT NOT NULL,                         -- slack | teams | webhook
+            posted_at TEXT NOT NULL,
+            errors TEXT NOT NULL DEFAULT '[]',          -- JSON: keys of open ownership errors
+            overloaded TEXT NOT NULL DEFAULT '[]'       -- JSON: keys of people over capacity
+        );
+        CREATE INDEX notify_posts_by_target ON notify_posts(target, id);
+        -- Who had their personal digest ([email] personal), per ISO week in the configured
+        -- timezone: once a week, like the team email (email_sends), kept apart from it.
+        CREATE TABLE digest_sends (
+            week TEXT NOT NULL,
+            recipient TEXT NOT NULL,                    -- the address, lower case
+            sent_at TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'sent',          -- sent | skipped (nothing, skip_empty)
+            PRIMARY KEY (week, recipient)
+        );
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,6 +43,13 @@ from raci_sync.store.history import (
     read_trends,
 )
 from raci_sync.store.history import thin as thin_history
+from raci_sync.store.notifications import (
+    Notified,
+    digest_sends,
+    last_post,
+    record_digest_sends,
+    record_post,
+)
 from raci_sync.store.schema import MIGRATIONS
 
 
@@ -452,6 +459,37 @@ class Store:
                 "INSERT OR REPLACE INTO email_sends VALUES (?, ?, ?, ?, ?)",
                 [(week, r.lower(), at.isoformat(), kind, subject) for r in recipients],
             )
+
+    # -- notifications and personal digests (issue 12) ---------------------------------------
+
+    def last_notification(self, target: str) -> Notified | None:
+        """The last successful post to the ``[[notify]]`` target named ``target``."""
+        return last_post(self.db, target)
+
+    def record_notification(
+        self,
+        target: str,
+        kind: str,
+        at: datetime,
+        errors: Iterable[FindingKey],
+        overloaded: Iterable[str],
+    ) -> None:
+        """Record a successful post to ``target`` and what was open then (the next post's
+        baseline: it carries only what is new since)."""
+        with self.transaction() as db:
+            record_post(db, target, kind, at, errors, overloaded)
+
+    def digest_sends(self, week: str) -> dict[str, datetime]:
+        """Who had their personal digest in ISO ``week`` (lower-case address → when)."""
+        return digest_sends(self.db, week)
+
+    def record_digest_sends(
+        self, week: str, recipients: Sequence[str], at: datetime, *, kind: str = "sent"
+    ) -> None:
+        """Record that ``recipients`` have ISO ``week``'s personal digest (``kind`` sent, or
+        skipped when there was nothing and ``skip_empty`` is set); a resend replaces it."""
+        with self.transaction() as db:
+            record_digest_sends(db, week, recipients, at, kind)
 
     # -- history ------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import re
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from datetime import date, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from raci_sync.config import EmailConfig
@@ -29,7 +31,17 @@ from raci_sync.model import (
 from raci_sync.reports.email.chart import COLOURS
 from raci_sync.reports.email.digest import CAP, build_digest, trend_text
 from raci_sync.reports.email.message import build_email, render_html, render_text, write_eml
-from tests.reports import FREJA, SOURCES, TASKS, _trello, empty_report, sample_report
+from tests.reports import (
+    FREJA,
+    IGNORED,
+    NOTE,
+    SOURCES,
+    TASKS,
+    _trello,
+    changed_report,
+    empty_report,
+    sample_report,
+)
 
 CONFIG = EmailConfig(sender="RACI <raci@nordlyskaffe.dk>", to=("marketing@nordlyskaffe.dk",))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -319,7 +331,7 @@ def test_all_clear_week_is_short() -> None:
     assert "All clear: every open task has an owner" in text
     assert "OWNERSHIP ERRORS" not in text
     assert "All clear" in html and "<h2" not in html
-    assert [a.get_filename() for a in msg.iter_attachments()] == ["raci-matrix-2026-W50.xlsx"]
+    assert [a.get_filename() for a in msg.iter_attachments()] == ["raci-report-2026-W50.xlsx"]
 
 
 def test_all_clear_week_is_skipped_when_asked() -> None:
@@ -362,7 +374,8 @@ def test_only_http_links_and_nothing_external() -> None:
     assert hrefs and all(h.startswith(("https://", "http://")) for h in hrefs)
     sources = re.findall(r'src="([^"]*)"', html)
     assert sources and all(s.startswith("cid:") for s in sources)
-    assert "<link" not in html and "<style" not in html and "@import" not in html
+    assert "<link" not in html and "@import" not in html and "url(" not in html
+    assert html.count("<style") == 1  # the one block that makes it one column on a phone
 
 
 def test_titles_never_reach_a_header() -> None:
@@ -385,7 +398,7 @@ def test_no_matrix_when_not_asked() -> None:
     assert msg is not None
     assert XLSX not in parts(msg)
     text, html = bodies(msg)
-    assert "raci-matrix" not in text and "raci-matrix" not in html
+    assert "raci-report" not in text and "raci-report" not in html
 
 
 def test_write_eml_round_trips(sample_msg: EmailMessage, tmp_path: Path) -> None:
@@ -460,3 +473,126 @@ def _pixels_of(png: Path, colour: str) -> int:
     pixels = (matplotlib.image.imread(png)[:, :, :3] * 255).round().astype(int)
     wanted = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
     return int((np.abs(pixels - wanted).sum(axis=2) <= 6).sum())
+
+
+# -- what changed, why, and where "and N more" leads (issue 11) -------------------------------
+
+
+def test_summary_says_what_changed_after_the_missing_data() -> None:
+    msg = build_email(changed_report(), CONFIG, attach_matrix=False)
+    assert msg is not None
+    text, html = bodies(msg)
+    first = "Red: 3 errors, 2 warnings, 2 info (1 ignored) on 4 open tasks from 3 sources; "
+    changes = "2 new, 1 resolved, 5 still open since last week."
+    assert f"{first}{changes}" in text and changes in html
+    assert text.index("Missing data: 2 of 3 sources") < text.index(changes)
+    assert html.index("Missing data: 2 of 3 sources") < html.index(changes)
+    plain, _ = bodies(build_email(sample_report(), CONFIG, attach_matrix=False))  # type: ignore[arg-type]
+    assert "sources; no earlier week to compare with." in plain
+
+
+def test_new_errors_come_first_and_chronic_ones_are_marked() -> None:
+    digest = build_digest(changed_report())
+    items = digest.ownership.items
+    assert [(i.task.title, i.new, i.chronic) for i in items] == [
+        ("Skriv nyhedsbrev til december", True, ""),
+        ("Årsplan 2027", False, ""),
+        ("Instagram-kampagne: julekaffe ☕", False, "open 4 weeks"),
+    ]
+    text = render_text(digest)
+    assert " 1. [NEW] Skriv nyhedsbrev til december\n" in text
+    assert " 3. Instagram-kampagne: julekaffe ☕ [open 4 weeks]\n" in text
+    html = render_html(digest, None)
+    assert '>NEW</span> <a href="https://trello.com/c/c1"' in html
+    assert ">OPEN 4 WEEKS</span>" in html
+    # a new error comes before older errors even when the report order puts it later
+    data = changed_report()
+    late = tuple(f.key for f in data.findings if f.check == "multiple-accountable")
+    newer = build_digest(replace(data, changes=replace(data.changes, new=late)))
+    assert newer.ownership.items[0].task.title == "Instagram-kampagne: julekaffe ☕"
+
+
+def test_overloaded_people_show_the_tasks_behind_the_load_and_the_split_per_tool() -> None:
+    msg = build_email(changed_report(), CONFIG)
+    assert msg is not None
+    text, html = bodies(msg)
+    assert "    by tool: indhold (Trello) 9 · kampagner (Asana) 5.5\n" in text
+    freja = text[text.index("  - Freja Nørgaard: 145 %") : text.index("  - Anders Holm")]
+    assert [line.split()[0] for line in freja.splitlines()[3:6]] == ["6", "4", "3"]
+    assert "Instagram-kampagne: julekaffe ☕ (Trello, due 2026-12-14)" in freja
+    assert "Pressemeddelelse om ny høst (Asana, due 2026-12-09)" in freja
+    assert "Julekampagne: annoncer" not in freja  # the fourth: in the workbook
+    assert "… and 1 more: sheet Workload of the attached raci-report-2026-W50.xlsx" in freja
+    assert "By tool: indhold (Trello) 9 · kampagner (Asana) 5.5" in html
+    assert "Largest tasks:" in html and "Reels: bag om risteriet" in html
+
+
+def test_and_n_more_leads_to_a_sheet_of_the_attachment() -> None:
+    data = many_owner_errors(CAP + 15)
+    msg = build_email(data, CONFIG)
+    assert msg is not None
+    text, html = bodies(msg)
+    assert "… and 15 more: sheet Findings of the attached raci-report-2026-W50.xlsx" in text
+    assert "… and 15 more: sheet <strong" in html and ">Findings</strong> of the attached" in html
+    (attachment,) = [p for p in msg.iter_attachments() if p.get_content_type() == XLSX]
+    book = openpyxl.load_workbook(io.BytesIO(attachment.get_content()), read_only=True)
+    assert book.sheetnames == ["Findings", "Workload", "Unmatched", "Matrix"]
+    findings = list(book["Findings"].iter_rows(min_row=2, values_only=True))
+    assert len(findings) == CAP + 15 + len(data.findings) - (CAP + 15)  # every one of them
+    assert {row[5] for row in findings} >= {"Opgave 24", "Opgave 10"}
+    book.close()
+    without = build_email(data, CONFIG, attach_matrix=False)
+    assert without is not None
+    assert "… and 15 more: raci report -f json lists them all" in bodies(without)[0]
+
+
+def test_the_workload_sheet_lists_the_tasks_behind_each_load() -> None:
+    msg = build_email(changed_report(), CONFIG)
+    assert msg is not None
+    (attachment,) = [p for p in msg.iter_attachments() if p.get_content_type() == XLSX]
+    book = openpyxl.load_workbook(io.BytesIO(attachment.get_content()), read_only=True)
+    rows = list(book["Workload"].iter_rows(values_only=True))
+    book.close()
+    assert rows[0] == (
+        "person", "status", "utilisation", "person load", "capacity", "source", "task", "url",
+        "letter", "effort", "load", "due",
+    )  # fmt: skip
+    freja = [row for row in rows[1:] if row[0] == "Freja Nørgaard"]
+    assert [(row[5], row[6], row[10]) for row in freja] == [
+        ("indhold", "Instagram-kampagne: julekaffe ☕", 6),
+        ("kampagner", "Pressemeddelelse om ny høst", 4),
+        ("indhold", "Reels: bag om risteriet", 3),
+        ("kampagner", "Julekampagne: annoncer", 1.5),
+    ]
+    assert freja[0][:5] == ("Freja Nørgaard", "over", 1.45, 14.5, 10)
+    assert freja[0][7] == "https://trello.com/c/c2"  # a task of the report: its link
+    mette = [row for row in rows[1:] if row[0] == "Mette Sørensen"]
+    assert len(mette) == 1 and mette[0][5:] == (None,) * 7  # nothing listed behind her load
+
+
+def test_notes_and_ignored_findings() -> None:
+    msg = build_email(changed_report(), CONFIG, attach_matrix=False)
+    assert msg is not None
+    text, html = bodies(msg)
+    assert f"NOTES\n  - {NOTE}\n" in text
+    assert re.search(r"<h2[^>]*>Notes</h2>", html) and "matches no task" in html
+    # an ignored error counts nowhere: not listed, not in the colour, not as new or open
+    clean = replace(
+        changed_report(sources=SOURCES[:1]),
+        findings=(),
+        workload=(),
+        changes=replace(changed_report().changes, new=()),
+    )
+    error = replace(IGNORED, finding=replace(IGNORED.finding, severity=Severity.ERROR))
+    quiet = build_email(replace(clean, ignored=(error,)), CONFIG, attach_matrix=False)
+    assert quiet is not None and quiet["Subject"].startswith("RACI 2026-W50: GREEN")
+    assert (
+        "(1 ignored)" in bodies(quiet)[0] and "0 new, 1 resolved, 0 still open" in bodies(quiet)[0]
+    )
+
+
+def test_subtasks_show_their_parent_in_the_email() -> None:
+    data = sample_report(sources=SOURCES[:1])
+    child = Finding("no-responsible", Severity.ERROR, "x", "indhold", "c4", data.tasks[3].title)
+    text = render_text(build_digest(replace(data, findings=(child,))))
+    assert "Instagram-kampagne: julekaffe ☕ › Fotoshoot til forårskampagnen" in text

@@ -21,12 +21,11 @@ from datetime import date, timedelta
 from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
-from raci_sync.model import Finding, ReportData, Severity, Task, WeekPoint
+from raci_sync.model import Finding, ReportData, Severity, Task, WeekPoint, WorkloadLine
 from raci_sync.reports.common import (
-    TEXT_CHARS,
     URL_CHARS,
     display_person,
-    finding_message,
+    finding_problem,
     format_units,
     human_datetime,
     plural,
@@ -35,21 +34,26 @@ from raci_sync.reports.common import (
     short_title,
     sorted_findings,
     sorted_workload,
-    truncate,
+    with_parent,
 )
 from raci_sync.reports.sanitize import clean_line
 from raci_sync.reports.summary import (
     MissingSource,
+    ignored_text,
     iso_week,
     missing_parts,
     missing_sources,
     missing_title,
+    new_keys,
+    notes,
+    open_weeks_text,
     rag_status,
     summary_lines,
     utilisation_trend,
 )
 
 CAP = 10
+LOAD_TASKS = 3  # tasks behind each overloaded person's load in the email; the XLSX lists all
 OWNERSHIP_CHECKS = (
     "no-owner",
     "no-accountable",
@@ -60,6 +64,12 @@ OWNERSHIP_CHECKS = (
 )
 
 T = TypeVar("T")
+
+# The attached workbook (``spreadsheet.email_xlsx``) and its sheets, where "and N more" leads.
+ATTACHMENT = "raci-report-{week}.xlsx"
+FINDINGS_SHEET = "Findings"
+WORKLOAD_SHEET = "Workload"
+UNMATCHED_SHEET = "Unmatched"
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,20 @@ class OwnershipItem:
     where: str
     problem: str
     suggestion: str | None
+    new: bool = False  # not there last week
+    chronic: str = ""  # "open 4 weeks" when open three weeks or more; else ""
+
+
+@dataclass(frozen=True)
+class LoadTask:
+    """One task behind an overloaded person's load."""
+
+    task: Link
+    tool: str
+    letter: str
+    load: str
+    effort: str
+    due: date | None
 
 
 @dataclass(frozen=True)
@@ -107,6 +131,8 @@ class OverloadItem:
     trend: str  # "↑ from 95 % last week"
     history: tuple[str, ...]  # "W48 95 %", oldest first
     streak: int  # weeks over capacity in a row, this one included
+    split: str = ""  # the load per tool: "indhold (Trello) 9 · kampagner (Asana) 5.5"
+    tasks: Capped[LoadTask] = Capped(())  # the largest tasks behind the load
 
 
 @dataclass(frozen=True)
@@ -177,7 +203,12 @@ class Digest:
     unmatched: Capped[UnmatchedItem]
     workload: Capped[LoadItem]
     generated: str
-    matrix_name: str | None  # None: no matrix attached
+    matrix_name: str | None  # the attached workbook (Findings, Workload, Matrix); None: none
+    ignored: str = ""  # "2 ignored": findings an [[ignore]] left out; "" when none
+    notes: tuple[str, ...] = ()  # an [[ignore]] or [[rule]] that matches no task …
+    findings_sheet: str = FINDINGS_SHEET  # where the ownership list's "and N more" are
+    workload_sheet: str = WORKLOAD_SHEET  # where every task behind every load is
+    unmatched_sheet: str = UNMATCHED_SHEET
 
 
 def percent(utilisation: float | None) -> str:
@@ -229,7 +260,9 @@ def build_digest(data: ReportData) -> Digest:
         unmatched=cap(_unmatched(data)),
         workload=cap(_workload(data)),
         generated=human_datetime(data.generated_at),
-        matrix_name=None if data.no_data else f"raci-matrix-{week}.xlsx",
+        matrix_name=None if data.no_data else ATTACHMENT.format(week=week),
+        ignored=ignored_text(data),
+        notes=tuple(notes(data)),
     )
 
 
@@ -240,8 +273,9 @@ def _count(n: int, word: str) -> str:
 # -- the sections ----------------------------------------------------------------------------------
 
 
-def _link(task: Task | None, fallback: str | None) -> Link:
-    title = short_title(task.title if task else fallback) or "—"
+def _link(task: Task | None, fallback: str | None, parent: Task | None = None) -> Link:
+    """A task's title ("Parent › Subtask" when ``parent`` is given) and its web URL."""
+    title = with_parent(parent.title if parent else None, task.title if task else fallback) or "—"
     url = clean_line(task.url) if task and task.url else None
     if url and (len(url) > URL_CHARS or urlsplit(url).scheme.lower() not in ("http", "https")):
         url = None
@@ -253,7 +287,10 @@ def _tools(data: ReportData) -> dict[str, str]:
 
 
 def _ownership(data: ReportData) -> list[OwnershipItem]:
+    """Ownership findings: errors first, the new ones (not there last week) first among them,
+    then warnings, new ones first again; the report's order within each."""
     tools = _tools(data)
+    fresh = new_keys(data)
     items = []
     for finding in sorted_findings(data.findings):
         if finding.check not in OWNERSHIP_CHECKS:
@@ -262,26 +299,23 @@ def _ownership(data: ReportData) -> list[OwnershipItem]:
         where = [task.container, task.group] if task else [finding.source]
         items.append(
             OwnershipItem(
-                task=_link(task, finding.task),
+                task=_link(task, finding.task, data.parent_of(task) if task else None),
                 severity=Severity(finding.severity),
                 tool=tools.get(finding.source or "", short_title(finding.source)),
                 where=" › ".join(short_title(w) for w in where if w),
                 problem=_problem(finding),
                 suggestion=short_text(finding.suggestion) or None,
+                new=finding.key in fresh,
+                chronic=open_weeks_text(finding, data.window_start),
             )
         )
-    return items
+    return sorted(items, key=lambda item: (-Severity(item.severity).rank, not item.new))
 
 
 def _problem(finding: Finding) -> str:
     """The finding's message without the "'<title>' (<source>) " it starts with, if it does;
     cut at TEXT_CHARS (a message can carry a title of any length)."""
-    message = clean_line(finding.message)
-    prefix = clean_line(f"'{finding.task}' ({finding.source}) ") + " "
-    if finding.task and message.startswith(prefix):
-        rest = message[len(prefix) :]
-        return truncate(rest[:1].upper() + rest[1:], TEXT_CHARS)
-    return finding_message(finding)
+    return finding_problem(finding)
 
 
 def _overloaded(data: ReportData) -> list[OverloadItem]:
@@ -307,6 +341,37 @@ def _overloaded(data: ReportData) -> list[OverloadItem]:
                     f"{_short_week(point.week)} {percent(point.value)}" for point in history
                 ),
                 streak=_streak([*(point.value for point in history), line.utilisation]),
+                split=_split(line, data),
+                tasks=cap(_load_tasks(line, data), LOAD_TASKS),
+            )
+        )
+    return items
+
+
+def _split(line: WorkloadLine, data: ReportData) -> str:
+    """The load per tool, largest first: ``indhold (Trello) 9 · kampagner (Asana) 5.5``."""
+    tools = _tools(data)
+    return " · ".join(
+        f"{short_title(source)} ({tools.get(source, short_title(source))}) {format_units(load)}"
+        for source, load in sorted(line.by_source.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+
+
+def _load_tasks(line: WorkloadLine, data: ReportData) -> list[LoadTask]:
+    tools = _tools(data)
+    items = []
+    for item in line.tasks:  # largest first (the mapping's order)
+        task = data.task_index.get((item.source, item.task_id))
+        parent = data.parent_of(task) if task else None
+        link = _link(task, item.title, parent) if task else Link(short_title(item.title), None)
+        items.append(
+            LoadTask(
+                task=link,
+                tool=tools.get(item.source, short_title(item.source)),
+                letter=item.role,
+                load=format_units(item.load),
+                effort=format_units(item.effort),
+                due=item.due,
             )
         )
     return items
@@ -371,7 +436,7 @@ def _due_by_owner(data: ReportData, due: Sequence[tuple[Task, dict[str, str]]]) 
         assert task.due is not None
         for person, letters in held.items():
             item = DueItem(
-                task=_link(task, None),
+                task=_link(task, None, data.parent_of(task)),
                 tool=tools.get(task.source, short_title(task.source)),
                 due=task.due,
                 letters=letters,

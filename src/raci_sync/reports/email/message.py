@@ -6,7 +6,8 @@
     │   └── multipart/related
     │       ├── text/html                   the digest as HTML (inline CSS, tables, no scripts)
     │       └── image/png                   the workload chart, <img src="cid:...">
-    └── application/vnd...sheet             raci-matrix-2026-W50.xlsx
+    └── application/vnd...sheet             raci-report-2026-W50.xlsx: Findings, Workload
+                                            (the tasks behind each load), Unmatched, Matrix
 
 Safety: nothing a tool wrote ever goes into a header (task titles live in the bodies only, and
 jinja2 escapes them in HTML); the subject is made of numbers and fixed words; each address is
@@ -21,7 +22,7 @@ import email.utils
 import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
-from email.headerregistry import Address
+from email.headerregistry import Address, Group
 from email.message import EmailMessage
 from functools import cache
 from pathlib import Path
@@ -88,13 +89,14 @@ def build_email(
     if cid:
         from raci_sync.reports.email.chart import workload_png
 
-        html = msg.get_payload()[1]  # type: ignore[index]
+        html = msg.get_body(("html",))
+        assert isinstance(html, EmailMessage)  # the part just added
         png = workload_png(data)
         html.add_related(png, "image", "png", cid=cid, disposition="inline", filename=CHART_NAME)
     if attach_matrix and digest.matrix_name:
-        from raci_sync.reports.spreadsheet import matrix_xlsx
+        from raci_sync.reports.spreadsheet import email_xlsx
 
-        xlsx = matrix_xlsx(data)
+        xlsx = email_xlsx(data)  # what the email's "and N more" point to, and the matrix
         msg.add_attachment(xlsx, maintype=XLSX[0], subtype=XLSX[1], filename=digest.matrix_name)
     return msg
 
@@ -140,8 +142,8 @@ def _address(value: str, where: str) -> Address:
     """Exactly one address (``Name <user@host>`` or ``user@host``), else a ConfigError."""
     text = clean_line(value)
     header = email.policy.default.header_factory("To", text)
-    addresses = header.addresses  # type: ignore[attr-defined]
-    groups = header.groups  # type: ignore[attr-defined]
+    addresses: tuple[Address, ...] = header.addresses  # an AddressHeader: "To" parses as one
+    groups: tuple[Group, ...] = header.groups
     if (
         len(addresses) != 1
         or header.defects

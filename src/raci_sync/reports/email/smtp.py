@@ -1,5 +1,8 @@
 """Sending the weekly email over SMTP: STARTTLS, implicit TLS ("ssl") or plain ("none").
 
+One run sends over one connection: ``send_all`` delivers several messages (the team email and
+the personal digests) after one login, each with its own envelope and its own outcome.
+
 Every failure becomes an EmailError that names the server and says which setting to look at.
 The password is only ever handed to ``smtplib.login``. Text quoted from a server is hostile
 (PRODUCT §9): control and bidi characters are stripped, every form in which the credentials
@@ -20,7 +23,8 @@ import smtplib
 import socket
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from types import TracebackType
 from typing import Any
@@ -33,6 +37,7 @@ from raci_sync.reports.sanitize import quoted_line
 SECURITY = ("starttls", "ssl", "none")
 PORT_HINT = "587 for STARTTLS, 465 for SSL, 25 for a local relay"
 DEADLINE_S = 120.0  # connect, greeting, TLS, login and every command of one send, in all
+PER_MESSAGE_S = 30.0  # and this much more for each further message of one session
 QUOTE_CHARS = 300  # the most of a server's reply an error quotes
 _STATUS = re.compile(r"\d\.\d{1,3}\.\d{1,3}")  # an enhanced status code (RFC 3463): 5.7.8
 
@@ -55,10 +60,50 @@ def send(
     when sending fails; when only some recipients are refused the message went to the others,
     and they are returned.
     """
-    _check(msg, config)
+    (delivery,) = send_all(
+        [(msg, to_addrs)], config, timeout=timeout, deadline=deadline, context=context
+    )
+    if delivery.error is not None:
+        raise EmailError(delivery.error)
+    return dict(delivery.refused)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one message of a session: the recipients the server refused (address →
+    its reply; the message went to the others), or why it reached nobody (``error``)."""
+
+    refused: Mapping[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+def send_all(
+    messages: Sequence[tuple[EmailMessage, Sequence[str] | None]],
+    config: EmailConfig,
+    *,
+    timeout: float = 30,
+    deadline: float | None = None,
+    context: ssl.SSLContext | None = None,
+) -> list[Delivery]:
+    """Send several messages over one SMTP connection (one greeting, one TLS handshake, one
+    login), each to its own envelope (None: its To header); return what became of each, in
+    order.
+
+    A message the server refuses as a whole (its sender, every recipient, its data) does not
+    stop the ones after it; a connection lost on the way, or the ``deadline`` passing
+    (default: ``DEADLINE_S`` and ``PER_MESSAGE_S`` for each further message), fails the
+    messages not yet sent. Raises EmailError when nothing could be sent at all (no connection,
+    no TLS, a refused login) and ConfigError when the settings are incomplete.
+    """
+    for msg, _ in messages:
+        _check(msg, config)
     host, port = str(config.smtp_host), config.smtp_port
     where = f"{host}:{port}"
     fail = _Failure(where, config.security, _secret_forms(config), timeout)
+    if deadline is None:
+        deadline = DEADLINE_S + PER_MESSAGE_S * max(len(messages) - 1, 0)
+    done: list[Delivery] = []
+    error: EmailError | None = None  # what ended the session before every message was sent
     with _Deadline(max(deadline, timeout)) as limit:
         try:
             with _connect(config, timeout, context, limit) as smtp:
@@ -66,20 +111,47 @@ def send(
                     _starttls(smtp, where, context)
                 if config.username and config.password:
                     _login(smtp, config, fail)
-                refused = smtp.send_message(msg, to_addrs=to_addrs)
+                for msg, to in messages:
+                    done.append(_deliver(smtp, msg, to, fail, limit))
         except EmailError:
-            raise
+            if not done:
+                raise
+            error = EmailError(f"the connection to the SMTP server {where} broke off")
         except Exception as exc:
             if limit.expired:  # whatever the cut connection raised: the deadline did it
-                raise EmailError(
+                error = EmailError(
                     f"the SMTP server {where} did not finish within {limit.seconds:g} s (it "
                     "answered too slowly, or a few bytes at a time): check email.smtp_host and "
                     f"email.smtp_port ({PORT_HINT})"
-                ) from None
-            if isinstance(exc, (smtplib.SMTPException, OSError)):
-                raise fail(exc) from exc
+                )
+            elif isinstance(exc, (smtplib.SMTPException, OSError)):
+                error = fail(exc)
+            else:
+                raise
+            if not done:
+                raise error from None
+    if len(done) < len(messages):  # the connection broke off on the way
+        why = str(error or f"the connection to the SMTP server {where} broke off")
+        done += [Delivery(error=why)] * (len(messages) - len(done))
+    return done
+
+
+def _deliver(
+    smtp: smtplib.SMTP,
+    msg: EmailMessage,
+    to: Sequence[str] | None,
+    fail: _Failure,
+    limit: _Deadline,
+) -> Delivery:
+    """One message of a session; a refusal of this message alone is its Delivery's error (the
+    server has been reset for the next: smtplib sends RSET), anything else goes up."""
+    try:
+        refused = smtp.send_message(msg, to_addrs=list(to) if to is not None else None)
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        if limit.expired:
             raise
-    return {address: fail.text(code, reply) for address, (code, reply) in refused.items()}
+        return Delivery(error=str(fail(exc)))
+    return Delivery({address: fail.text(code, reply) for address, (code, reply) in refused.items()})
 
 
 def _secret_forms(config: EmailConfig) -> tuple[str, ...]:
@@ -155,7 +227,8 @@ class _SMTP(smtplib.SMTP):
         super().__init__(host, port, **options)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        sock = super()._get_socket(host, port, timeout)
+        # _get_socket is smtplib's documented-in-source hook, absent from its stubs
+        sock: socket.socket = super()._get_socket(host, port, timeout)  # type: ignore[misc]
         self.deadline.watch(sock)
         return sock
 

@@ -1,0 +1,74 @@
+"""Texts for people in the team's language (PRODUCT §10 "Language", ``language = "en" | "da"``).
+
+Every text raci-sync writes for people goes through :func:`_` (or :func:`ngettext`), and the
+translations live in gettext catalogues: ``locale/<lang>/LC_MESSAGES/raci.po``, compiled to
+``raci.mo``. Babel extracts the messages and compiles the catalogues (``tools/i18n.py``); no
+dictionary is written by hand. JSON keys and check ids stay English. Dates and numbers are
+formatted in the language's locale by Babel.
+
+The language is chosen once per process, from the config (:func:`activate`); English is the
+source language, so ``en`` needs no catalogue.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import date, datetime
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "raci"
+LANGUAGES = ("en", "da")
+LOCALES = {"en": "en_GB", "da": "da_DK"}  # dates, numbers and percentages
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_language = "en"
+
+
+def activate(language: str) -> None:
+    """Use ``language`` for every text from now on (``en`` or ``da``)."""
+    global _translation, _language
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; one of {', '.join(LANGUAGES)}")
+    _language = language
+    if language == "en":
+        _translation = gettext.NullTranslations()
+    else:
+        _translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language])
+
+
+def language() -> str:
+    """The language texts are in now."""
+    return _language
+
+
+def _(message: str) -> str:
+    """``message`` in the active language."""
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for ``n``, in the active language."""
+    return _translation.ngettext(singular, plural, n)
+
+
+def format_date(day: date | datetime, fmt: str = "medium") -> str:
+    """A date in the active language's locale (``7 Dec 2026`` / ``7. dec. 2026``)."""
+    from babel.dates import format_date as babel_date
+
+    return str(babel_date(day, format=fmt, locale=LOCALES[_language]))
+
+
+def format_number(value: float, digits: int = 1) -> str:
+    """A number in the active language's locale (``1,234.5`` / ``1.234,5``)."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return str(format_decimal(value, format=pattern, locale=LOCALES[_language]))
+
+
+def format_percent(share: float) -> str:
+    """A share as a whole percentage in the active locale (``163%``; ``163 %`` in Danish)."""
+    from babel.numbers import format_percent as babel_percent
+
+    return str(babel_percent(share, locale=LOCALES[_language]))
