@@ -21,6 +21,7 @@ from raci_sync.store import Store
 from raci_sync.sync import SyncOptions, report_from_sync, sync
 from tests.cli_runs import run
 from tests.fakes.init_world import InitWorld
+from tests.fakes.server import Reply
 
 ENV_NAMES = [v for kind in KINDS.values() for v in kind.env.values()]
 
@@ -212,10 +213,82 @@ def test_no_token_at_all_is_a_configuration_error_naming_the_variables(
 ) -> None:
     for name in ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
-    code, _, err = run(["init", "--config", str(tmp_path / "raci.toml"), "--all"], capsys)
+    code, out, err = run(["init", "--config", str(tmp_path / "raci.toml"), "--all"], capsys)
     assert code == 2
-    assert "no token in the environment" in err and "ASANA_TOKEN" in err
+    assert "no token in the environment: export at least one tool's (" in err
+    for kind in KINDS.values():
+        assert all(variable in err for variable in kind.env.values())
+        assert f"{kind.title}: skipped — " in out
+    assert "Traceback" not in out + err
     assert not (tmp_path / "raci.toml").exists()
+
+
+def test_every_token_refused_says_what_to_export_and_writes_nothing(
+    world: InitWorld,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in world.env():
+        monkeypatch.setenv(name, f"refused-{name.lower()}")
+    cfg = tmp_path / "raci.toml"
+    code, out, err = init(world, cfg, capsys, "--all")
+    assert code == 3
+    for kind in KINDS.values():
+        assert f"{kind.title}: cannot ask it — " in out
+        variables = " and ".join(kind.env[s] for s in kind.secrets)
+        assert f"  fix: export a valid {' and '.join(kind.secrets)} in {variables}" in out
+    assert 'no tool could be asked, so no config was written: do what each "fix:"' in err
+    assert "refused-" not in out + err and "Traceback" not in out + err
+    assert not cfg.exists()
+
+
+def test_a_token_that_sees_nothing_says_what_to_share_and_writes_nothing(
+    world: InitWorld,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for kind in ("asana", "monday"):
+        monkeypatch.delenv(KINDS[kind].env["token"])
+    world.server.fault = lambda req: Reply(200, []) if req.path.endswith("/boards") else None
+    cfg = tmp_path / "raci.toml"
+    code, out, err = init(world, cfg, capsys, "--all")
+    assert code == 2
+    assert "Trello: token of " in out and "it sees 0 board(s)" in out
+    assert "  fix: share a board with " in out and "in Trello, or export in TRELLO_KEY" in out
+    assert "the tokens see no board, so no config was written" in err
+    assert not cfg.exists()
+
+
+def test_a_tool_that_sees_nothing_is_left_out_and_the_others_drafted(
+    world: InitWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.server.fault = lambda req: Reply(200, []) if req.path.endswith("/boards") else None
+    cfg = tmp_path / "raci.toml"
+    code, out, err = init(world, cfg, capsys, "--all")
+    assert code == 0, out + err
+    assert [s.kind for s in load_config(cfg).sources] == ["asana", "monday"]
+    text = " ".join(line.strip("# ") for line in cfg.read_text(encoding="utf-8").splitlines())
+    assert "Not included: Trello: the token of " in text and "sees no board." in text
+
+
+def test_an_api_that_cannot_be_reached_names_the_base_url_to_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(KINDS["asana"].env["token"], "some-token-value")
+    closed = "http://127.0.0.1:9/api"  # the discard port: nothing listens there
+    cfg = tmp_path / "raci.toml"
+    code, out, err = run(
+        ["init", "--config", str(cfg), "--all", "--base-url", f"asana={closed}"], capsys
+    )
+    assert code == 3
+    assert "Asana: cannot ask it — " in out and "connection failed" in out
+    assert f"  fix: check the network and --base-url asana={closed}, then run" in out
+    assert "some-token-value" not in out + err and "Traceback" not in out + err
+    assert not cfg.exists()
 
 
 def test_a_refused_token_leaves_that_tool_out_and_exits_3(

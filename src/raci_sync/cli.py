@@ -1099,7 +1099,7 @@ def init(
         tool.discover()
         _say_found(tool)
     failed = [t for t in tools if t.connector is not None and t.discovery is None]
-    if not any(t.discovery for t in tools):
+    if not any(t.containers for t in tools):
         return _nothing_to_ask(tools, failed)
     problems = _choose(tools, take_all, wanted)
     if problems:
@@ -1109,9 +1109,17 @@ def init(
         if tool.chosen and tool.details is None:
             failed.append(tool)
             click.echo(f"{tool.kind.title}: cannot read the chosen ones — {tool.why_not}")
+            click.echo(f"  fix: {tool.fix}")
     draft = draft_from(tools, made=date.today(), timezone=local_timezone(os.environ))
     if not draft.sources:
-        click.echo("raci: nothing chosen, so no config was written", err=True)
+        if failed:
+            click.echo("raci: nothing could be read, so no config was written", err=True)
+            return EXIT_SOURCES
+        click.echo(
+            "raci: nothing chosen, so no config was written: run raci init again and choose "
+            "at least one by number (or all)",
+            err=True,
+        )
         return EXIT_CONFIG
     try:
         write_config(path, render(draft), force=force)
@@ -1127,25 +1135,48 @@ def init(
 
 
 def _say_found(tool: Tool) -> None:
-    """One line per tool: skipped and why, or whose token and what it sees."""
+    """One line per tool: skipped or failed, why and what to do; or whose token and what it
+    sees."""
     title = tool.kind.title
     if tool.discovery is None:
         state = "skipped" if tool.connector is None else "cannot ask it"
         click.echo(f"{title}: {state} — {tool.why_not}")
-        return
-    seen = len(tool.containers)
-    who = tool.scrub(tool.discovery.who)
-    click.echo(f"{title}: token of {who}; it sees {seen} {tool.kind.container}(s)")
+    else:
+        seen = len(tool.containers)
+        who = tool.scrub(tool.discovery.who)
+        click.echo(f"{title}: token of {who}; it sees {seen} {tool.kind.container}(s)")
+    if tool.fix and (tool.connector is not None or tool.has_token):
+        click.echo(f"  fix: {tool.fix}")
 
 
 def _nothing_to_ask(tools: list[Tool], failed: list[Tool]) -> int:
+    """No tool sees anything to take: say why, and what to do, on stderr; no file."""
     if failed:
-        click.echo("raci: no tool could be asked: no config was written", err=True)
+        click.echo(
+            'raci: no tool could be asked, so no config was written: do what each "fix:" '
+            "above says and run raci init again",
+            err=True,
+        )
         return EXIT_SOURCES
-    names = ", ".join(v for t in tools for v in t.kind.env.values())
+    if any(t.discovery for t in tools):
+        words = sorted({t.kind.container for t in tools if t.discovery})
+        click.echo(
+            f"raci: the tokens see no {' or '.join(words)}, so no config was written: do what "
+            '"fix:" above says and run raci init again',
+            err=True,
+        )
+        return EXIT_CONFIG
+    if any(t.has_token for t in tools):
+        click.echo(
+            'raci: no token could be used, so no config was written: do what "fix:" above '
+            "says and run raci init again",
+            err=True,
+        )
+        return EXIT_CONFIG
+    names = ", ".join(t.variables for t in tools)
     click.echo(
-        f"raci: no token in the environment: export at least one tool's ({names}) and run "
-        "raci init again",
+        f"raci: no token in the environment: export at least one tool's ({names}; see "
+        "config.example.toml for where to make each) and run raci init again",
         err=True,
     )
     return EXIT_CONFIG

@@ -20,7 +20,7 @@ from raci_sync.connectors import KINDS, Kind
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.connectors.discovery import Container, Details, Discoverable, Discovery
 from raci_sync.connectors.http import RetryPolicy, safe_text
-from raci_sync.errors import ConfigError, SourceError
+from raci_sync.errors import AuthError, ConfigError, SourceError
 from raci_sync.init.draft import Draft, draft_sources
 from raci_sync.init.roster import merge_people
 from raci_sync.model import Account
@@ -35,6 +35,8 @@ class Tool:
     kind: Kind
     base_url: str | None = None
     why_not: str | None = None  # not asked, or asking failed: why (no secret in it)
+    fix: str | None = None  # what to do about ``why_not``, for a person
+    has_token: bool = False  # every variable of its credentials is set
     discovery: Discovery | None = None
     chosen: tuple[Container, ...] = ()
     details: Details | None = None
@@ -45,14 +47,27 @@ class Tool:
     def containers(self) -> tuple[Container, ...]:
         return self.discovery.containers if self.discovery else ()
 
+    @property
+    def variables(self) -> str:
+        """The environment variables of the tool's credentials: ``TRELLO_KEY and TRELLO_TOKEN``."""
+        return " and ".join(self.kind.env.get(s, s.upper()) for s in self.kind.secrets)
+
     def discover(self) -> None:
-        """Ask what the token sees (``why_not`` says why that failed)."""
+        """Ask what the token sees (``why_not`` and ``fix`` say why that failed)."""
         if self.connector is None:
             return
         try:
             self.discovery = self.connector.discover()
         except (SourceError, ConfigError) as exc:
-            self.why_not = self.scrub(str(exc))
+            self._failed(exc)
+            return
+        if not self.containers:
+            who = self.scrub(self.discovery.who)
+            self.why_not = f"the token of {who} sees no {self.kind.container}"
+            self.fix = (
+                f"share a {self.kind.container} with {who} in {self.kind.title}, or export in "
+                f"{self.variables} the token of someone who sees the team's"
+            )
 
     def read_details(self) -> None:
         """The chosen containers' fields and people (``why_not`` says why that failed)."""
@@ -61,7 +76,19 @@ class Tool:
         try:
             self.details = self.connector.discover_details(self.chosen)
         except (SourceError, ConfigError) as exc:
-            self.why_not = self.scrub(str(exc))
+            self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        self.why_not = self.scrub(str(exc))
+        if isinstance(exc, AuthError):
+            what = " and ".join(self.kind.secrets)
+            self.fix = (
+                f"export a valid {what} in {self.variables} (config.example.toml says where "
+                "to make one), then run raci init again"
+            )
+        else:
+            where = f" and --base-url {self.kind.name}={self.base_url}" if self.base_url else ""
+            self.fix = f"check the network{where}, then run raci init again"
 
 
 def open_tools(env: Mapping[str, str], base_urls: Mapping[str, str]) -> list[Tool]:
@@ -77,10 +104,13 @@ def open_tool(kind: Kind, env: Mapping[str, str], base_url: str | None) -> Tool:
     unset = [v for v in variables.values() if not env.get(v)]
     if unset:
         tool.why_not = f"{' and '.join(unset)} {'is' if len(unset) == 1 else 'are'} not set"
+        tool.fix = f"export {tool.variables} to include {kind.title}"
         return tool
+    tool.has_token = True
     bad = [f"{v} {why}" for v in variables.values() if (why := _bad_value(env[v]))]
     if bad:
-        tool.why_not = "; ".join(bad) + ": set it again without that"
+        tool.why_not = "; ".join(bad)
+        tool.fix = "set it again without that"
         return tool
     secrets: dict[str, Any] = {s: Secret(env[v], where=v) for s, v in variables.items()}
     source = SourceConfig(name=kind.name, kind=kind.name, base_url=base_url, **secrets)
