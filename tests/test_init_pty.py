@@ -13,13 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from raci_sync.config import load_config
 from raci_sync.connectors import KINDS
 from tests.fakes.init_world import InitWorld
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 TIMEOUT = 60.0
 
 
@@ -70,25 +67,32 @@ class Terminal:
         return self.seen
 
 
+def spawn(world: InitWorld, cfg: Path, tmp_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """``raci init --config cfg`` on a new pseudo-terminal (stdin, stdout and stderr), with only
+    the world's tokens in its environment; the process and the terminal's master side."""
+    env = {k: v for k, v in os.environ.items() if k not in ("RACI_CONFIG", "TERM")}
+    env = {k: v for k, v in env.items() if all(k not in x.env.values() for x in KINDS.values())}
+    env.update(world.env(), TERM="dumb", XDG_DATA_HOME=str(tmp_path / "data"))
+    command = [sys.executable, "-m", "raci_sync", "init", "--config", str(cfg)]
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [*command, *world.base_url_args()],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=tmp_path,
+        close_fds=True,
+    )
+    os.close(slave)
+    return proc, master
+
+
 def test_raci_init_asks_on_a_terminal_and_drafts_what_was_chosen(tmp_path: Path) -> None:
     cfg = tmp_path / "raci.toml"
     trello, asana, monday = KINDS["trello"], KINDS["asana"], KINDS["monday"]
     with InitWorld() as world:
-        env = {k: v for k, v in os.environ.items() if k not in ("RACI_CONFIG", "TERM")}
-        env = {k: v for k, v in env.items() if all(k not in x.env.values() for x in KINDS.values())}
-        env.update(world.env(), TERM="dumb", XDG_DATA_HOME=str(tmp_path / "data"))
-        command = [sys.executable, "-m", "raci_sync", "init", "--config", str(cfg)]
-        master, slave = pty.openpty()
-        proc = subprocess.Popen(
-            [*command, *world.base_url_args()],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            cwd=tmp_path,
-            close_fds=True,
-        )
-        os.close(slave)
+        proc, master = spawn(world, cfg, tmp_path)
         term = Terminal(master)
         try:
             term.expect(r"Trello boards:\n +1  Indhold & SoMe\n +2  Kampagner\n +3  Webshop")
@@ -125,3 +129,24 @@ def test_raci_init_asks_on_a_terminal_and_drafts_what_was_chosen(tmp_path: Path)
     for value in world.secret_values():
         assert value not in text and value not in shown
     assert not (tmp_path / "data").exists()  # no store was made
+
+
+def test_choosing_nothing_on_a_terminal_writes_nothing_and_says_so(tmp_path: Path) -> None:
+    cfg = tmp_path / "raci.toml"
+    with InitWorld() as world:
+        proc, master = spawn(world, cfg, tmp_path)
+        term = Terminal(master)
+        try:
+            for kind in KINDS.values():
+                term.expect(re.escape(f"{kind.title} {kind.container}s to take"))
+                term.type("none\n")
+            term.expect(r"nothing chosen, so no config was written: run raci init again")
+            shown = term.drain()
+            code = proc.wait(timeout=TIMEOUT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            os.close(master)
+    assert code == 2, shown
+    assert "Traceback" not in shown
+    assert not cfg.exists()
