@@ -9,6 +9,7 @@ itself (roles, roster, escaping) in tests/test_init_draft.py.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -326,3 +327,25 @@ def test_base_url_must_name_a_kind_and_a_url(
 ) -> None:
     code, _, err = run(["init", "--all", "--base-url", "jira=https://x"], capsys)
     assert code == 2 and "KIND one of trello, asana, monday" in err
+
+
+def test_the_readme_starts_the_first_ten_minutes_with_raci_init() -> None:
+    """The README's "First ten minutes" begins with ``raci init``, names only commands that
+    exist, and every option of ``raci init`` it mentions is one it has."""
+    from raci_sync.cli import cli
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert readme.index("## First ten minutes") < readme.index("## Use it on your own tools")
+    assert readme.index("scripts/test") < readme.index("## First ten minutes")
+    section = readme.split("## First ten minutes", 1)[1].split("\n## ", 1)[0]
+    commands = [
+        line.split()[1]
+        for line in section.split("```sh", 1)[1].split("```", 1)[0].splitlines()
+        if line.startswith("raci ")
+    ]
+    assert commands == ["init", "check-config", "sync", "report"]
+    init_command = cli.commands["init"]
+    options = {o for p in init_command.params for o in p.opts}
+    mentioned = set(re.findall(r"`(--[a-z-]+)", section))
+    assert {"--all", "--board", "--project", "--base-url", "--force", "--config"} <= mentioned
+    assert mentioned - {"--online"} <= options
