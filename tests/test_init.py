@@ -349,3 +349,25 @@ def test_the_readme_starts_the_first_ten_minutes_with_raci_init() -> None:
     mentioned = set(re.findall(r"`(--[a-z-]+)", section))
     assert {"--all", "--board", "--project", "--base-url", "--force", "--config"} <= mentioned
     assert mentioned - {"--online"} <= options
+
+
+def test_a_file_that_cannot_be_written_is_a_message_not_a_traceback(
+    world: InitWorld,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cfg = tmp_path / "no-such-folder" / "raci.toml"
+    code, out, err = init(world, cfg, capsys, "--all")
+    assert code == 2
+    assert f"raci: cannot write {cfg}: the folder {cfg.parent} does not exist" in err
+    assert "Traceback" not in out + err and "internal error" not in err
+    assert world.server.counts == dict.fromkeys(world.server.counts, 0)  # refused before asking
+
+    taken = tmp_path / "a-folder.toml"  # a folder where the file should go, by $RACI_CONFIG
+    taken.mkdir()
+    monkeypatch.setenv("RACI_CONFIG", str(taken))
+    code, out, err = run(["init", "--all", "--force", *world.base_url_args()], capsys)
+    assert code == 2
+    assert f"raci: cannot write {taken}: Is a directory. Give --config" in err
+    assert "Traceback" not in out + err and "internal error" not in err

@@ -1094,6 +1094,13 @@ def init(
             err=True,
         )
         return EXIT_CONFIG
+    if not path.parent.is_dir():
+        click.echo(
+            f"raci: cannot write {path}: the folder {path.parent} does not exist. Create it, "
+            "or give --config with a file in a folder that exists",
+            err=True,
+        )
+        return EXIT_CONFIG
     tools = open_tools(os.environ, urls)
     for tool in tools:
         tool.discover()
@@ -1125,6 +1132,14 @@ def init(
         write_config(path, render(draft), force=force)
     except FileExistsError:
         click.echo(f"raci: {path} appeared meanwhile: not overwritten (--force)", err=True)
+        return EXIT_CONFIG
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        click.echo(
+            f"raci: cannot write {path}: {why}. Give --config with a file in a folder you can "
+            "write to",
+            err=True,
+        )
         return EXIT_CONFIG
     confirm = f" ({draft.to_confirm} to confirm: see # CHECK:)" if draft.to_confirm else ""
     click.echo(
