@@ -62,6 +62,13 @@ def test_all_drafts_a_config_that_passes_the_online_check_unedited(
     code, out, err = init(world, cfg, capsys, "--all")
     assert code == 0, out + err
     assert f"wrote {cfg}: 3 source(s), 6 person(s)" in out
+    for kind, tool in ((k, world.ws.tools[k.name]) for k in KINDS.values()):
+        listing = out.split(f"{kind.title} {kind.container}s (+ taken):\n", 1)[1]
+        for i, container in enumerate(tool.containers, 1):
+            assert f"  + {i:>3}  " in listing.splitlines()[i - 1]
+            assert container.name in listing.splitlines()[i - 1]
+        assert f"{kind.title}: 6 people on the chosen {kind.container}s; " in out
+    assert "Accountable, Consulted, Prioritet, Timer" in out  # the fields read, by name
     assert "Checking it as `raci check-config --online` does:" in out
     for kind in KINDS.values():
         assert f"{kind.name} ({kind.name}): ok, token of" in out
@@ -135,6 +142,7 @@ def test_board_and_project_names_choose_without_a_prompt(
     assert chosen["monday"].boards == (world.ws.monday.containers[1].name,)
     assert chosen["asana"].projects == (project.name,)
     assert chosen["asana"].workspace == world.ws.workspace_name
+    assert f"  +   2  {boards[1].name}\n" in out and f"      1  {boards[0].name}\n" in out
 
 
 def test_a_name_that_matches_nothing_is_a_usage_error_listing_what_is_seen(

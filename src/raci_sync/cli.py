@@ -1111,8 +1111,10 @@ def init(
     problems = _choose(tools, take_all, wanted)
     if problems:
         raise click.UsageError("; ".join(problems))
+    click.echo()
     for tool in tools:
         tool.read_details()
+        _say_details(tool)
         if tool.chosen and tool.details is None:
             failed.append(tool)
             click.echo(f"{tool.kind.title}: cannot read the chosen ones — {tool.why_not}")
@@ -1205,12 +1207,14 @@ def _choose(tools: list[Tool], take_all: bool, wanted: dict[str, tuple[str, ...]
     if take_all:
         for tool in asked:
             tool.chosen = tool.containers
+            _list(tool, tool.chosen)
         return []
     if wanted:
         named = choose_named(asked, wanted)
         for tool in asked:
             tool.chosen = named.chosen.get(tool.kind.name, ())
-            if not tool.chosen:
+            _list(tool, tool.chosen)
+            if not tool.chosen and tool.containers:
                 click.echo(f"{tool.kind.title}: no --{tool.kind.container} named: left out")
         return list(named.problems)
     for tool in asked:
@@ -1219,16 +1223,40 @@ def _choose(tools: list[Tool], take_all: bool, wanted: dict[str, tuple[str, ...]
     return []
 
 
+def _list(tool: Tool, chosen: tuple[Container, ...] | None = None) -> None:
+    """The tool's containers, numbered; ``chosen`` given (no terminal): those taken marked +."""
+    if not tool.containers:
+        return
+    marked = " (+ taken)" if chosen is not None else ""
+    click.echo(f"\n{tool.kind.title} {tool.kind.container}s{marked}:")
+    for i, c in enumerate(tool.containers, 1):
+        where = f"{c.space.name} › " if c.space else ""
+        mark = "" if chosen is None else ("+ " if c in chosen else "  ")
+        click.echo(f"  {mark}{i:>3}  {tool.scrub(where + c.name)}")
+
+
+def _say_details(tool: Tool) -> None:
+    """What was read of the chosen containers: how many people, and the fields' names."""
+    if tool.details is None:
+        return
+    names = sorted({d.name.strip() for defs in tool.details.fields.values() for d in defs})
+    listed = ", ".join(tool.scrub(n) for n in names[:12]) + (", …" if len(names) > 12 else "")
+    word = tool.kind.container
+    people = len(tool.details.people)
+    click.echo(
+        f"{tool.kind.title}: {people} {'person' if people == 1 else 'people'} on the chosen "
+        f"{word}s; {len(names)} field{'' if len(names) == 1 else 's'}"
+        + (f": {listed}" if names else "")
+    )
+
+
 def _ask(tool: Tool) -> tuple[Container, ...]:
     """The tool's containers by number, on the terminal: ``1,3-4``, ``all`` or ``none``."""
     from raci_sync.init.tools import parse_numbers
 
     containers = tool.containers
     word = tool.kind.container
-    click.echo(f"\n{tool.kind.title} {word}s:")
-    for i, c in enumerate(containers, 1):
-        where = f"{c.space.name} › " if c.space else ""
-        click.echo(f"  {i:>3}  {tool.scrub(where + c.name)}")
+    _list(tool)
     while True:
         answer = click.prompt(
             f"{tool.kind.title} {word}s to take (e.g. 1,3-4, all or none)", default="all"
