@@ -82,6 +82,14 @@ def test_all_drafts_a_config_that_passes_the_online_check_unedited(
     text = cfg.read_text(encoding="utf-8")
     for value in world.secret_values():
         assert value not in text and value not in out + err
+    loaded = load_config(cfg)
+    assert {s.kind: s.fields.effort for s in loaded.sources} == dict.fromkeys(KINDS, "Timer")
+    assert all(s.written_roles["A"] == ("field:Accountable",) for s in loaded.sources)
+    # monday's "Ansvarlig" column may mean R or A: not guessed, R stays the default, a comment
+    monday = next(s for s in loaded.sources if s.kind == "monday")
+    assert monday.written_roles["R"] == KINDS["monday"].default_roles["R"]
+    assert '# CHECK: field "Ansvarlig" (people) may mean Responsible or Accountable' in text
+    assert "field:Ansvarlig" not in str([s.written_roles for s in loaded.sources])
     for kind in KINDS.values():
         for secret, variable in kind.env.items():
             assert f'{secret} = "${{{variable}}}"' in text
@@ -379,3 +387,16 @@ def test_a_file_that_cannot_be_written_is_a_message_not_a_traceback(
     assert code == 2
     assert f"raci: cannot write {taken}: Is a directory. Give --config" in err
     assert "Traceback" not in out + err and "internal error" not in err
+
+
+def test_help_teaches_the_variables_the_choosing_and_the_safety(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(["init", "--help"], capsys)
+    assert code == 0
+    text = " ".join(out.split())
+    for kind in KINDS.values():
+        assert all(variable in text for variable in kind.env.values())
+    for option in ("--all", "--board NAME", "--project NAME", "--base-url KIND=URL", "--force"):
+        assert option in text
+    assert "# CHECK:" in text and "No secret is written" in text and "Example:" in text

@@ -1062,9 +1062,11 @@ def init(
     or --board/--project. The draft (--config, else $RACI_CONFIG, else ./raci.toml; never
     over an existing file without --force) has a source per tool, roles from the fields found
     (only unambiguous names: a "# CHECK:" comment asks you about the rest) and a roster of
-    everyone found, merged across tools by email. No secret is written: "${ASANA_TOKEN}".
-    Then it runs the checks of `raci check-config --online` on the file and reads everything
-    once into memory to show what the first report would find. Nothing is stored.
+    everyone found, merged across tools by email; an account without an email joins the person
+    of exactly its name, marked "# CHECK:" for you to confirm. No secret is written, only
+    references: "${ASANA_TOKEN}". Then it runs the checks of `raci check-config --online` on
+    the file and reads everything once into memory to show what the first report would find.
+    Nothing is stored. When it cannot go on, each tool's "fix:" line says what to do.
 
     \b
     Example:
