@@ -293,3 +293,26 @@ def test_numbers_pick_entries(answer: str, picked: list[int]) -> None:
 def test_a_wrong_answer_says_what_is_wrong(answer: str, why: str) -> None:
     with pytest.raises(ValueError, match=why):
         parse_numbers(answer, 5)
+
+
+def test_projects_of_two_workspaces_make_a_source_each(tmp_path: Path) -> None:
+    home = Space("1", "Nordlys Kaffe", "workspace", "Nordlys Kaffe")
+    other = Space("2", "Nordlys Kaffe", "workspace", "2")  # a name two workspaces share: by id
+    chosen = [
+        Container("p1", "Kampagner", "Kampagner", home),
+        Container("p2", "Events", "Events", other),
+        Container("p3", "Webshop", "Webshop", home),
+    ]
+    sources = draft_sources(ASANA, "me", "projects", chosen, {}, seen=3)
+    assert [(s.name, [c.id for c in s.containers]) for s in sources] == [
+        ("asana-nordlys-kaffe", ["p1", "p3"]),
+        ("asana-nordlys-kaffe", ["p2"]),
+    ]
+    path = tmp_path / "raci.toml"
+    path.write_text(render(Draft(tuple(sources))), encoding="utf-8")
+    cfg = load_config(path, env=ENV, all_secrets=True)
+    assert [(s.name, s.workspace, s.projects) for s in cfg.sources] == [
+        ("asana-nordlys-kaffe", "Nordlys Kaffe", ("Kampagner", "Webshop")),
+        ("asana-nordlys-kaffe-2", "2", ("Events",)),
+    ]
+    assert '"Nordlys Kaffe": by id, its name would not find it alone' in path.read_text("utf-8")
