@@ -21,6 +21,7 @@ from raci_sync.model import ReportData
 from raci_sync.store import Store
 from raci_sync.sync import SyncOptions, report_from_sync, sync
 from tests.cli_runs import run
+from tests.fakes.faults import revoked
 from tests.fakes.init_world import InitWorld
 from tests.fakes.server import Reply
 
@@ -400,3 +401,20 @@ def test_help_teaches_the_variables_the_choosing_and_the_safety(
     for option in ("--all", "--board NAME", "--project NAME", "--base-url KIND=URL", "--force"):
         assert option in text
     assert "# CHECK:" in text and "No secret is written" in text and "Example:" in text
+
+
+def test_a_token_revoked_between_listing_and_reading_leaves_that_tool_out(
+    world: InitWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refused = revoked(world.server, "trello")
+    world.server.fault = lambda req: (
+        refused if req.api == "trello" and req.path.startswith("/boards/") else None
+    )
+    cfg = tmp_path / "raci.toml"
+    code, out, err = init(world, cfg, capsys, "--all")
+    assert code == 3
+    assert "Trello: cannot read the chosen ones — " in out
+    assert "  fix: export a valid key and token in TRELLO_KEY and TRELLO_TOKEN" in out
+    assert [s.kind for s in load_config(cfg).sources] == ["asana", "monday"]
+    assert "# Not included: Trello: " in cfg.read_text(encoding="utf-8")
+    assert "Traceback" not in out + err

@@ -1124,7 +1124,11 @@ def init(
     draft = draft_from(tools, made=date.today(), timezone=local_timezone(os.environ))
     if not draft.sources:
         if failed:
-            click.echo("raci: nothing could be read, so no config was written", err=True)
+            click.echo(
+                'raci: nothing could be read, so no config was written: do what "fix:" above '
+                "says and run raci init again",
+                err=True,
+            )
             return EXIT_SOURCES
         click.echo(
             "raci: nothing chosen, so no config was written: run raci init again and choose "
