@@ -44,6 +44,7 @@ from raci_sync.reports.render import (
 if TYPE_CHECKING:
     from raci_sync.connectors.discovery import Container
     from raci_sync.connectors.references import ScopeReport
+    from raci_sync.init.draft import Draft
     from raci_sync.init.tools import Tool
     from raci_sync.notify import NotifyOutcome
     from raci_sync.reports.email import EmailOutcome
@@ -1075,13 +1076,40 @@ def init(
       raci init --all --config team.toml
       raci init --board "Indhold & SoMe" --project "Kampagne Q1 2027"
     """
-    from raci_sync.init.draft import local_timezone, render, write_config
+    from raci_sync.init.draft import local_timezone
     from raci_sync.init.tools import draft_from, open_tools
 
     given = _start(ctx)
     path = find_config(given.get("config_path"))
     urls = _base_urls(base_urls)
     wanted = {key.removeprefix("named_"): names for key, names in named.items() if names}
+    refused = _refuse_before_asking(path, force, take_all, wanted)
+    if refused is not None:
+        return refused
+    tools = open_tools(os.environ, urls)
+    for tool in tools:
+        tool.discover()
+        _say_found(tool)
+    failed = [t for t in tools if t.connector is not None and t.discovery is None]
+    if not any(t.containers for t in tools):
+        return _nothing_to_ask(tools, failed)
+    problems = _choose(tools, take_all, wanted)
+    if problems:
+        raise click.UsageError("; ".join(problems))
+    failed += _read_chosen(tools)
+    draft = draft_from(tools, made=date.today(), timezone=local_timezone(os.environ))
+    if not draft.sources:
+        return _nothing_chosen(failed)
+    code = _write_draft(path, draft, force)
+    if code:
+        return code
+    return worst(_check_draft(path), EXIT_SOURCES if failed else 0)
+
+
+def _refuse_before_asking(
+    path: Path, force: bool, take_all: bool, wanted: dict[str, tuple[str, ...]]
+) -> int | None:
+    """What stops ``raci init`` before any tool is asked, said; None when nothing does."""
     if take_all and wanted:
         raise click.UsageError("--all takes everything: give it or --board/--project, not both")
     if not take_all and not wanted and not sys.stdin.isatty():
@@ -1103,16 +1131,12 @@ def init(
             err=True,
         )
         return EXIT_CONFIG
-    tools = open_tools(os.environ, urls)
-    for tool in tools:
-        tool.discover()
-        _say_found(tool)
-    failed = [t for t in tools if t.connector is not None and t.discovery is None]
-    if not any(t.containers for t in tools):
-        return _nothing_to_ask(tools, failed)
-    problems = _choose(tools, take_all, wanted)
-    if problems:
-        raise click.UsageError("; ".join(problems))
+    return None
+
+
+def _read_chosen(tools: list[Tool]) -> list[Tool]:
+    """Each tool's chosen containers read (fields, people) and said; the tools that failed."""
+    failed = []
     click.echo()
     for tool in tools:
         tool.read_details()
@@ -1121,21 +1145,30 @@ def init(
             failed.append(tool)
             click.echo(f"{tool.kind.title}: cannot read the chosen ones — {tool.why_not}")
             click.echo(f"  fix: {tool.fix}")
-    draft = draft_from(tools, made=date.today(), timezone=local_timezone(os.environ))
-    if not draft.sources:
-        if failed:
-            click.echo(
-                'raci: nothing could be read, so no config was written: do what "fix:" above '
-                "says and run raci init again",
-                err=True,
-            )
-            return EXIT_SOURCES
+    return failed
+
+
+def _nothing_chosen(failed: list[Tool]) -> int:
+    """No source to draft: because reading failed (3) or nothing was chosen (2)."""
+    if failed:
         click.echo(
-            "raci: nothing chosen, so no config was written: run raci init again and choose "
-            "at least one by number (or all)",
+            'raci: nothing could be read, so no config was written: do what "fix:" above '
+            "says and run raci init again",
             err=True,
         )
-        return EXIT_CONFIG
+        return EXIT_SOURCES
+    click.echo(
+        "raci: nothing chosen, so no config was written: run raci init again and choose "
+        "at least one by number (or all)",
+        err=True,
+    )
+    return EXIT_CONFIG
+
+
+def _write_draft(path: Path, draft: Draft, force: bool) -> int:
+    """The drafted file written and said (0), or why it could not be (2)."""
+    from raci_sync.init.draft import render, write_config
+
     try:
         write_config(path, render(draft), force=force)
     except FileExistsError:
@@ -1154,7 +1187,7 @@ def init(
         f"\nwrote {path}: {len(draft.sources)} source(s), {len(draft.people)} person(s)"
         f"{confirm}; no secret in it"
     )
-    return worst(_check_draft(path), EXIT_SOURCES if failed else 0)
+    return 0
 
 
 def _say_found(tool: Tool) -> None:
