@@ -60,6 +60,7 @@ ALLOWED: dict[str, set[str]] = {
         "reports",
         "progress",
     },
+    "init": {"errors", "model", "config", "connectors"},  # raci init: ask the tools, draft
     "cli": {"*"},
     "entry": {"interrupt", "cli"},
     "__main__": {"entry"},

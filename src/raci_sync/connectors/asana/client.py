@@ -109,6 +109,13 @@ from raci_sync.connectors.asana.queries import (
     user_params,
 )
 from raci_sync.connectors.asana.writes import write_body, write_target
+from raci_sync.connectors.discovery import (
+    Container,
+    Details,
+    Discovery,
+    Space,
+    unique_names,
+)
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.parallel import in_order
 from raci_sync.connectors.references import (
@@ -428,6 +435,51 @@ class AsanaConnector:
             int(s.number(data, "num_completed_tasks") or 0),
         )
 
+    # -- discovery (raci init) -----------------------------------------------------------------
+
+    def discover(self) -> Discovery:
+        """Whose token; every workspace of its user and the unarchived projects of each:
+        ``GET /users/me``, ``GET /workspaces`` and per workspace ``GET /projects?workspace=W
+        &archived=false`` (paged). A workspace or project is named by its name in the config,
+        or by its gid where the name would not find it alone (two of one name, a name of
+        digits only, which reads as a gid)."""
+        who = self.check()
+        workspaces = [
+            ref_from_asana(w, self.source.name, "workspace")
+            for w in self.paged("/workspaces", {"limit": PAGE_SIZE}, what="list workspaces")
+        ]
+        listed = self.parallel([partial(self.list_projects, w) for w in workspaces])
+        spaces = unique_names([w.name or "" for w in workspaces])
+        containers: list[Container] = []
+        for workspace, projects in zip(workspaces, listed, strict=True):
+            space = Space(
+                workspace.gid, workspace.name or workspace.gid, "workspace", _ref(workspace, spaces)
+            )
+            names = unique_names([p.name or "" for p in projects])
+            containers += [
+                Container(p.gid, p.name or p.gid, _ref(p, names), space) for p in projects
+            ]
+        return Discovery(who, "projects", tuple(containers))
+
+    def list_projects(self, workspace: Ref) -> list[Ref]:
+        """The unarchived projects of a workspace (paged)."""
+        params = project_params(workspace.gid, every_active=True)
+        what = f"list projects of workspace {workspace.label}"
+        return [
+            ref_from_asana(p, self.source.name, "project")
+            for p in self.paged("/projects", params, what=what)
+        ]
+
+    def discover_details(self, chosen: Sequence[Container]) -> Details:
+        """Each chosen project's custom fields (``GET /projects/{P}/custom_field_settings``) and
+        the user directory, with emails, of each workspace they are in (``GET /users``)."""
+        defs = self.parallel([partial(self.read_fields, Ref(c.id, c.name)) for c in chosen])
+        spaces = {c.space.id: Ref(c.space.id, c.space.name) for c in chosen if c.space}
+        directories = self.parallel([partial(self.read_people, w) for w in spaces.values()])
+        people = {a.id: a for users in directories for a in users}
+        fields = {c.id: d for c, d in zip(chosen, defs, strict=True)}
+        return Details(fields, tuple(people.values()))
+
     # -- people and tasks ----------------------------------------------------------------------
 
     def read_people(self, workspace: Ref) -> list[Account]:
@@ -705,6 +757,14 @@ class AsanaConnector:
         project fails the read, never shrinks it.
         """
         return in_order(calls, self.max_workers, name=self.kind)
+
+
+def _ref(obj: Ref, unique: set[str]) -> str:
+    """An object's name when it names this object alone, else its gid."""
+    name = (obj.name or "").strip()
+    if name and name.casefold() in unique and not name.isdigit():
+        return obj.name or obj.gid
+    return obj.gid
 
 
 def _listed(names: Sequence[str], limit: int = 10) -> str:

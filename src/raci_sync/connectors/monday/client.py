@@ -55,6 +55,7 @@ from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 from raci_sync.config import SourceConfig
+from raci_sync.connectors.discovery import Container, Details, Discovery, unique_names
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.monday import KIND
 from raci_sync.connectors.monday.convert import (
@@ -285,6 +286,38 @@ class MondayConnector:
             if exc.source is None:
                 exc.source = self.source.name
             raise
+
+    # -- discovery (raci init) ------------------------------------------------------------------
+
+    def discover(self) -> Discovery:
+        """Whose token, and every active board it can see (subitems boards left out): the
+        ``Me`` query and the board listing (one query per 500 boards). A board is named by its
+        name in the config, or by its id where the name would not find it alone (two boards
+        of one name, a name of digits only, spaces at its ends)."""
+        with self._naming_source():
+            who = self._who()
+            listed = self.list_boards()
+        once = unique_names([str(b.get("name") or "") for b in listed])
+        boards = [b for b in listed if b.get("type") in (None, "board")]
+        return Discovery(
+            who,
+            "boards",
+            tuple(
+                Container(str(b["id"]), str(b.get("name") or b["id"]), _board_ref(b, once))
+                for b in boards
+            ),
+        )
+
+    def discover_details(self, chosen: Sequence[Container]) -> Details:
+        """Each chosen board's columns (``BoardColumns``, 100 boards a query) and the account's
+        users with their emails (``Directory``, 1,000 users a query)."""
+        with self._naming_source():
+            heads = self.board_columns([c.id for c in chosen])
+            users, _ = self.read_people()
+        missing = [self._missing_board(c.id) for c in chosen if c.id not in heads]
+        if missing:
+            raise UnresolvedReferences(self.source.name, missing)
+        return Details({c.id: heads[c.id].fields for c in chosen}, tuple(users))
 
     # -- references -----------------------------------------------------------------------------
 
@@ -949,6 +982,14 @@ def _containers(boards: Iterable[tuple[BoardRef, Sequence[FieldDef]]]) -> dict[s
         (b.name if names.count(b.name) == 1 else f"{b.name} ({b.id})"): list(defs)
         for b, defs in pairs
     }
+
+
+def _board_ref(board: Mapping[str, Any], unique: set[str]) -> str:
+    """The board's name when it names this board alone, else its id."""
+    name = str(board.get("name") or "")
+    if name and name == name.strip() and name.casefold() in unique and not name.isdigit():
+        return name
+    return str(board["id"])
 
 
 def _names(listed: Sequence[Mapping[str, Any]]) -> str:

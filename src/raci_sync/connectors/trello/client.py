@@ -68,6 +68,7 @@ from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 from raci_sync.config import SourceConfig
+from raci_sync.connectors.discovery import Container, Details, Discovery, unique_names
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.parallel import in_order
 from raci_sync.connectors.references import (
@@ -129,7 +130,7 @@ from raci_sync.connectors.writes import (
     same_values,
 )
 from raci_sync.errors import AuthError, NotFoundError, SourceError
-from raci_sync.model import Snapshot, Task
+from raci_sync.model import Account, Snapshot, Task
 
 T = TypeVar("T")
 
@@ -364,6 +365,36 @@ class TrelloConnector:
         )
         boards = shape(self.source.name, "the list of boards").array(raw)
         return [board_summary_from_trello(b, self.source.name) for b in boards]
+
+    # -- discovery (raci init) -------------------------------------------------------------
+
+    def discover(self) -> Discovery:
+        """Whose token, and every open board its user can see: ``GET /members/me`` and the
+        board listing, two requests. A board is named by its name in the config, or by its id
+        where the name would not find it alone (two open boards of one name, a name that reads
+        as a board id)."""
+        who = self.check()
+        boards = [b for b in self.list_boards() if not b.closed]
+        once = unique_names([b.name for b in boards])
+        return Discovery(
+            who,
+            "boards",
+            tuple(Container(b.id, b.name, _board_ref(b, once)) for b in boards),
+        )
+
+    def discover_details(self, chosen: Sequence[Container]) -> Details:
+        """Each chosen board's custom fields and members: ``GET /boards/{id}`` per board (the
+        call a read makes for the board's definitions). Members come without emails: Trello
+        does not give them."""
+        boards, missing = self.read_definitions([c.id for c in chosen])
+        if missing:
+            raise NotFoundError(f"{self.describe}: {'; '.join(missing)}", source=self.source.name)
+        people: dict[str, Account] = {}
+        for board in boards:
+            for member in board.members:
+                people.setdefault(member.id, member)
+        fields = {c.id: field_defs(b) for c, b in zip(chosen, boards, strict=True)}
+        return Details(fields, tuple(people.values()))
 
     # -- boards and cards ------------------------------------------------------------------
 
@@ -661,6 +692,14 @@ class TrelloConnector:
 def definitions(board: Board) -> Definitions:
     """What a board defines that the config's references name."""
     return Definitions(field_defs(board), tuple(lst.name for lst in board.lists.values()))
+
+
+def _board_ref(board: BoardSummary, unique: set[str]) -> str:
+    """The board's name when it names this board alone, else its id."""
+    name = board.name.strip()
+    if name and name.casefold() in unique and not is_trello_id(name):
+        return board.name
+    return board.id
 
 
 def _activity(summary: BoardSummary | None) -> datetime | None:
