@@ -120,3 +120,32 @@ def role_refs(source: SourceConfig, letter: str) -> tuple[str, ...]:
 def same_values(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Whether two field values hold the same people (order and case aside)."""
     return sorted(v.strip().casefold() for v in a) == sorted(v.strip().casefold() for v in b)
+
+
+def empty_before(task: Task, target: Target, where: str, source: str) -> tuple[str, ...]:
+    """The values of ``target`` on ``task``, which must be none: :class:`Occupied` otherwise.
+    ``where`` names the task as its tool does (``card 5f…``, ``item 12``, ``task 12``)."""
+    before = target.values(task)
+    if before:
+        raise Occupied(
+            f"{where} ({task.title!r}) already has {', '.join(before)} in {target.label}; "
+            "raci never overwrites what a person set",
+            source=source,
+        )
+    return before
+
+
+def unchanged_since(
+    task: Task, target: Target, after: tuple[str, ...], where: str, source: str
+) -> tuple[str, ...]:
+    """The values of ``target`` on ``task``, which must be ``after`` (what raci wrote):
+    :class:`Changed` otherwise."""
+    now = target.values(task)
+    if not same_values(now, after):
+        raise Changed(
+            f"{where} ({task.title!r}) has {', '.join(now) or 'nobody'} in {target.label} "
+            f"now, not what raci wrote ({', '.join(after)}): somebody changed it since, so it "
+            "is left as it is",
+            source=source,
+        )
+    return now

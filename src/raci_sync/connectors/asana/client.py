@@ -128,13 +128,12 @@ from raci_sync.connectors.references import (
 )
 from raci_sync.connectors.writes import (
     PEOPLE,
-    Changed,
-    Occupied,
     Target,
     Who,
     Written,
+    empty_before,
     role_refs,
-    same_values,
+    unchanged_since,
 )
 from raci_sync.errors import AuthError, NotFoundError, SourceError
 from raci_sync.model import Account, Snapshot, Task
@@ -612,13 +611,8 @@ class AsanaConnector:
             task = self.read_task(task)
             raw = self._fresh[task.id]
         target = write_target(raw, role_refs(self.source, letter), letter, task, self.describe)
-        before = target.values(task)
-        if before:
-            raise Occupied(
-                f"{self.describe}: task {task.id} ({task.title!r}) already has "
-                f"{', '.join(before)} in {target.label}; raci never overwrites what a person set",
-                source=self.source.name,
-            )
+        where = f"{self.describe}: task {task.id}"
+        before = empty_before(task, target, where, self.source.name)
         value = (who.account,) if target.type == PEOPLE else who.names[:1]
         fresh = self._put(task, write_body(target, value), f"set {target.label} of task {task.id}")
         return Written(fresh, target, before, target.values(fresh))
@@ -627,14 +621,8 @@ class AsanaConnector:
         self, task: Task, target: Target, before: tuple[str, ...], after: tuple[str, ...]
     ) -> Written:
         """Put ``before`` back into ``target`` where it still holds ``after``."""
-        now = target.values(task)
-        if not same_values(now, after):
-            raise Changed(
-                f"{self.describe}: task {task.id} ({task.title!r}) has "
-                f"{', '.join(now) or 'nobody'} in {target.label} now, not what raci wrote "
-                f"({', '.join(after)}): somebody changed it since, so it is left as it is",
-                source=self.source.name,
-            )
+        where = f"{self.describe}: task {task.id}"
+        now = unchanged_since(task, target, after, where, self.source.name)
         what = f"restore {target.label} of task {task.id}"
         fresh = self._put(task, write_body(target, before), what)
         return Written(fresh, target, now, target.values(fresh))

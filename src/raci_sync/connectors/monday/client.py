@@ -113,13 +113,12 @@ from raci_sync.connectors.references import (
 )
 from raci_sync.connectors.shape import Shape
 from raci_sync.connectors.writes import (
-    Changed,
-    Occupied,
     Target,
     Who,
     Written,
+    empty_before,
     role_refs,
-    same_values,
+    unchanged_since,
 )
 from raci_sync.errors import AuthError, NotFoundError, SourceError
 from raci_sync.model import LETTERS, Account, Snapshot, Task
@@ -760,13 +759,8 @@ class MondayConnector:
         ]
         refs = role_refs(self.source, letter)
         target = write_target(raw, refs, named, letter, task, self.describe)
-        before = target.values(task)
-        if before:
-            raise Occupied(
-                f"{self.describe}: item {task.id} ({task.title!r}) already has "
-                f"{', '.join(before)} in {target.label}; raci never overwrites what a person set",
-                source=self.source.name,
-            )
+        where = f"{self.describe}: item {task.id}"
+        before = empty_before(task, target, where, self.source.name)
         fresh = self._set_people(task, raw, target, (who.account,))
         return Written(fresh, target, before, target.values(fresh))
 
@@ -774,14 +768,8 @@ class MondayConnector:
         self, task: Task, target: Target, before: tuple[str, ...], after: tuple[str, ...]
     ) -> Written:
         """Put ``before`` back into ``target`` where it still holds ``after``."""
-        now = target.values(task)
-        if not same_values(now, after):
-            raise Changed(
-                f"{self.describe}: item {task.id} ({task.title!r}) has "
-                f"{', '.join(now) or 'nobody'} in {target.label} now, not what raci wrote "
-                f"({', '.join(after)}): somebody changed it since, so it is left as it is",
-                source=self.source.name,
-            )
+        where = f"{self.describe}: item {task.id}"
+        now = unchanged_since(task, target, after, where, self.source.name)
         raw = self._fresh.get(task.id)
         if raw is None:
             task = self.read_task(task)

@@ -121,13 +121,12 @@ from raci_sync.connectors.trello.writes import (
     write_target,
 )
 from raci_sync.connectors.writes import (
-    Changed,
-    Occupied,
     Target,
     Who,
     Written,
+    empty_before,
     role_refs,
-    same_values,
+    unchanged_since,
 )
 from raci_sync.errors import AuthError, NotFoundError, SourceError
 from raci_sync.model import Account, Snapshot, Task
@@ -555,13 +554,8 @@ class TrelloConnector:
         custom field; then the card is read back."""
         board = self._board_of(task)
         target = write_target(board, role_refs(self.source, letter), letter, task, self.describe)
-        before = target.values(task)
-        if before:
-            raise Occupied(
-                f"{self.describe}: card {task.id} ({task.title!r}) already has "
-                f"{', '.join(before)} in {target.label}; raci never overwrites what a person set",
-                source=self.source.name,
-            )
+        where = f"{self.describe}: card {task.id}"
+        before = empty_before(task, target, where, self.source.name)
         if target.key == "members":
             self._add_member(task, who.account)
         else:
@@ -573,14 +567,8 @@ class TrelloConnector:
         self, task: Task, target: Target, before: tuple[str, ...], after: tuple[str, ...]
     ) -> Written:
         """Put ``before`` back into ``target`` where it still holds ``after``."""
-        now = target.values(task)
-        if not same_values(now, after):
-            raise Changed(
-                f"{self.describe}: card {task.id} ({task.title!r}) has "
-                f"{', '.join(now) or 'nobody'} in {target.label} now, not what raci wrote "
-                f"({', '.join(after)}): somebody changed it since, so it is left as it is",
-                source=self.source.name,
-            )
+        where = f"{self.describe}: card {task.id}"
+        now = unchanged_since(task, target, after, where, self.source.name)
         if target.key == "members":
             for member in (m for m in now if m not in before):
                 what = f"take member {member} off card {task.id}"
