@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from raci_sync import __version__
+from raci_sync import __version__, i18n
 from raci_sync.config import Config, SourceConfig, find_config, load_config
 from raci_sync.connectors import KINDS
 from raci_sync.errors import (
@@ -209,6 +209,7 @@ def _config(ctx: click.Context, *, all_secrets: bool = False, defer_rules: bool 
     given = _start(ctx)
     path = find_config(given.get("config_path"))
     cfg = load_config(path, all_secrets=all_secrets, defer_rules=defer_rules)
+    i18n.activate(cfg.language)  # once, before anything is written for people
     for w in cfg.warnings:
         click.echo(f"raci: warning: {w}", err=True)
     return cfg

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from raci_sync.i18n import _
 from raci_sync.model import LETTERS, Person, ReportData, Task
 from raci_sync.reports.common import PARENT_SEPARATOR, sorted_tasks
 from raci_sync.reports.sanitize import clean_line
@@ -70,7 +71,7 @@ def person_columns(data: ReportData) -> list[PersonColumn]:
 def _header(person: Person) -> str:
     name = clean_line(person.name) or clean_line(person.key)
     if not person.matched:
-        return f"{name} (unmatched)"
+        return _("{name} (unmatched)").format(name=name)
     hats = ", ".join(clean_line(hat) for hat in person.hats if clean_line(hat))
     return f"{name} ({hats})" if hats else name
 
