@@ -29,7 +29,8 @@ LOCALE_DIR = PACKAGE / "locale"
 DOMAIN = "raci"
 LANGUAGES = ("da",)  # English is the source language: it needs no catalogue
 
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "counted": (2, 3)}
+# gettext: what Jinja2 trans blocks become
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "counted": (2, 3)}
 METHODS = [
     ("**.py", "python"),
     ("**/templates/**.j2", "jinja2.ext:babel_extract"),

@@ -44,6 +44,9 @@ STATUS_WORDS: Texts[str] = Texts(
 SOURCE_WORDS: Texts[str] = Texts(
     {"ok": N_("ok"), "skipped": N_("skipped"), "never": N_("never"), "failed": N_("failed")}
 )
+STATE_WORDS: Texts[str] = Texts(
+    {"open": N_("open"), "done": N_("done"), "archived": N_("archived")}
+)
 SEVERITY_WORDS: Texts[str] = Texts(
     {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 )
