@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from raci_sync.i18n import _
+from raci_sync.i18n import N_, _
 from raci_sync.model import LETTERS, Person, ReportData, Task
 from raci_sync.reports.common import PARENT_SEPARATOR, sorted_tasks
 from raci_sync.reports.sanitize import clean_line
@@ -26,7 +26,8 @@ from raci_sync.reports.sanitize import clean_line
 if TYPE_CHECKING:
     import pandas as pd
 
-MATRIX_COLUMNS = ("source", "container", "group", "title", "state", "due")
+# the task columns (the CSV and XLSX headers show them in the active language)
+MATRIX_COLUMNS = (N_("source"), N_("container"), N_("group"), N_("title"), N_("state"), N_("due"))
 _BITS = {letter: 1 << index for index, letter in enumerate(LETTERS)}
 _COMBINED = [  # bits → "R/A/C/I", in R, A, C, I order
     "/".join(letter for letter in LETTERS if bits & _BITS[letter])
