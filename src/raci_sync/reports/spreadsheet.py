@@ -538,6 +538,11 @@ def add_matrix_sheet(book: Book, data: ReportData, include_closed: bool = False)
     if left_out:
         more = _("… and {count} more people: the CSV matrix holds them all").format(count=left_out)
         columns.append(Column(more, width=30, translate=False))
-    rows = frame_rows(frame)
+    state = MATRIX_COLUMNS.index("state")
+    words = dict(STATE_WORDS.items())  # translated once, not per row
+    rows = [
+        (*row[:state], words.get(str(row[state]), row[state]), *row[state + 1 :])
+        for row in frame_rows(frame)
+    ]
     formats = ["header"] * len(MATRIX_COLUMNS) + ["person"] * (len(columns) - len(MATRIX_COLUMNS))
     book.sheet(N_("Matrix"), columns, rows, freeze_columns=4, header_format=formats)

@@ -30,11 +30,7 @@ TREND_WEEKS = 4
 RAG_LABEL: Texts[str] = Texts({"red": N_("Red"), "amber": N_("Amber"), "green": N_("Green")})
 LOAD_LINE_PEOPLE = 10  # names in the summary's load line; the workload section has them all
 # How reports count missing sources, in this order ("1 source failed, 2 sources stale").
-MISSING_WORDS = (
-    ("failed", N_("{count} source failed"), N_("{count} sources failed")),
-    ("never", N_("{count} source never synced"), N_("{count} sources never synced")),
-    ("stale", N_("{count} source stale"), N_("{count} sources stale")),
-)
+MISSING_STATUSES = ("failed", "never", "stale")
 CHRONIC_DAYS = 21  # a finding open this long (from its ``since``) is chronic: open ≥ 3 weeks
 
 # What this module writes for people, in one place (for the translation that follows).
@@ -79,11 +75,17 @@ def missing_parts(data: ReportData) -> list[str]:
     if data.no_data:
         return [_("no data")]
     counts = Counter(source.status for source in data.missing)
-    return [
-        ngettext(one, many, counts[status]).format(count=counts[status])
-        for status, one, many in MISSING_WORDS
-        if counts[status]
-    ]
+    return [_missing_words(status, counts[status]) for status in MISSING_STATUSES if counts[status]]
+
+
+def _missing_words(status: str, n: int) -> str:
+    if status == "failed":
+        text = ngettext("{count} source failed", "{count} sources failed", n)
+    elif status == "never":
+        text = ngettext("{count} source never synced", "{count} sources never synced", n)
+    else:
+        text = ngettext("{count} source stale", "{count} sources stale", n)
+    return text.format(count=n)
 
 
 def rag_reason(data: ReportData) -> str:
