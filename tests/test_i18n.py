@@ -4,15 +4,18 @@ catalogue without gaps."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 from raci_sync import i18n
 from raci_sync.config import parse_config
 from raci_sync.errors import ConfigError
+from tests.cli_runs import local_config, run, serve_recordings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,3 +96,37 @@ def test_danish_is_used_once_activated() -> None:
     assert i18n.format_number(1234.5) == "1.234,5"
     i18n.activate("en")
     assert i18n.format_number(1234.5) == "1,234.5"
+
+
+def test_check_config_names_the_languages(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cfg = tmp_path / "raci.toml"
+    cfg.write_text('language = "xx"\n', encoding="utf-8")
+    code, _, err = run(["--config", str(cfg), "check-config"], capsys)
+    assert code == 2
+    assert "language: must be one of en, da, got 'xx'" in err
+    cfg.write_text('language = "da"\n', encoding="utf-8")
+    code, _, err = run(["--config", str(cfg), "check-config"], capsys)
+    assert code == 0, err
+
+
+def test_the_report_is_in_the_configured_language(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, httpserver: Any, demo_env: None
+) -> None:
+    """``language = "da"``: the CLI activates it after loading the config; the table report is
+    Danish, the JSON report keeps its keys and check ids, and CLI errors stay English."""
+    serve_recordings(httpserver)
+    cfg = local_config(tmp_path, httpserver)
+    cfg.write_text('language = "da"\n' + cfg.read_text(encoding="utf-8"), encoding="utf-8")
+    code, _, err = run(["--config", str(cfg), "sync", "--full"], capsys)
+    assert code == 0, err
+    code, out, _ = run(["--config", str(cfg), "report", "--as-of", "2026-12-07"], capsys)
+    assert code == 0
+    assert out.startswith("RACI-rapport") and "Har ingen Godkender" in out and "FEJL (" in out
+    code, out, _ = run(["--config", str(cfg), "report", "-f", "json"], capsys)
+    data = json.loads(out)
+    assert {"findings", "workload", "sources"} <= set(data)
+    assert {f["check"] for f in data["findings"]} >= {"no-owner", "overloaded"}
+    code, _, err = run(["--config", str(cfg), "report", "--as-of", "7/12/2026"], capsys)
+    assert code == 2 and "Traceback" not in err
