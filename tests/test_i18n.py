@@ -130,3 +130,16 @@ def test_the_report_is_in_the_configured_language(
     assert {f["check"] for f in data["findings"]} >= {"no-owner", "overloaded"}
     code, _, err = run(["--config", str(cfg), "report", "--as-of", "7/12/2026"], capsys)
     assert code == 2 and "Traceback" not in err
+
+
+def test_language_option_gives_the_demo_in_danish(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--language`` (a global option) wins over the config; the demo has no config of its
+    own language, so it is how the demo is shown in Danish."""
+    code, out, _ = run(["demo", "--language", "da", "-o", str(tmp_path / "demo")], capsys)
+    assert code == 0
+    assert "RACI-rapport" in out and "Udførende" in out
+    assert '<html lang="da">' in (tmp_path / "demo" / "report.html").read_text(encoding="utf-8")
+    code, _, err = run(["demo", "--language", "xx", "-o", str(tmp_path / "demo")], capsys)
+    assert code == 2 and "'xx' is not one of 'en', 'da'" in err

@@ -170,6 +170,13 @@ def global_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Also write log records (one line each) to this file (created 0600).",
             **keep,
         ),
+        click.option(
+            "--language",
+            type=click.Choice(i18n.LANGUAGES),
+            help="Language of the reports, email and notifications (default: the config's "
+            "language, else en). Command-line messages stay English.",
+            **keep,
+        ),
     )
     for option in reversed(options):
         command = option(command)
@@ -195,6 +202,8 @@ def _start(ctx: click.Context) -> dict[str, Any]:
         if given.get("quiet"):
             quiet_stderr()
         root.meta["raci.logging"] = True
+    if given.get("language"):  # before anything is written for people (the demo has no config)
+        i18n.activate(given["language"])
     return given
 
 
@@ -209,7 +218,8 @@ def _config(ctx: click.Context, *, all_secrets: bool = False, defer_rules: bool 
     given = _start(ctx)
     path = find_config(given.get("config_path"))
     cfg = load_config(path, all_secrets=all_secrets, defer_rules=defer_rules)
-    i18n.activate(cfg.language)  # once, before anything is written for people
+    # once, before anything is written for people: --language, else the config's
+    i18n.activate(given.get("language") or cfg.language)
     for w in cfg.warnings:
         click.echo(f"raci: warning: {w}", err=True)
     return cfg
