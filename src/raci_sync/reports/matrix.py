@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from raci_sync.i18n import N_, _
 from raci_sync.model import LETTERS, Person, ReportData, Task
-from raci_sync.reports.common import PARENT_SEPARATOR, sorted_tasks
+from raci_sync.reports.common import PARENT_SEPARATOR, STATE_WORDS, sorted_tasks
 from raci_sync.reports.sanitize import clean_line
 
 if TYPE_CHECKING:
@@ -115,6 +115,7 @@ def matrix_frame(
     import pandas as pd
 
     header = {column.key: column.header for column in people}
+    states = dict(STATE_WORDS.items())  # "open" in the active language, translated once
     letters = _letters(data, {task.key for task in tasks}, set(header))
     cells = pd.DataFrame(
         [(source, task_id, header[person], text) for (source, task_id, person), text in letters],
@@ -130,7 +131,7 @@ def matrix_frame(
             "container": [task.container or "" for task in tasks],
             "group": [task.group or "" for task in tasks],
             "title": [_title(task, data) for task in tasks],
-            "state": [str(task.state) for task in tasks],
+            "state": [states.get(str(task.state), str(task.state)) for task in tasks],
             "due": pd.Series([task.due for task in tasks], dtype=object),
         }
     )

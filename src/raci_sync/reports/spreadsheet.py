@@ -299,6 +299,7 @@ NEW = N_("new")  # the "new" column of a finding not there last week
 def _findings_sheet(book: Book, data: ReportData) -> None:
     names = data.person_names
     fresh = new_keys(data)
+    severities = dict(SEVERITY_WORDS.items())  # translated once, not per row
     rows: list[list[Cell]] = []
     for finding in sorted_findings(data.findings):
         task = data.task_of(finding)
@@ -308,7 +309,7 @@ def _findings_sheet(book: Book, data: ReportData) -> None:
         cells["due"] = task.due if task else None
         cells["since"] = finding.since
         cells["new"] = _(NEW) if finding.key in fresh else None
-        cells["severity"] = SEVERITY_WORDS.get(str(finding.severity), str(finding.severity))
+        cells["severity"] = severities.get(str(finding.severity), str(finding.severity))
         rows.append([cells[column.title] for column in FINDING_COLUMNS])
     book.sheet(N_("Findings"), FINDING_COLUMNS, rows, freeze_columns=2)
 
@@ -419,6 +420,7 @@ TASK_COLUMNS = (
 
 def _tasks_sheet(book: Book, data: ReportData) -> None:
     assignments = data.assignments_by_task
+    states = dict(STATE_WORDS.items())  # translated once, not per row
     checks: dict[tuple[str, str], list[str]] = {}
     for finding in sorted_findings(data.findings):
         if finding.task_id is not None:
@@ -434,7 +436,7 @@ def _tasks_sheet(book: Book, data: ReportData) -> None:
             [
                 *(task.source, task.container, task.group, task.id, task.title, task.url),
                 *(
-                    STATE_WORDS.get(str(task.state), str(task.state)),
+                    states.get(str(task.state), str(task.state)),
                     task.due,
                     task.start,
                     task.parent_id,
@@ -538,11 +540,6 @@ def add_matrix_sheet(book: Book, data: ReportData, include_closed: bool = False)
     if left_out:
         more = _("… and {count} more people: the CSV matrix holds them all").format(count=left_out)
         columns.append(Column(more, width=30, translate=False))
-    state = MATRIX_COLUMNS.index("state")
-    words = dict(STATE_WORDS.items())  # translated once, not per row
-    rows = [
-        (*row[:state], words.get(str(row[state]), row[state]), *row[state + 1 :])
-        for row in frame_rows(frame)
-    ]
+    rows = frame_rows(frame)
     formats = ["header"] * len(MATRIX_COLUMNS) + ["person"] * (len(columns) - len(MATRIX_COLUMNS))
     book.sheet(N_("Matrix"), columns, rows, freeze_columns=4, header_format=formats)
