@@ -6,8 +6,11 @@ translations live in gettext catalogues: ``locale/<lang>/LC_MESSAGES/raci.po``, 
 dictionary is written by hand. JSON keys and check ids stay English. Dates and numbers are
 formatted in the language's locale by Babel.
 
-The language is chosen once per process, from the config (:func:`activate`); English is the
-source language, so ``en`` needs no catalogue.
+The language is chosen once per process, from ``--language`` or the config (:func:`activate`,
+called by the CLI before anything is written); English is the source language, so ``en`` needs
+no catalogue and its texts are the messages themselves. Dates and numbers for people go through
+:func:`local_date` and :func:`localize_number`, which leave the English forms exactly as they
+were (ISO dates, ``5.5``) and give the Danish ones (``07.12.2026``, ``5,5``).
 """
 
 from __future__ import annotations
