@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from raci_sync import __version__
+from raci_sync import __version__, i18n
 from raci_sync.config import Config, SourceConfig, find_config, load_config
 from raci_sync.connectors import KINDS
 from raci_sync.errors import (
@@ -177,6 +177,13 @@ def global_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Also write log records (one line each) to this file (created 0600).",
             **keep,
         ),
+        click.option(
+            "--language",
+            type=click.Choice(i18n.LANGUAGES),
+            help="Language of the reports, email and notifications (default: the config's "
+            "language, else en). Command-line messages stay English.",
+            **keep,
+        ),
     )
     for option in reversed(options):
         command = option(command)
@@ -202,6 +209,8 @@ def _start(ctx: click.Context) -> dict[str, Any]:
         if given.get("quiet"):
             quiet_stderr()
         root.meta["raci.logging"] = True
+    if given.get("language"):  # before anything is written for people (the demo has no config)
+        i18n.activate(given["language"])
     return given
 
 
@@ -216,6 +225,8 @@ def _config(ctx: click.Context, *, all_secrets: bool = False, defer_rules: bool 
     given = _start(ctx)
     path = find_config(given.get("config_path"))
     cfg = load_config(path, all_secrets=all_secrets, defer_rules=defer_rules)
+    # once, before anything is written for people: --language, else the config's
+    i18n.activate(given.get("language") or cfg.language)
     for w in cfg.warnings:
         click.echo(f"raci: warning: {w}", err=True)
     return cfg
