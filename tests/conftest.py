@@ -48,3 +48,14 @@ def _restore_logging() -> Iterator[None]:
         if handler not in root.handlers:
             root.addHandler(handler)
     root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards() -> Iterator[None]:
+    """The CLI activates the config's language for the process: every test starts and ends in
+    English, the source language."""
+    from raci_sync import i18n
+
+    i18n.activate("en")
+    yield
+    i18n.activate("en")

@@ -37,6 +37,17 @@ ALLOWED: dict[str, set[str]] = {
     "lock": {"errors"},
     "progress": {"errors", "model"},
     "sync": {"i18n", "errors", "model", "config", "connectors", "mapping", "store", "interrupt"},
+    "fix": {
+        "i18n",
+        "errors",
+        "model",
+        "config",
+        "connectors",
+        "mapping",
+        "store",
+        "interrupt",
+        "sync",
+    },
     "demo": {
         "i18n",
         "errors",
@@ -49,6 +60,7 @@ ALLOWED: dict[str, set[str]] = {
         "reports",
         "progress",
     },
+    "init": {"errors", "model", "config", "connectors"},  # raci init: ask the tools, draft
     "cli": {"*"},
     "entry": {"interrupt", "cli"},
     "__main__": {"entry"},

@@ -10,6 +10,7 @@ When several apply, the first of 70, 2, 4, 3, 5, 1 wins (``worst``).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from raci_sync import __version__
+from raci_sync import __version__, i18n
 from raci_sync.config import Config, SourceConfig, find_config, load_config
 from raci_sync.connectors import KINDS
 from raci_sync.errors import (
@@ -41,7 +42,12 @@ from raci_sync.reports.render import (
 )
 
 if TYPE_CHECKING:
+    from raci_sync.connectors.discovery import Container
     from raci_sync.connectors.references import ScopeReport
+    from raci_sync.fix import FixOptions, Outcome
+    from raci_sync.init.draft import Draft
+    from raci_sync.init.tools import Tool
+    from raci_sync.mapping.fixes import FixPlan
     from raci_sync.notify import NotifyOutcome
     from raci_sync.reports.email import EmailOutcome
     from raci_sync.store import Store
@@ -68,6 +74,7 @@ who carry too much.
 \b
 Start here:
   raci demo                       the whole pipeline on an embedded demo, no tokens needed
+  raci init                       draft raci.toml from the tokens in your environment
   raci check-config               validate ./raci.toml (see config.example.toml)
   raci sync && raci report        pull everything, then show the findings
 """
@@ -170,6 +177,13 @@ def global_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Also write log records (one line each) to this file (created 0600).",
             **keep,
         ),
+        click.option(
+            "--language",
+            type=click.Choice(i18n.LANGUAGES),
+            help="Language of the reports, email and notifications (default: the config's "
+            "language, else en). Command-line messages stay English.",
+            **keep,
+        ),
     )
     for option in reversed(options):
         command = option(command)
@@ -195,6 +209,8 @@ def _start(ctx: click.Context) -> dict[str, Any]:
         if given.get("quiet"):
             quiet_stderr()
         root.meta["raci.logging"] = True
+    if given.get("language"):  # before anything is written for people (the demo has no config)
+        i18n.activate(given["language"])
     return given
 
 
@@ -209,6 +225,8 @@ def _config(ctx: click.Context, *, all_secrets: bool = False, defer_rules: bool 
     given = _start(ctx)
     path = find_config(given.get("config_path"))
     cfg = load_config(path, all_secrets=all_secrets, defer_rules=defer_rules)
+    # once, before anything is written for people: --language, else the config's
+    i18n.activate(given.get("language") or cfg.language)
     for w in cfg.warnings:
         click.echo(f"raci: warning: {w}", err=True)
     return cfg
@@ -579,6 +597,12 @@ def check_config(ctx: click.Context, online: bool) -> int:
     if not online:
         click.echo("ok (offline: run with --online to check the tokens, boards and fields)")
         return 0
+    return _check_online(cfg)
+
+
+def _check_online(cfg: Config) -> int:
+    """Ask every source's API what the config names, print each, then every problem at once
+    (stderr); the exit code: 2 on any problem, 3 when a source cannot be asked at all."""
     problems = list(cfg.deferred)
     unreachable = 0
     for source in cfg.sources:
@@ -1007,3 +1031,505 @@ def demo(ctx: click.Context, fmt: str, output_dir: str, as_of: date | None) -> i
     written = ", ".join(str(path) for path in demo_run.written)
     click.echo(f"\nwrote {written} and the store {demo_run.store}", err=True)
     return EXIT_SOURCES if demo_run.run.failed else 0
+
+
+# -- raci fix ------------------------------------------------------------------------------------
+
+
+@cli.command("fix")
+@click.option(
+    "--apply",
+    "do_apply",
+    is_flag=True,
+    help="Write the changes in the tools (each one confirmed on a terminal, unless --yes).",
+)
+@click.option(
+    "--undo",
+    "undo_run",
+    type=click.IntRange(min=1),
+    metavar="RUN",
+    help="Put back what the apply of run RUN wrote, where nobody changed it since.",
+)
+@click.option(
+    "--yes", "-y", is_flag=True, help="Write without asking (needed when there is no terminal)."
+)
+@click.option(
+    "--source",
+    "-s",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Only tasks of this source (repeatable). Default: every source.",
+)
+@as_of_option
+@global_options
+@click.pass_context
+def fix(
+    ctx: click.Context,
+    do_apply: bool,
+    undo_run: int | None,
+    yes: bool,
+    sources: tuple[str, ...],
+    as_of: date | None,
+) -> int:
+    """Fix ownership where the work lives: give each task without a Responsible or an
+    Accountable the person the hat rules suggest, in the tool itself.
+
+    Without --apply, a dry run: the changes that would resolve the ownership findings of the
+    store (run `raci sync` first), each to the suggested person with the most free capacity —
+    never anyone at or over capacity; the plan counts its own changes. With --apply each one
+    is confirmed on the terminal (--yes: none is), the task is read again from its tool and
+    skipped, saying why, if it changed since the last sync or its role is no longer empty:
+    raci never overwrites what a person set. Every change is recorded in the store, and the
+    tasks written are read back into it, so the next `raci report` shows them. --undo RUN puts
+    back what run RUN wrote, where nobody changed it since.
+
+    What is written: Asana, the assignee or a people custom field; Trello, a card member or
+    the Accountable custom field; monday.com, the people column (change_multiple_column_values)
+    — whichever the source's [source.roles] names first for the letter. A token without write
+    access fails with the scope it lacks.
+
+    Exit codes: 0 every change written or skipped (skips are said); 2 usage or config error
+    (--apply or --undo without a terminal needs --yes); 3 the store has no data, or a change
+    could not be written in its tool (the others were still written, and the summary names
+    each one that failed); 4 another run holds the lock.
+
+    \b
+    Example:
+      raci sync                                 read the tools first
+      raci fix                                  what would change; nothing is written
+      raci fix --apply                          write it, asking before each change
+      raci fix --apply --yes --source indhold   one source, without asking (cron)
+      raci fix --undo 42                        put back what run 42 wrote
+    """
+    from raci_sync import fix as fixing
+
+    cfg = _config(ctx)
+    for name in sources:
+        cfg.source(name)  # an unknown --source is a usage error, with a did-you-mean
+    if do_apply and undo_run is not None:
+        raise click.UsageError("--apply writes a plan and --undo puts one back: give one of them")
+    if undo_run is not None and sources:
+        raise click.UsageError("--undo puts back everything run RUN wrote: drop --source")
+    writes = do_apply or undo_run is not None
+    if writes and not yes and not sys.stdin.isatty():
+        raise click.UsageError(
+            "no terminal to confirm each change on: add --yes to write without asking"
+        )
+    options = fixing.FixOptions(only=sources, as_of=as_of, said=_said)
+    if writes and not yes:
+        options.confirm = _confirm
+    if not writes:
+        with _open_store(cfg, create=False) as store:
+            _fix_data_warnings(cfg, store)
+            plan = fixing.plan(cfg, store, options)
+        _show_plan(cfg, plan)
+        return 0
+    return _fix_writes(cfg, options, undo_run)
+
+
+def _fix_writes(cfg: Config, options: FixOptions, undo_run: int | None) -> int:
+    """Apply the plan (or undo run ``undo_run``) under the store's lock."""
+    from raci_sync import fix as fixing
+    from raci_sync.lock import run_lock
+    from raci_sync.store import Store, default_store_path
+
+    path = cfg.store or default_store_path()
+    with run_lock(path), Store(path, create=False) as store:
+        if undo_run is not None:
+            result = fixing.undo(cfg, store, undo_run, options)
+            action = "undo"
+        else:
+            _fix_data_warnings(cfg, store)
+            plan = fixing.plan(cfg, store, options)
+            if not plan.fixes:
+                _show_plan(cfg, plan)
+                return 0
+            result = fixing.apply(cfg, store, plan, options)
+            action = "set"
+    for line in fixing.summary(result, action):
+        click.echo(line)
+    return EXIT_SOURCES if result.failed else 0  # a tool refused a write: a source failed, 3
+
+
+def _fix_data_warnings(cfg: Config, store: Store) -> None:
+    """Say which sources the plan has no data of; no data at all is exit 3, never "nothing to
+    fix" (PRODUCT §9)."""
+    from raci_sync.errors import NoDataError
+
+    missing = [s.name for s in cfg.sources if store.current_snapshot(s.name) is None]
+    if cfg.sources and len(missing) == len(cfg.sources):
+        raise NoDataError(f"no data: no source was ever synced into {store.path}; run `raci sync`")
+    for name in missing:
+        click.echo(
+            f"raci: no data from {name}: never synced, so none of its tasks is fixed", err=True
+        )
+
+
+def _show_plan(cfg: Config, plan: FixPlan) -> None:
+    from raci_sync.fix import describe_fix, describe_nofix
+
+    kinds = {s.name: s.kind for s in cfg.sources}
+    for f in plan.fixes:
+        hat = f"{f.hat}, " if f.hat else ""
+        click.echo(f"{describe_fix(f, kinds)}  [{hat}{round(f.free, 2):g} free]")
+    if plan.unfixable:
+        click.echo(f"\nNot fixable ({len(plan.unfixable)}):")
+        for n in plan.unfixable:
+            click.echo(f"  {describe_nofix(n, kinds)}")
+    if plan.fixes:
+        click.echo(
+            f"\n{len(plan.fixes)} change(s) would be written; `raci fix --apply` writes them"
+        )
+    else:
+        click.echo("nothing to fix: no ownership finding has a suggestion that fits")
+
+
+def _confirm(text: str) -> bool:
+    return click.confirm(f"{text}?", default=False, err=True)
+
+
+def _said(outcome: Outcome) -> None:
+    mark = {"written": "written", "skipped": "skipped", "failed": "FAILED"}[outcome.status]
+    reason = f" — {outcome.reason}" if outcome.reason and outcome.status != "written" else ""
+    click.echo(f"{mark}: {outcome.change}{reason}")
+
+
+# -- raci init ---------------------------------------------------------------------------------
+
+
+def _container_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--board NAME`` / ``--project NAME``: one option per word the tools use for what a
+    source's scope lists (from the Kind records)."""
+    words: dict[str, list[str]] = {}
+    for kind in KINDS.values():
+        words.setdefault(kind.container, []).append(kind.title)
+    for word, titles in sorted(words.items(), reverse=True):
+        command = click.option(
+            f"--{word}",
+            f"named_{word}",
+            multiple=True,
+            metavar="NAME",
+            help=f"Take the {_and_list(titles)} {word} of this name or id (repeatable); no prompt.",
+        )(command)
+    return command
+
+
+def _base_urls(given: tuple[str, ...]) -> dict[str, str]:
+    """``--base-url KIND=URL`` (repeatable) as {kind: url}; a wrong one is a usage error."""
+    urls: dict[str, str] = {}
+    for entry in given:
+        name, eq, url = entry.partition("=")
+        if not eq or name not in KINDS or not url.startswith(("https://", "http://")):
+            kinds = ", ".join(KINDS)
+            raise click.UsageError(
+                f"--base-url {entry!r}: give KIND=URL, KIND one of {kinds}, the URL starting "
+                "with https:// or http://"
+            )
+        urls[name] = url.rstrip("/")
+    return urls
+
+
+@cli.command()
+@click.option(
+    "--all", "take_all", is_flag=True, help="Take every board and project the tokens see."
+)
+@_container_options
+@click.option(
+    "--base-url",
+    "base_urls",
+    multiple=True,
+    metavar="KIND=URL",
+    help="Ask KIND's API at URL (a proxy, a test server); kept as the source's base_url.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the config file if it exists.")
+@global_options
+@click.pass_context
+def init(
+    ctx: click.Context,
+    /,
+    take_all: bool,
+    base_urls: tuple[str, ...],
+    force: bool,
+    **named: tuple[str, ...],
+) -> int:
+    """Draft raci.toml from what the tokens in the environment can see, then check it.
+
+    Reads the tokens from the variables config.example.toml uses (TRELLO_KEY and TRELLO_TOKEN,
+    ASANA_TOKEN, MONDAY_TOKEN; a tool whose variables are not set is skipped) and lists the
+    boards and projects each can see. On a terminal you choose them by number; else give --all
+    or --board/--project. The draft (--config, else $RACI_CONFIG, else ./raci.toml; never
+    over an existing file without --force) has a source per tool, roles from the fields found
+    (only unambiguous names: a "# CHECK:" comment asks you about the rest) and a roster of
+    everyone found, merged across tools by email; an account without an email joins the person
+    of exactly its name, marked "# CHECK:" for you to confirm. No secret is written, only
+    references: "${ASANA_TOKEN}". Then it runs the checks of `raci check-config --online` on
+    the file and reads everything once into memory to show what the first report would find.
+    Nothing is stored. When it cannot go on, each tool's "fix:" line says what to do.
+
+    \b
+    Example:
+      export ASANA_TOKEN=… MONDAY_TOKEN=…
+      raci init                                  choose on the terminal
+      raci init --all --config team.toml
+      raci init --board "Indhold & SoMe" --project "Kampagne Q1 2027"
+    """
+    from raci_sync.init.draft import local_timezone
+    from raci_sync.init.tools import draft_from, open_tools
+
+    given = _start(ctx)
+    path = find_config(given.get("config_path"))
+    urls = _base_urls(base_urls)
+    wanted = {key.removeprefix("named_"): names for key, names in named.items() if names}
+    refused = _refuse_before_asking(path, force, take_all, wanted)
+    if refused is not None:
+        return refused
+    tools = open_tools(os.environ, urls)
+    for tool in tools:
+        tool.discover()
+        _say_found(tool)
+    failed = [t for t in tools if t.connector is not None and t.discovery is None]
+    if not any(t.containers for t in tools):
+        return _nothing_to_ask(tools, failed)
+    problems = _choose(tools, take_all, wanted)
+    if problems:
+        raise click.UsageError("; ".join(problems))
+    failed += _read_chosen(tools)
+    draft = draft_from(tools, made=date.today(), timezone=local_timezone(os.environ))
+    if not draft.sources:
+        return _nothing_chosen(failed)
+    code = _write_draft(path, draft, force)
+    if code:
+        return code
+    return worst(_check_draft(path), EXIT_SOURCES if failed else 0)
+
+
+def _refuse_before_asking(
+    path: Path, force: bool, take_all: bool, wanted: dict[str, tuple[str, ...]]
+) -> int | None:
+    """What stops ``raci init`` before any tool is asked, said; None when nothing does."""
+    if take_all and wanted:
+        raise click.UsageError("--all takes everything: give it or --board/--project, not both")
+    if not take_all and not wanted and not sys.stdin.isatty():
+        flags = " / ".join(f"--{w} NAME" for w in sorted({k.container for k in KINDS.values()}))
+        raise click.UsageError(
+            f"no terminal to ask on: give --all, or {flags} (repeatable) to say what to take"
+        )
+    if path.exists() and not force:
+        click.echo(
+            f"raci: {path} exists: raci init does not overwrite it. Give --force to replace "
+            "it, or --config OTHER.toml to write another file",
+            err=True,
+        )
+        return EXIT_CONFIG
+    if not path.parent.is_dir():
+        click.echo(
+            f"raci: cannot write {path}: the folder {path.parent} does not exist. Create it, "
+            "or give --config with a file in a folder that exists",
+            err=True,
+        )
+        return EXIT_CONFIG
+    return None
+
+
+def _read_chosen(tools: list[Tool]) -> list[Tool]:
+    """Each tool's chosen containers read (fields, people) and said; the tools that failed."""
+    failed = []
+    click.echo()
+    for tool in tools:
+        tool.read_details()
+        _say_details(tool)
+        if tool.chosen and tool.details is None:
+            failed.append(tool)
+            click.echo(f"{tool.kind.title}: cannot read the chosen ones — {tool.why_not}")
+            click.echo(f"  fix: {tool.fix}")
+    return failed
+
+
+def _nothing_chosen(failed: list[Tool]) -> int:
+    """No source to draft: because reading failed (3) or nothing was chosen (2)."""
+    if failed:
+        click.echo(
+            'raci: nothing could be read, so no config was written: do what "fix:" above '
+            "says and run raci init again",
+            err=True,
+        )
+        return EXIT_SOURCES
+    click.echo(
+        "raci: nothing chosen, so no config was written: run raci init again and choose "
+        "at least one by number (or all)",
+        err=True,
+    )
+    return EXIT_CONFIG
+
+
+def _write_draft(path: Path, draft: Draft, force: bool) -> int:
+    """The drafted file written and said (0), or why it could not be (2)."""
+    from raci_sync.init.draft import render, write_config
+
+    try:
+        write_config(path, render(draft), force=force)
+    except FileExistsError:
+        click.echo(f"raci: {path} appeared meanwhile: not overwritten (--force)", err=True)
+        return EXIT_CONFIG
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        click.echo(
+            f"raci: cannot write {path}: {why}. Give --config with a file in a folder you can "
+            "write to",
+            err=True,
+        )
+        return EXIT_CONFIG
+    confirm = f" ({draft.to_confirm} to confirm: see # CHECK:)" if draft.to_confirm else ""
+    click.echo(
+        f"\nwrote {path}: {len(draft.sources)} source(s), {len(draft.people)} person(s)"
+        f"{confirm}; no secret in it"
+    )
+    return 0
+
+
+def _say_found(tool: Tool) -> None:
+    """One line per tool: skipped or failed, why and what to do; or whose token and what it
+    sees."""
+    title = tool.kind.title
+    if tool.discovery is None:
+        state = "skipped" if tool.connector is None else "cannot ask it"
+        click.echo(f"{title}: {state} — {tool.why_not}")
+    else:
+        seen = len(tool.containers)
+        who = tool.scrub(tool.discovery.who)
+        click.echo(f"{title}: token of {who}; it sees {seen} {tool.kind.container}(s)")
+    if tool.fix and (tool.connector is not None or tool.has_token):
+        click.echo(f"  fix: {tool.fix}")
+
+
+def _nothing_to_ask(tools: list[Tool], failed: list[Tool]) -> int:
+    """No tool sees anything to take: say why, and what to do, on stderr; no file."""
+    if failed:
+        click.echo(
+            'raci: no tool could be asked, so no config was written: do what each "fix:" '
+            "above says and run raci init again",
+            err=True,
+        )
+        return EXIT_SOURCES
+    if any(t.discovery for t in tools):
+        words = sorted({t.kind.container for t in tools if t.discovery})
+        click.echo(
+            f"raci: the tokens see no {' or '.join(words)}, so no config was written: do what "
+            '"fix:" above says and run raci init again',
+            err=True,
+        )
+        return EXIT_CONFIG
+    if any(t.has_token for t in tools):
+        click.echo(
+            'raci: no token could be used, so no config was written: do what "fix:" above '
+            "says and run raci init again",
+            err=True,
+        )
+        return EXIT_CONFIG
+    names = ", ".join(t.variables for t in tools)
+    click.echo(
+        f"raci: no token in the environment: export at least one tool's ({names}; see "
+        "config.example.toml for where to make each) and run raci init again",
+        err=True,
+    )
+    return EXIT_CONFIG
+
+
+def _choose(tools: list[Tool], take_all: bool, wanted: dict[str, tuple[str, ...]]) -> list[str]:
+    """Set each tool's chosen containers: all, by name, or asked on the terminal."""
+    from raci_sync.init.tools import choose_named
+
+    asked = [t for t in tools if t.discovery is not None]
+    if take_all:
+        for tool in asked:
+            tool.chosen = tool.containers
+            _list(tool, tool.chosen)
+        return []
+    if wanted:
+        named = choose_named(asked, wanted)
+        for tool in asked:
+            tool.chosen = named.chosen.get(tool.kind.name, ())
+            _list(tool, tool.chosen)
+            if not tool.chosen and tool.containers:
+                click.echo(f"{tool.kind.title}: no --{tool.kind.container} named: left out")
+        return list(named.problems)
+    for tool in asked:
+        if tool.containers:
+            tool.chosen = _ask(tool)
+    return []
+
+
+def _list(tool: Tool, chosen: tuple[Container, ...] | None = None) -> None:
+    """The tool's containers, numbered; ``chosen`` given (no terminal): those taken marked +."""
+    if not tool.containers:
+        return
+    marked = " (+ taken)" if chosen is not None else ""
+    click.echo(f"\n{tool.kind.title} {tool.kind.container}s{marked}:")
+    for i, c in enumerate(tool.containers, 1):
+        where = f"{c.space.name} › " if c.space else ""
+        mark = "" if chosen is None else ("+ " if c in chosen else "  ")
+        click.echo(f"  {mark}{i:>3}  {tool.scrub(where + c.name)}")
+
+
+def _say_details(tool: Tool) -> None:
+    """What was read of the chosen containers: how many people, and the fields' names."""
+    if tool.details is None:
+        return
+    names = sorted({d.name.strip() for defs in tool.details.fields.values() for d in defs})
+    listed = ", ".join(tool.scrub(n) for n in names[:12]) + (", …" if len(names) > 12 else "")
+    word = tool.kind.container
+    people = len(tool.details.people)
+    click.echo(
+        f"{tool.kind.title}: {people} {'person' if people == 1 else 'people'} on the chosen "
+        f"{word}s; {len(names)} field{'' if len(names) == 1 else 's'}"
+        + (f": {listed}" if names else "")
+    )
+
+
+def _ask(tool: Tool) -> tuple[Container, ...]:
+    """The tool's containers by number, on the terminal: ``1,3-4``, ``all`` or ``none``."""
+    from raci_sync.init.tools import parse_numbers
+
+    containers = tool.containers
+    word = tool.kind.container
+    _list(tool)
+    while True:
+        answer = click.prompt(
+            f"{tool.kind.title} {word}s to take (e.g. 1,3-4, all or none)", default="all"
+        )
+        try:
+            picked = parse_numbers(answer, len(containers))
+        except ValueError as exc:
+            click.echo(f"  {exc}")
+            continue
+        return tuple(containers[i] for i in picked)
+
+
+def _check_draft(path: Path) -> int:
+    """``check-config --online`` on the drafted file; then, if it passed, every source read
+    once into a store in memory, and what the first report would find. Nothing is stored."""
+    from raci_sync.init.summary import first_report
+    from raci_sync.store import Store
+    from raci_sync.sync import SyncOptions, report_from_sync
+    from raci_sync.sync import sync as do_sync
+
+    cfg = load_config(path, all_secrets=True, defer_rules=True)
+    for w in cfg.warnings:
+        click.echo(f"raci: warning: {w}", err=True)
+    click.echo("\nChecking it as `raci check-config --online` does:")
+    code = _check_online(cfg)
+    if code:
+        click.echo("Fix what is listed, then run `raci check-config --online` again.")
+        return code
+    click.echo(
+        "\nWhat the first report would find (each source read once into memory; "
+        "nothing was stored):"
+    )
+    with Store(":memory:") as store:
+        synced = do_sync(cfg, store, SyncOptions(full=True))
+        data = report_from_sync(cfg, store, synced)
+    for line in first_report(synced.run, data):
+        click.echo(f"  {line}")
+    click.echo("\nNext: read the # CHECK: comments in the file, then `raci sync && raci report`.")
+    return EXIT_SOURCES if synced.run.failed else 0

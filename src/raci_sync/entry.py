@@ -1,9 +1,29 @@
 """The ``raci`` console script: signals are handled before anything else is imported, so a
-Ctrl-C even during start-up ends with one line, never a traceback."""
+Ctrl-C even during start-up ends with one line, never a traceback.
+
+Importing this module (only the console script and ``python -m raci_sync`` do) installs a
+minimal handler at once, from built-in modules only; :func:`main` then installs the full one
+of :mod:`raci_sync.interrupt`, which records the run and releases the lock.
+"""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
+from types import FrameType
+
+
+def _early(signum: int, _frame: FrameType | None) -> None:
+    """A signal before the CLI has started anything: nothing to clean up, end quietly."""
+    os.write(2, b"raci: interrupted during start-up\n")
+    os._exit(128 + signum)
+
+
+if threading.current_thread() is threading.main_thread():
+    for _signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(_signum, _early)
 
 
 def main() -> None:

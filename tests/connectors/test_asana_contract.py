@@ -25,7 +25,7 @@ from pytest_httpserver import HTTPServer
 
 from raci_sync.config import Secret, SourceConfig
 from raci_sync.connectors.asana.client import DEFAULT_BASE_URL
-from raci_sync.connectors.asana.queries import PAGE_SIZE
+from raci_sync.connectors.asana.queries import PAGE_SIZE, WRITE_SCOPE
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.demo.replay import Cassette, Replay, mount_handler, request_parts
 from tests.connectors.contract import ConnectorContract
@@ -45,6 +45,7 @@ from tests.fakes.asana_fixtures import (
     server_connector,
 )
 from tests.fakes.world import World, tool_world
+from tests.fakes.writes import Scenario, Sent, write_scenario
 from tests.specs import spec_path
 
 RECORDING = (
@@ -359,6 +360,83 @@ def test_the_shape_checker_catches_wrong_bodies(spec: Spec) -> None:
         "'person' not one of",
     ):
         assert expected in problems
+
+
+# -- raci fix's writes --------------------------------------------------------------------------
+
+
+def write_problems(spec: Spec, sent: Sent) -> list[str]:
+    """A request of raci fix against its operation: path, method, query, and the body's fields
+    (``{"data": …}`` holding only writable properties of the request schema, of their types;
+    ``custom_fields`` values as the spec's description allows: a people field's an array of
+    user gids, a text field's a string)."""
+    problems = request_problems(spec, sent.method, sent.path, sent.query)
+    if sent.method == "GET":
+        return problems + ([f"GET {sent.path}: a body"] if sent.body else [])
+    template, _, _ = spec.operation(sent.method, sent.path)
+    where = f"{sent.method} {template}"
+    body = sent.body
+    if not isinstance(body, dict) or set(body) != {"data"} or not isinstance(body["data"], dict):
+        return [*problems, f"{where}: the body {body!r} is not {{'data': {{…}}}}"]
+    props = spec.body_properties(template, sent.method)
+    for key, value in body["data"].items():
+        prop = spec.resolve(props.get(key, {}))
+        if key not in props or prop.get("readOnly"):
+            problems.append(f"{where}: data.{key} is no writable property of the request")
+        elif key == "custom_fields":
+            ok = isinstance(value, dict) and prop.get("type") == "object"
+            ok = ok and all(
+                isinstance(v, str) or (isinstance(v, list) and all(isinstance(g, str) for g in v))
+                for v in value.values()
+            )
+            problems += [] if ok else [f"{where}: data.custom_fields = {value!r}"]
+        elif prop.get("type") == "string" and not (
+            isinstance(value, str) or (value is None and prop.get("nullable"))
+        ):
+            problems.append(f"{where}: data.{key} = {value!r} is not a string")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def writes() -> Scenario:
+    return write_scenario("asana")
+
+
+def test_every_write_request_is_in_the_spec(spec: Spec, writes: Scenario) -> None:
+    assert [p for sent in writes.sent for p in write_problems(spec, sent)] == []
+    assert {(s.method, spec.template(s.path)) for s in writes.sent} == {
+        ("GET", "/tasks/{task_gid}"),
+        ("PUT", "/tasks/{task_gid}"),
+    }
+    bodies = [s.body["data"] for s in writes.sent if s.method == "PUT"]
+    assert any("assignee" in b for b in bodies) and any("custom_fields" in b for b in bodies)
+    assert writes.violations["asana"] == []
+
+
+def test_the_write_checker_catches_what_the_spec_forbids(spec: Spec) -> None:
+    bad = Sent(
+        "PUT",
+        "/tasks/1",
+        {"opt_fields": "name,assignee.email"},
+        {"data": {"gid": "2", "assignee": 5, "followers": ["1"], "custom_fields": {"3": [4]}}},
+    )
+    problems = "\n".join(write_problems(spec, bad))
+    for expected in (
+        "'assignee.email'",
+        "data.gid is no writable property",
+        "data.assignee = 5 is not a string",
+        "data.followers is no writable property",
+        "data.custom_fields = {'3': [4]}",
+    ):
+        assert expected in problems
+    assert write_problems(spec, Sent("PUT", "/tasks/1", {}, {"name": "x"}))
+
+
+def test_a_refused_write_names_the_scope_the_spec_declares(spec: Spec, writes: Scenario) -> None:
+    _, _, op = spec.operation("PUT", "/tasks/1")
+    assert WRITE_SCOPE in {scope for s in op["security"] for scope in s.get("oauth2", [])}
+    assert "403" in writes.refusal and repr(WRITE_SCOPE) in writes.refusal
+    assert "Nothing was changed" in writes.refusal
 
 
 class TestAsanaContract(ConnectorContract):

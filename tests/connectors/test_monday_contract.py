@@ -23,10 +23,12 @@ from graphql import (
 )
 
 from raci_sync.connectors.monday.client import DEFAULT_BASE_URL
-from raci_sync.connectors.monday.queries import QUERIES
+from raci_sync.connectors.monday.queries import QUERIES, WRITES
+from raci_sync.connectors.monday.writes import WRITE_SCOPE
 from tests.connectors.contract import ConnectorContract
 from tests.fakes.monday import CURRENT, monday_schema, query_errors
 from tests.fakes.world import World, tool_world
+from tests.fakes.writes import Scenario, write_scenario
 from tests.specs import spec_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -190,6 +192,62 @@ def test_the_demo_recording_has_the_schema_shape_and_valid_requests() -> None:
         )
         assert query_errors(query, variables) == []
         assert_conforms(query, variables, it["body"])
+
+
+# -- raci fix's writes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_every_write_request_of_the_module_validates(name: str) -> None:
+    assert query_errors(WRITES[name]) == []
+    for version in ("2026-04", "2026-07"):
+        assert query_errors(WRITES[name], version=version) == [], version
+    assert "complexity { query before after reset_in_x_seconds }" in WRITES[name]
+
+
+def test_the_write_is_a_mutation_of_the_people_columns_in_the_sdl() -> None:
+    mutation = schema().mutation_type
+    assert mutation is not None
+    change = mutation.fields["change_multiple_column_values"]
+    assert {"board_id", "item_id", "column_values"} <= set(change.args)
+    assert str(change.args["column_values"].type) == "JSON!"
+    assert WRITES["SetPeople"].lstrip().startswith("mutation SetPeople(")
+    assert WRITES["ReadItem"].lstrip().startswith("query ReadItem(")
+
+
+@pytest.fixture(scope="module")
+def writes() -> Scenario:
+    return write_scenario("monday")
+
+
+def test_every_write_request_sent_validates_against_the_pinned_sdl(writes: Scenario) -> None:
+    names = []
+    for sent in writes.sent:
+        assert (sent.method, sent.path) == ("POST", "")
+        query, variables = sent.body["query"], sent.body["variables"]
+        assert query_errors(query, variables) == [], query.splitlines()[1]
+        name = query.split("(", 1)[0].split()[-1]
+        names.append(name)
+        if name == "SetPeople":
+            values = json.loads(variables["values"])  # JSON text, as the docs send it
+            for column, value in values.items():
+                assert isinstance(column, str)
+                assert value is None or (
+                    set(value) == {"personsAndTeams"}
+                    and all(
+                        set(e) == {"id", "kind"}
+                        and isinstance(e["id"], int)
+                        and e["kind"] == "person"
+                        for e in value["personsAndTeams"]
+                    )
+                )
+    assert set(names) == {"ReadItem", "SetPeople"}  # teams came from the snapshot: no directory
+    assert writes.violations["monday"] == []
+
+
+def test_a_refused_write_names_the_permission_and_the_scope(writes: Scenario) -> None:
+    assert "UserUnauthorizedException" in writes.refusal
+    assert "edit rights on the board" in writes.refusal and repr(WRITE_SCOPE) in writes.refusal
 
 
 class TestMondayContract(ConnectorContract):

@@ -35,7 +35,9 @@ def test_after_a_failure_no_new_call_starts_and_the_first_failure_is_raised() ->
 
     with pytest.raises(ValueError, match="board 0"):  # the first in call order, not in time
         in_order([call(i) for i in range(8)], 2)
-    assert sorted(started) == [0, 1]  # the other six never started
+    # the other six never started (1 may not have either: on a loaded machine its worker can
+    # reach it only after 0 failed, and then skips it)
+    assert 0 in started and set(started) <= {0, 1}
 
 
 def test_one_worker_runs_inline_and_stops_at_the_failure() -> None:

@@ -26,8 +26,10 @@ from raci_sync.config import Secret, SourceConfig
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.demo.replay import Cassette, HandlerAdapter, Replay
 from tests.connectors.contract import ConnectorContract
+from tests.fakes import trello as fake_trello
 from tests.fakes import trello_fixtures as t
 from tests.fakes.world import World, tool_world
+from tests.fakes.writes import Scenario, Sent, write_scenario
 from tests.specs import spec_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -132,6 +134,8 @@ def allowed_fields(spec: dict[str, Any], template: str, param: str) -> set[str] 
         ("/boards/{id}", "member_fields"): props("Member"),
         ("/boards/{id}", "label_fields"): props("Label"),
         ("/boards/{id}/cards", "fields"): set(schema(spec, "CardFields")["enum"])
+        | CARD_FIELD_DEPARTURES,
+        ("/cards/{id}", "fields"): set(schema(spec, "CardFields")["enum"])  # raci fix
         | CARD_FIELD_DEPARTURES,
     }
     return table.get((template, param))
@@ -316,6 +320,120 @@ def test_shape_check_catches_a_wrong_type(spec: dict[str, Any]) -> None:
     card["customFieldItems"] = [{"modelType": "list"}]
     errors = shape_errors(spec, [card], body_schemas(spec)["/boards/{id}/cards"], "cards")
     assert len(errors) == 4, errors
+
+
+# -- raci fix's writes --------------------------------------------------------------------------
+
+# Emptying a custom field on a card: the form Atlassian's guide "Getting started with Custom
+# Fields" gives; the spec's request body has no shape for it (an idValue must be a TrelloID).
+GUIDE_EMPTYING = ({"idValue": ""}, {"value": ""})
+
+
+def method_operation(spec: dict[str, Any], method: str, path: str) -> tuple[str, dict[str, Any]]:
+    """The spec's path template and operation (with path-level parameters) of a request."""
+    matches = [
+        p for p in spec["paths"]
+        if re.fullmatch(re.sub(r"\\\{[^/]+\\\}", "[^/]+", re.escape(p)), path)
+    ]  # fmt: skip
+    fewest = min((m.count("{") for m in matches), default=0)
+    matches = [m for m in matches if m.count("{") == fewest]
+    assert len(matches) == 1, f"{method} {path}: matches {matches or 'no path'} in the spec"
+    item = spec["paths"][matches[0]]
+    assert method.lower() in item, f"{method} {matches[0]}: no such operation in the spec"
+    op = item[method.lower()]
+    return matches[0], {**op, "parameters": [*item.get("parameters", []),
+                                              *op.get("parameters", [])]}  # fmt: skip
+
+
+def write_problems(spec: dict[str, Any], sent: Sent) -> list[str]:
+    """A request of raci fix against its operation: path and method, declared query
+    parameters (path ids and ``value`` TrelloIDs, ``fields`` of the card's enum and §12's
+    departures), and the body against the request body's schema (or the guide's emptying)."""
+    template, op = method_operation(spec, sent.method, sent.path)
+    where = f"{sent.method} {template}"
+    declared = {p["name"]: p for p in op["parameters"] if p["in"] == "query"}
+    extras = DOCUMENTED_EXTRAS.get(template, set())
+    problems = [f"{where}: query parameter {k!r} is not in the spec"
+                for k in sent.query if k not in declared and k not in extras]  # fmt: skip
+    pattern = schema(spec, "TrelloID")["pattern"]
+    ids = [v for k, v in sent.query.items() if k == "value"]
+    ids += [part for part in sent.path.split("/")[2::2] if part]  # /cards/{id}/…/{idMember}
+    problems += [f"{where}: {i!r} is no TrelloID" for i in ids if not re.fullmatch(pattern, i)]
+    for name, value in sent.query.items():
+        fields = allowed_fields(spec, template, name)
+        unknown = set(value.split(",")) - fields if fields is not None else set()
+        problems += [f"{where}: {name} {sorted(unknown)} are no fields there"] if unknown else []
+    body_schema = op.get("requestBody", {}).get("content", {}).get("application/json")
+    if body_schema is None:
+        return problems + ([f"{where}: a body the spec has none for"] if sent.body else [])
+    if sent.body in GUIDE_EMPTYING:
+        return problems
+    branches = body_schema["schema"].get("oneOf", [body_schema["schema"]])
+    fits = [b for b in branches
+            if not unknown_keys(spec, sent.body, b) and not shape_errors(spec, sent.body, b, where)]  # fmt: skip
+    return problems + ([] if sent.body and fits else [f"{where}: body {sent.body!r}"])
+
+
+def unknown_keys(spec: dict[str, Any], value: Any, s: dict[str, Any]) -> list[str]:
+    """Keys of a request body (at any depth) that its schema has no property for."""
+    s = resolve(spec, s)
+    if not isinstance(value, dict) or "properties" not in s:
+        return []
+    props = s["properties"]
+    return [k for k in value if k not in props] + [
+        u for k, v in value.items() if k in props for u in unknown_keys(spec, v, props[k])
+    ]
+
+
+@pytest.fixture(scope="module")
+def writes() -> Scenario:
+    return write_scenario("trello")
+
+
+@pytest.fixture(scope="module")
+def text_writes() -> Scenario:
+    """The Accountable field a text field naming the person, not a dropdown."""
+    return write_scenario("trello", accountable="text")
+
+
+def test_every_write_request_is_in_the_spec(
+    spec: dict[str, Any], writes: Scenario, text_writes: Scenario
+) -> None:
+    sent = writes.sent + text_writes.sent
+    assert [p for s in sent for p in write_problems(spec, s)] == []
+    assert {(s.method, method_operation(spec, s.method, s.path)[0]) for s in sent} == {
+        ("GET", "/cards/{id}"),
+        ("GET", "/boards/{id}"),
+        ("POST", "/cards/{id}/idMembers"),
+        ("DELETE", "/cards/{id}/idMembers/{idMember}"),
+        ("PUT", "/cards/{idCard}/customField/{idCustomField}/item"),
+    }
+    bodies = [s.body for s in sent if s.method == "PUT"]
+    assert any("idValue" in b and b["idValue"] for b in bodies)  # a dropdown's option
+    assert any(isinstance(b.get("value"), dict) for b in bodies)  # a text field's name
+    assert writes.violations["trello"] == text_writes.violations["trello"] == []
+
+
+def test_the_write_checker_catches_what_the_spec_forbids(spec: dict[str, Any]) -> None:
+    card, field = "5" * 24, "6" * 24
+    bad = [
+        Sent("POST", f"/cards/{card}/idMembers", {"value": "mette", "pos": "top"}, None),
+        Sent("PUT", f"/cards/{card}/customField/{field}/item", {}, {"idValue": "Mette"}),
+        Sent("PUT", f"/cards/{card}/customField/{field}/item", {}, {"value": {"txt": "M"}}),
+        Sent("GET", f"/cards/{card}", {"fields": "name,owner"}, None),
+    ]
+    problems = "\n".join(p for s in bad for p in write_problems(spec, s))
+    for expected in ("'mette' is no TrelloID", "'pos' is not in the spec", "{'idValue': 'Mette'}",
+                     "{'value': {'txt': 'M'}}", "fields ['owner']"):  # fmt: skip
+        assert expected in problems
+    with pytest.raises(AssertionError, match="no such operation"):
+        write_problems(spec, Sent("PATCH", f"/cards/{card}", {}, None))
+
+
+def test_a_read_only_token_is_told_which_scope_to_authorize(writes: Scenario) -> None:
+    assert "401: unauthorized permission requested" in writes.refusal
+    assert "scope=read,write" in writes.refusal and "Nothing was changed" in writes.refusal
+    assert fake_trello.KEY not in writes.refusal and fake_trello.TOKEN not in writes.refusal
 
 
 class TestTrelloContract(ConnectorContract):

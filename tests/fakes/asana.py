@@ -9,6 +9,9 @@ operation's enum, integers and booleans must parse and lie within the declared b
 
 Served (all others in the spec answer ``501`` and are recorded as not implemented)::
 
+    PUT /tasks/{gid}   (raci fix: ``assignee`` and ``custom_fields`` of the workspace's people
+                       and text fields; the task changes, and its answer is the task after it)
+
     GET /users/{user_gid}  (me too)    GET /users?workspace=         GET /workspaces
     GET /workspaces/{gid}             GET /workspaces/{gid}/users   GET /workspaces/{gid}/projects
     GET /projects?workspace=          GET /projects/{gid}           GET /projects/{gid}/sections
@@ -24,6 +27,12 @@ entry (``assignee.name``) selects inside a nested object, an undotted one naming
 its ``{gid, resource_type}``. ``GET /tasks`` honours ``modified_since`` and ``completed_since``.
 ``repeat_pages = True`` makes task listings page without advancing: each next page is the first
 again under a new offset.
+
+A write's body is checked against the operation's request schema (``{"data": TaskUpdateRequest}``):
+every key of ``data`` must be a property of the schema and not read-only, ``assignee`` a string
+or null, ``custom_fields`` an object whose values are what the spec's description of it allows
+("an enum GID, string, number, object, or array"). ``read_only = True`` stands for a token
+without write access: every write answers 403 with Asana's error body.
 """
 
 from __future__ import annotations
@@ -109,6 +118,24 @@ class AsanaSpec:
         return {p["name"]: p for p in params if p["in"] == "query"}
 
     @cache  # noqa: B019
+    def body_properties(self, template: str, method: str) -> dict[str, dict[str, Any]]:
+        """The properties of the request body's ``data`` schema (``allOf`` flattened)."""
+        op = self.doc["paths"][template][method.lower()]
+        schema = self.resolve(op["requestBody"]["content"]["application/json"]["schema"])
+        return self._properties(schema["properties"]["data"])
+
+    def _properties(self, schema: Any) -> dict[str, dict[str, Any]]:
+        schema = self.resolve(schema)
+        out: dict[str, dict[str, Any]] = {}
+        for part in schema.get("allOf", [schema]):
+            part = self.resolve(part)
+            if "allOf" in part:
+                out.update(self._properties(part))
+            else:
+                out.update(part.get("properties", {}))
+        return out
+
+    @cache  # noqa: B019
     def compact_fields(self, template: str, method: str) -> tuple[str, ...]:
         """Properties of the schema the operation's 200 answer holds in ``data``."""
         op = self.doc["paths"][template][method.lower()]
@@ -170,6 +197,8 @@ class AsanaFake:
         # again, under an offset never handed out before (the loop that ran until killed)
         self.repeat_pages = False
         self.field_names: dict[str, str] = {}  # a custom field renamed in Asana (key → name)
+        self.read_only = False  # a token without write access: every write answers 403
+        self._writing = threading.Lock()
         self._issued = itertools.count()
         self._lock = threading.Lock()
         self.routes: dict[str, Callable[..., Any]] = {
@@ -188,6 +217,9 @@ class AsanaFake:
             "/tasks": self.get_tasks,
             "/tasks/{task_gid}": self.get_task,
             "/tasks/{task_gid}/subtasks": self.get_subtasks,
+        }
+        self.writes: dict[tuple[str, str], Callable[..., Any]] = {
+            ("PUT", "/tasks/{task_gid}"): self.put_task,
         }
 
     # -- the entry point ----------------------------------------------------------------------
@@ -224,13 +256,62 @@ class AsanaFake:
             )
         try:
             fields = self.check_query(method, template, query)
-            route = self.routes.get(template) if method == "GET" else None
+            if method != "GET":
+                return self.write(method, template, args, body, fields)
+            route = self.routes.get(template)
             if route is None:
                 self.record(f"{method} {template}: in the spec but not implemented by the fake")
                 return error(501, f"the fake Asana API does not implement {method} {template}")
             return 200, {}, route(*args, query=query, fields=fields, template=template)
         except BadRequest as exc:
             return error(exc.status, str(exc))
+
+    def write(
+        self, method: str, template: str, args: tuple[str, ...], body: Any, fields: Any
+    ) -> Answer:
+        """A write: its body checked against the operation's request schema, then applied."""
+        route = self.writes.get((method, template))
+        if route is None:
+            self.record(f"{method} {template}: in the spec but not implemented by the fake")
+            return error(501, f"the fake Asana API does not implement {method} {template}")
+        data = self.check_body(method, template, body)
+        if self.read_only:
+            return error(
+                403,
+                "Forbidden: this token has no permission to change this object; the app needs "
+                "the tasks:write scope",
+            )
+        with self._writing:
+            return 200, {}, route(*args, data=data, fields=fields, template=template)
+
+    def check_body(self, method: str, template: str, body: Any) -> dict[str, Any]:
+        """``{"data": {...}}`` with only writable properties of the operation's schema."""
+        where = f"{method} {template}"
+        if (
+            not isinstance(body, dict)
+            or set(body) != {"data"}
+            or not isinstance(body["data"], dict)
+        ):
+            self.record(f"{where}: the body is not {{'data': {{...}}}}")
+            raise BadRequest("data: Missing input")
+        props = self.spec.body_properties(template, method)
+        for name, value in body["data"].items():
+            prop = self.spec.resolve(props.get(name, {}))
+            if name not in props or prop.get("readOnly"):
+                self.record(f"{where}: data.{name} is not a writable property of the request")
+                raise BadRequest(f"data.{name}: Unknown or read-only property")
+            if prop.get("type") == "string" and not (
+                isinstance(value, str) or (value is None and prop.get("nullable"))
+            ):
+                self.record(f"{where}: data.{name} = {value!r} is not a string")
+                raise BadRequest(f"data.{name}: Not a string")
+            if name == "custom_fields" and not (
+                isinstance(value, dict)
+                and all(isinstance(v, str | int | float | list | dict) for v in value.values())
+            ):
+                self.record(f"{where}: data.custom_fields = {value!r} is not {{gid: value}}")
+                raise BadRequest("data.custom_fields: Not an object of values")
+        return dict(body["data"])
 
     def record(self, problem: str) -> None:
         with self._lock:
@@ -396,6 +477,33 @@ class AsanaFake:
     ) -> Any:
         subtasks = [s for s in self._task(gid).subtasks if not s.deleted]
         return self.page(subtasks, self.task, query, fields, template, f"/tasks/{gid}/subtasks")
+
+    def put_task(self, gid: str, *, data: Mapping[str, Any], fields: Any, template: str) -> Any:
+        """Change a task's assignee and its people and text fields, as Asana would."""
+        t = self._task(gid)
+        changes: dict[str, Any] = {}
+        if "assignee" in data:
+            who = data["assignee"]
+            changes["responsible"] = () if who is None else (self._person(who).index,)
+        for field_gid, value in (data.get("custom_fields") or {}).items():
+            key = next((k for k, g in self.ws.asana.field_ids.items() if g == field_gid), None)
+            if key is None or t.parent is not None:  # subtasks outside the project have none
+                raise BadRequest(f"custom_fields: Custom field {field_gid} is not on this task")
+            changes.update(self._field_change(key, value))
+        self.ws.touch("asana", gid, **changes)
+        return {"data": select(self.task(t), fields, self.spec.compact_fields(template, "PUT"))}
+
+    def _field_change(self, key: str, value: Any) -> dict[str, Any]:
+        if FIELD_TYPES[key] != "people":
+            raise BadRequest(f"custom_fields: the fake does not write {FIELD_TYPES[key]} fields")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise BadRequest("custom_fields: a people field takes an array of user gids")
+        people = tuple(self._person(v).index for v in value)
+        if key == "accountable":
+            if len(people) > 1:
+                raise BadRequest("custom_fields: the fake keeps one Accountable")
+            return {"accountable": people[0] if people else None}
+        return {"consulted": people}
 
     # -- paging -------------------------------------------------------------------------------
 

@@ -29,6 +29,13 @@ the workspace:
   older ``{"labels": {index: label}, "done_colors": [...]}``).
 - Items are active (``items_page`` returns active items only); subitems live on each board's
   subitems board (``type: sub_items_board``, also in the board listing).
+- The mutation ``change_multiple_column_values(board_id, item_id, column_values)`` writes the
+  people columns (R, Accountable, Consulted) of an item on its own board (a subitem's: its
+  subitems board): ``column_values`` is JSON (text or object) of ``{column id: value}``, a
+  people value ``{"personsAndTeams": [{"id", "kind"}]}`` or null/"" to empty it. Another board,
+  column or value shape is answered with monday's error for it. ``read_only = True`` stands for
+  a token whose user may read but not edit the boards: every mutation answers
+  ``UserUnauthorizedException`` (403).
 - ``complexity``: a static estimate per query (1 per field, times the ``limit`` or number of
   ``ids`` of every list above it; so a 500-item page of ~60 fields costs ~30,000), charged to a
   10,000,000-per-60-s budget per token; a query over ``max_complexity`` (5,000,000) is refused
@@ -228,6 +235,7 @@ class MondayFake:
         # a server whose paging does not advance: every next page of an item listing is the
         # first again, under a new cursor (the loop that ran until killed)
         self.repeat_pages = False
+        self.read_only = False  # the token's user may not edit: mutations are refused
 
     # -- the entry point ----------------------------------------------------------------------
 
@@ -422,6 +430,7 @@ class MondayFake:
             "next_items_page": self.q_next_items_page,
             "users": self.q_users,
             "teams": self.q_teams,
+            "change_multiple_column_values": self.m_change_columns,
         }
 
     def q_boards(
@@ -504,6 +513,62 @@ class MondayFake:
             }
             for t in teams
         ]
+
+    def m_change_columns(
+        self, info: Any, board_id: str, column_values: Any, item_id: str | None = None, **_: Any
+    ) -> dict[str, Any]:
+        """``change_multiple_column_values`` on the people columns."""
+        if self.read_only:
+            raise MondayError(
+                "User unauthorized to perform action", "UserUnauthorizedException", 403
+            )
+        try:
+            t = self.ws.monday.task(str(item_id))
+        except KeyError:
+            raise MondayError("Item not found in board", "InvalidItemIdException", 404) from None
+        if t.deleted:
+            raise MondayError("Item not found in board", "InvalidItemIdException", 404)
+        sub = t.parent is not None
+        if str(board_id) != (t.container.subitems_board_id if sub else t.container.id):
+            raise MondayError("Item not found in board", "InvalidBoardIdException", 404)
+        values = json.loads(column_values) if isinstance(column_values, str) else column_values
+        if not isinstance(values, dict):
+            raise MondayError("column_values must be a JSON object", "ColumnValueException")
+        columns = {c[0]: c for c in (SUBITEM_COLUMNS if sub else BOARD_COLUMNS)}
+        changes: dict[str, Any] = {}
+        for cid, value in values.items():
+            if cid not in columns:
+                raise MondayError(
+                    "This column ID doesn't exist for the board", "InvalidColumnIdException"
+                )
+            if columns[cid][2] != "people":
+                raise MondayError(
+                    f"the fake writes people columns, not {cid}", "FakeNotImplemented"
+                )
+            changes.update(self._people_change(cid, value))
+        self.ws.touch("monday", t.id, **changes)
+        return self.item(t)
+
+    def _people_change(self, cid: str, value: Any) -> dict[str, Any]:
+        if value in (None, ""):
+            people: tuple[int, ...] = ()
+        else:
+            entries = value.get("personsAndTeams") if isinstance(value, dict) else None
+            if not isinstance(entries, list) or not all(
+                isinstance(e, dict) and e.get("kind") == "person" for e in entries
+            ):
+                raise MondayError("invalid value for a people column", "ColumnValueException")
+            found = [p for e in entries for p in self.ws.people if p.monday_id == str(e.get("id"))]
+            if len(found) != len(entries):
+                raise MondayError("a person is not a user of the account", "ColumnValueException")
+            people = tuple(p.index for p in found)
+        if cid == "person":
+            return {"responsible": people, "team": None}
+        if cid == "people__1":
+            if len(people) > 1:
+                raise MondayError("the fake keeps one Accountable", "FakeNotImplemented")
+            return {"accountable": people[0] if people else None}
+        return {"consulted": people}
 
     def q_next_items_page(self, info: Any, cursor: str, limit: int) -> dict[str, Any]:
         return self.next_page(cursor, limit)

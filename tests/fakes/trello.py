@@ -16,6 +16,15 @@ Served (other spec paths answer ``501`` and are recorded as not implemented)::
     GET /boards/{id}/cards        GET /boards/{id}/cards/{filter}
     GET /boards/{id}/lists        GET /boards/{id}/members      GET /boards/{id}/customFields
     GET /boards/{id}/labels       GET /boards/{boardId}/actions GET /cards/{id}
+    POST /cards/{id}/idMembers    DELETE /cards/{id}/idMembers/{idMember}
+    PUT /cards/{idCard}/customField/{idCustomField}/item
+
+The writes change the workspace (card members; the Accountable and Consulted fields). A write's
+body must have the shape of the operation's request body in the spec, or be the guide's form
+for emptying a field (``{"idValue": ""}``, ``{"value": ""}``: *Getting started with Custom
+Fields*); ``read_only = True`` stands for a token authorized with ``scope=read``: every write
+answers ``401 unauthorized permission requested``, as Trello does. ``accountable="text"`` makes
+the Accountable field a text field naming the person instead of a dropdown.
 
 Cards page as the guides describe: ``limit`` 1–1000 (more → ``400 invalid value for limit``),
 newest first, ``before``/``since`` an ObjectId or a date compared with each card's creation
@@ -173,12 +182,18 @@ class TrelloFake:
         token: str = TOKEN,
         custom_field_shape: str = "spec",
         dates: str = "spec",
+        accountable: str = "list",
     ) -> None:
         if custom_field_shape not in ("spec", "guide"):
             raise ValueError("custom_field_shape is 'spec' or 'guide'")
         if dates not in ("spec", "live"):
             raise ValueError("dates is 'spec' or 'live'")
+        if accountable not in ("list", "text"):
+            raise ValueError("accountable is 'list' or 'text'")
         self.dates = dates
+        self.accountable = accountable
+        self.read_only = False  # a token authorized with scope=read: writes answer 401
+        self._writing = threading.Lock()
         self.ws = ws
         self.key = key
         self.token = token
@@ -199,6 +214,11 @@ class TrelloFake:
             "/boards/{id}/labels": self.get_labels,
             "/boards/{boardId}/actions": self.get_actions,
             "/cards/{id}": self.get_card,
+        }
+        self.writes: dict[tuple[str, str], Callable[..., Any]] = {
+            ("POST", "/cards/{id}/idMembers"): self.add_member,
+            ("DELETE", "/cards/{id}/idMembers/{idMember}"): self.remove_member,
+            ("PUT", "/cards/{idCard}/customField/{idCustomField}/item"): self.put_field_item,
         }
 
     # -- the entry point ----------------------------------------------------------------------
@@ -222,7 +242,9 @@ class TrelloFake:
             return 404, {}, f"Cannot {method} {path}"
         template, args = found
         self.check_params(method, template, query)
-        route = self.routes.get(template) if method == "GET" else None
+        if method != "GET":
+            return self.write(method, template, args, query, body)
+        route = self.routes.get(template)
         if route is None:
             self.record(f"{method} {template}: in the spec but not implemented by the fake")
             return 501, {}, f"the fake Trello API does not implement {method} {template}"
@@ -230,6 +252,42 @@ class TrelloFake:
             return 200, {}, route(*args, query=query)
         except TrelloError as exc:
             return exc.status, {}, str(exc)
+
+    def write(
+        self,
+        method: str,
+        template: str,
+        args: tuple[str, ...],
+        query: Mapping[str, str],
+        body: Any,
+    ) -> Answer:
+        route = self.writes.get((method, template))
+        if route is None:
+            self.record(f"{method} {template}: in the spec but not implemented by the fake")
+            return 501, {}, f"the fake Trello API does not implement {method} {template}"
+        self.check_body(method, template, body)
+        if self.read_only:
+            return 401, {}, "unauthorized permission requested"
+        try:
+            with self._writing:
+                return 200, {}, route(*args, query=query, body=body)
+        except TrelloError as exc:
+            return exc.status, {}, str(exc)
+
+    def check_body(self, method: str, template: str, body: Any) -> None:
+        """The body against the operation's request schema (or the guide's emptying form)."""
+        op = self.spec.doc["paths"][template][method.lower()]
+        schema = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+        where = f"{method} {template}"
+        if not schema:
+            if body not in (None, "", {}):
+                self.record(f"{where}: a body, where the spec has none")
+            return
+        if body in ({"value": ""}, {"idValue": ""}):
+            return  # emptying a field, as the Custom Fields guide does it
+        options = schema["schema"].get("oneOf", [schema["schema"]])
+        if not any(_fits(self.spec, body, option) for option in options):
+            self.record(f"{where}: body {body!r} has none of the request body's shapes")
 
     def record(self, problem: str) -> None:
         with self._lock:
@@ -374,6 +432,65 @@ class TrelloFake:
         actions.sort(key=lambda a: (a["date"], a["id"]), reverse=True)
         return actions[page * limit : (page + 1) * limit]
 
+    def add_member(self, card_id: str, *, query: Mapping[str, str], body: Any) -> Any:
+        card = self._card(card_id)
+        person = self._member(query.get("value", ""))
+        if person.index in card.responsible:
+            raise TrelloError(400, "member is already on the card")
+        self.ws.touch("trello", card.id, responsible=(*card.responsible, person.index))
+        return [self.member(self.ws.people[p]) for p in card.responsible]
+
+    def remove_member(self, card_id: str, member_id: str, *, query: Any, body: Any) -> Any:
+        card = self._card(card_id)
+        person = self._member(member_id)
+        if person.index not in card.responsible:
+            raise TrelloError(400, "member is not on the card")
+        left = tuple(p for p in card.responsible if p != person.index)
+        self.ws.touch("trello", card.id, responsible=left)
+        return [self.member(self.ws.people[p]) for p in left]
+
+    def put_field_item(self, card_id: str, field_id: str, *, query: Any, body: Any) -> Any:
+        card = self._card(card_id)
+        b = card.container
+        key = next((k for k, f in b.field_ids.items() if f == field_id), None)
+        if key not in ("accountable", "consulted"):
+            raise TrelloError(400, "invalid custom field")
+        value, id_value = body.get("value"), body.get("idValue")
+        if key == "accountable" and self.accountable == "list" and "idValue" in body:
+            person = next((p for p, o in b.option_ids.items() if o == id_value), None)
+            if id_value and person is None:
+                raise TrelloError(400, "invalid value for idValue")
+            self.ws.touch("trello", card.id, accountable=person)
+        elif "value" in body and (key == "consulted" or self.accountable == "text"):
+            names = (value or {}).get("text", "") if isinstance(value, dict) else ""
+            people = tuple(self._named(n) for n in names.split(",") if n.strip())
+            if key == "consulted":
+                self.ws.touch("trello", card.id, consulted=people)
+            else:
+                self.ws.touch("trello", card.id, accountable=people[0] if people else None)
+        else:
+            raise TrelloError(400, "invalid value for this custom field type")
+        item = {"id": card.id[:8] + "0" * 16, "idCustomField": field_id, "idModel": card.id,
+                "modelType": "card"}  # fmt: skip
+        return {**item, **({"idValue": id_value} if "idValue" in body else {"value": value})}
+
+    def _card(self, card_id: str) -> Task:
+        if not _OBJECT_ID.fullmatch(card_id):
+            raise TrelloError(400, "invalid id")
+        try:
+            card = self.ws.trello.task(card_id)
+        except KeyError:
+            raise TrelloError(404, "The requested resource was not found.") from None
+        if card.deleted:
+            raise TrelloError(404, "The requested resource was not found.")
+        return card
+
+    def _named(self, name: str) -> int:
+        person = next((p for p in self.ws.people if p.name == name.strip()), None)
+        if person is None:
+            raise TrelloError(400, f"the fake names only its people, not {name.strip()!r}")
+        return person.index
+
     # -- lookups --------------------------------------------------------------------------------
 
     def _board(self, board_id: str) -> Container:
@@ -477,7 +594,7 @@ class TrelloFake:
     def custom_field_defs(self, b: Container) -> list[dict[str, Any]]:
         out = []
         for pos, (key, fid) in enumerate(b.field_ids.items()):
-            ftype = {"accountable": "list", "consulted": "text", "effort": "number"}[key]
+            ftype = {"accountable": self.accountable, "consulted": "text", "effort": "number"}[key]
             options = (
                 [
                     {
@@ -582,7 +699,9 @@ class TrelloFake:
                 **value,
             }
 
-        if c.accountable is not None:
+        if c.accountable is not None and self.accountable == "text":
+            items.append(item("accountable", value={"text": self.ws.people[c.accountable].name}))
+        elif c.accountable is not None:
             items.append(item("accountable", idValue=b.option_ids[c.accountable]))
         if c.consulted:
             names = ", ".join(self.ws.people[p].name for p in c.consulted)
@@ -635,6 +754,25 @@ def select(obj: Mapping[str, Any], wanted: set[str] | None) -> dict[str, Any]:
     if wanted is None:
         return dict(obj)
     return {k: v for k, v in obj.items() if k == "id" or k in wanted}
+
+
+def _fits(spec: TrelloSpec, value: Any, schema: Mapping[str, Any]) -> bool:
+    """Whether a JSON value has a (request body) schema's shape: types, properties, patterns."""
+    if "$ref" in schema:
+        schema = spec.doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        return (
+            isinstance(value, dict)
+            and bool(value)
+            and all(k in props and _fits(spec, v, props[k]) for k, v in value.items())
+        )
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind in (None, "string") and isinstance(value, str):
+        return re.fullmatch(schema.get("pattern", ".*"), value) is not None
+    return False
 
 
 def _noon(day: date) -> datetime:

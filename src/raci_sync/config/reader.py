@@ -48,6 +48,7 @@ from raci_sync.config.settings import (
 )
 from raci_sync.connectors import KINDS, Kind
 from raci_sync.errors import ConfigError
+from raci_sync.i18n import LANGUAGES
 from raci_sync.model import CHECK_IDS, LETTERS
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -372,6 +373,7 @@ class _Reader:
             path=path,
             store=self.store(top, path),
             timezone=timezone,
+            language=self.choice(top, "language", "", LANGUAGES, "en"),
             sources=sources,
             people=people,
             rules=rules,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from raci_sync.errors import ConfigError
+from raci_sync.i18n import LANGUAGES
 
 DEFAULT_WEIGHTS = {"R": 1.0, "A": 0.25, "C": 0.1, "I": 0.0}
 
@@ -318,6 +319,8 @@ class Config:
     path: Path | None = derived()
     store: str | None = setting(None, type="custom")
     timezone: str = setting("UTC", type="custom")
+    # the language of every text for people (PRODUCT §10); JSON keys and check ids stay English
+    language: str = setting("en", type="choice", choices=LANGUAGES)
     sources: tuple[SourceConfig, ...] = setting((), type="custom", key="source")
     people: tuple[PersonConfig, ...] = setting((), type="custom", key="person")
     rules: tuple[RuleConfig, ...] = setting((), type="custom", key="rule")

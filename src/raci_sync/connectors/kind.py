@@ -42,3 +42,6 @@ class Kind:
     budget: Budget | None = None  # the documented request budget; None = none by requests
     timeout: float = 30.0  # seconds per request when the source sets none
     defaults: Mapping[str, str] = field(default_factory=dict)  # defaults of its scope keys
+    # the built-in people fields `raci fix` writes a letter into (`field:` references are
+    # written where the tool allows their type); the others (followers) are never written
+    writable: tuple[str, ...] = ()

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from raci_sync.config import Config, IgnoreConfig
+from raci_sync.i18n import _
 from raci_sync.mapping.checks import Inputs, run_checks
 from raci_sync.mapping.identity import Directory, unmatched_accounts
 from raci_sync.mapping.ignore import apply_ignores
@@ -64,8 +65,10 @@ def evaluate(
 
 def _unused_notes(unused: Sequence[int], config: Config) -> list[str]:
     return [
-        f"[[ignore]] #{i + 1} ({_ignore_what(config.ignores[i])}) matches no task or finding: "
-        "remove it, or fix what it names"
+        _(
+            "[[ignore]] #{number} ({what}) matches no task or finding: remove it, or fix what "
+            "it names"
+        ).format(number=i + 1, what=_ignore_what(config.ignores[i]))
         for i in unused
     ]
 
@@ -82,7 +85,9 @@ def _unused_rule_notes(mapped: Sequence[TaskRoles], config: Config) -> list[str]
     """A [[rule]] that matches no task never fires: say so (PRODUCT §12)."""
     tasks = [m.task for m in mapped]
     return [
-        f"[[rule]] #{i + 1} (match = {dict(rule.match)}) matches no task: it never fires"
+        _("[[rule]] #{number} (match = {match}) matches no task: it never fires").format(
+            number=i + 1, match=dict(rule.match)
+        )
         for i, rule in enumerate(config.rules)
         if not any(rule_matches(rule, t) for t in tasks)
     ]

@@ -12,12 +12,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from raci_sync.config import ChecksConfig
+from raci_sync.i18n import N_, _, local_date, localize_number, ngettext
 from raci_sync.mapping.identity import Directory, UnmatchedIdentity
 from raci_sync.mapping.roles import Candidate, TaskRoles
 from raci_sync.mapping.workload import Window
 from raci_sync.model import CHECK_IDS, Finding, Person, Severity, WorkloadLine
 
-LETTER_NAMES = {"R": "Responsible", "A": "Accountable", "C": "Consulted", "I": "Informed"}
+LETTER_NAMES = {
+    "R": N_("Responsible"),
+    "A": N_("Accountable"),
+    "C": N_("Consulted"),
+    "I": N_("Informed"),
+}
 
 
 @dataclass(frozen=True)
@@ -78,19 +84,24 @@ def task_findings(
 def overload_findings(workload: Iterable[WorkloadLine], window: Window) -> list[Finding]:
     """``overloaded``: warning above 100 % utilisation, error at ``overload_error`` and up."""
     out = []
-    span = f"{window.start.isoformat()} … {window.end.isoformat()}"
+    span = f"{local_date(window.start)} … {local_date(window.end)}"
     for line in workload:
         if line.status not in ("over", "critical"):
             continue
         if line.utilisation is None:
-            text = (
-                f"{line.person} has a load of {_num(line.load)} but no capacity in "
-                f"{span} (away the whole window, or capacity 0)"
-            )
+            text = _(
+                "{person} has a load of {load} but no capacity in {span} (away the whole "
+                "window, or capacity 0)"
+            ).format(person=line.person, load=_num(line.load), span=span)
         else:
-            text = (
-                f"{line.person} is at {line.utilisation * 100:.0f} % of capacity in {span}: "
-                f"load {_num(line.load)} against {_num(line.capacity or 0)}"
+            text = _(
+                "{person} is at {percent} % of capacity in {span}: load {load} against {capacity}"
+            ).format(
+                person=line.person,
+                percent=localize_number(f"{line.utilisation * 100:.0f}"),
+                span=span,
+                load=_num(line.load),
+                capacity=_num(line.capacity or 0),
             )
         severity = Severity.ERROR if line.status == "critical" else Severity.WARNING
         out.append(Finding("overloaded", severity, text, person=line.person))
@@ -113,8 +124,17 @@ def unmatched_findings(
             Finding(
                 "unmatched-person",
                 Severity.WARNING,
-                f"{_describe_origin(origin)} in source '{origin.source}' matches nobody in the "
-                f"roster; it holds letters on {_plural(counts[person.key], 'open task')}",
+                ngettext(
+                    "{who} in source '{source}' matches nobody in the roster; it holds letters "
+                    "on {count} open task",
+                    "{who} in source '{source}' matches nobody in the roster; it holds letters "
+                    "on {count} open tasks",
+                    counts[person.key],
+                ).format(
+                    who=_describe_origin(origin),
+                    source=origin.source,
+                    count=counts[person.key],
+                ),
                 source=origin.source,
                 person=person.name,
                 suggestion=_roster_fix(origin, directory.kinds.get(origin.source)),
@@ -140,8 +160,15 @@ def bottleneck_findings(
                 Finding(
                     "accountability-bottleneck",
                     Severity.INFO,
-                    f"{person.name} is Accountable on {n} of {total} open tasks "
-                    f"({n / total * 100:.0f} %): decisions may queue up behind one person",
+                    _(
+                        "{person} is Accountable on {count} of {total} open tasks ({percent} %): "
+                        "decisions may queue up behind one person"
+                    ).format(
+                        person=person.name,
+                        count=n,
+                        total=total,
+                        percent=localize_number(f"{n / total * 100:.0f}"),
+                    ),
                     person=person.name,
                 )
             )
@@ -157,7 +184,7 @@ def without_role_findings(
         Finding(
             "person-without-role",
             Severity.INFO,
-            f"{p.name} has no R or A on any open task",
+            _("{person} has no R or A on any open task").format(person=p.name),
             person=p.name,
         )
         for p in roster
@@ -187,16 +214,25 @@ def suggestion_text(
             continue
         if free is None:
             parts.append(
-                f"suggested {letter}: " + " or ".join(c.describe() for c in candidates.values())
+                _("suggested {letter}: {people}").format(
+                    letter=letter,
+                    people=_(" or ").join(c.describe() for c in candidates.values()),
+                )
             )
             continue
         room = {key: free.get(c.person.name) for key, c in candidates.items()}
         fit = [c for key, c in candidates.items() if (room[key] or 0) > 0]
         if fit:
             best = max(fit, key=lambda c: room[c.person.key] or 0)  # the first of equals
-            parts.append(f"suggested {letter}: {best.describe()}")
+            parts.append(
+                _("suggested {letter}: {people}").format(letter=letter, people=best.describe())
+            )
         else:
-            parts.append(f"no {letter} to suggest: {_nobody_free(list(candidates.values()), room)}")
+            parts.append(
+                _("no {letter} to suggest: {why}").format(
+                    letter=letter, why=_nobody_free(list(candidates.values()), room)
+                )
+            )
     return "; ".join(parts) or None
 
 
@@ -205,17 +241,25 @@ def _nobody_free(candidates: list[Candidate], room: Mapping[str, float | None]) 
     hats = sorted({c.hat for c in candidates if c.hat})
     unset = all(room[c.person.key] is None for c in candidates)
     mixed = any(room[c.person.key] is None for c in candidates) and not unset
-    state = (
-        "has no capacity set"
-        if unset
-        else "is over capacity or has no capacity set"
-        if mixed
-        else "is over capacity"
-    )
     if hats:
-        return f"everyone with hat {', '.join(hats)} {state}"
-    names = " and ".join(c.person.name for c in candidates)
-    return f"{names} {state}" if len(candidates) == 1 else f"each of {names} {state}"
+        everyone = ", ".join(hats)
+        if unset:
+            return _("everyone with hat {hats} has no capacity set").format(hats=everyone)
+        if mixed:
+            return _("everyone with hat {hats} is over capacity or has no capacity set").format(
+                hats=everyone
+            )
+        return _("everyone with hat {hats} is over capacity").format(hats=everyone)
+    names = _(" and ").join(c.person.name for c in candidates)
+    if len(candidates) == 1:
+        if unset:
+            return _("{names} has no capacity set").format(names=names)
+        return _("{names} is over capacity").format(names=names)
+    if unset:
+        return _("each of {names} has no capacity set").format(names=names)
+    if mixed:
+        return _("each of {names} is over capacity or has no capacity set").format(names=names)
+    return _("each of {names} is over capacity").format(names=names)
 
 
 def _ownership(
@@ -227,15 +271,17 @@ def _ownership(
 ) -> list[Finding]:
     """no-owner, or else no-accountable / multiple-accountable / no-responsible."""
     if not r and not a and "no-owner" not in checks.disable:
-        text = "has no owner: neither Responsible nor Accountable"
+        text = _("has no owner: neither Responsible nor Accountable")
         return [_task_finding(roles, "no-owner", Severity.ERROR, text, "RA", free)]
     out = []
     if not a:
         out.append(
-            _task_finding(roles, "no-accountable", Severity.ERROR, "has no Accountable", "A", free)
+            _task_finding(
+                roles, "no-accountable", Severity.ERROR, _("has no Accountable"), "A", free
+            )
         )
     if len(a) > 1:
-        text = f"has {len(a)} Accountable: {_listing(a)}"
+        text = _("has {count} Accountable: {people}").format(count=len(a), people=_listing(a))
         out.append(_task_finding(roles, "multiple-accountable", Severity.ERROR, text, "A", free))
     if not r:
         out.append(_no_responsible(roles, a, checks.implied_responsible, free))
@@ -253,12 +299,15 @@ def _no_responsible(
             roles,
             "no-responsible",
             Severity.WARNING,
-            f"has no Responsible ({_listing(accountable)}, the Accountable, "
-            "is taken to do the work)",
+            _("has no Responsible ({people}, the Accountable, is taken to do the work)").format(
+                people=_listing(accountable)
+            ),
             "R",
             free,
         )
-    return _task_finding(roles, "no-responsible", Severity.ERROR, "has no Responsible", "R", free)
+    return _task_finding(
+        roles, "no-responsible", Severity.ERROR, _("has no Responsible"), "R", free
+    )
 
 
 def _too_many(
@@ -266,7 +315,9 @@ def _too_many(
 ) -> list[Finding]:
     if len(names) <= limit:
         return []
-    text = f"has {len(names)} {LETTER_NAMES[letter]} (more than {limit}): {_listing(names)}"
+    text = _("has {count} {role} (more than {limit}): {people}").format(
+        count=len(names), role=_(LETTER_NAMES[letter]), limit=limit, people=_listing(names)
+    )
     return [_task_finding(roles, check, Severity.WARNING, text, "")]
 
 
@@ -306,19 +357,23 @@ def _task_counts(mapped: Iterable[TaskRoles]) -> dict[str, int]:
 
 def _describe_origin(origin: UnmatchedIdentity) -> str:
     if origin.from_text:
-        return f"The name '{origin.account}'"
+        return _("The name '{name}'").format(name=origin.account)
     if origin.name and origin.name != origin.account:
-        return f"'{origin.name}' (account {origin.account})"
-    return f"Account '{origin.account}'"
+        return _("'{name}' (account {account})").format(name=origin.name, account=origin.account)
+    return _("Account '{account}'").format(account=origin.account)
 
 
 def _roster_fix(origin: UnmatchedIdentity, kind: str | None) -> str:
     if origin.email:
-        return f'add "{origin.email}" to the emails of a [[person]] in the config'
+        return _('add "{email}" to the emails of a [[person]] in the config').format(
+            email=origin.email
+        )
     if origin.from_text:
-        return f'name a roster person exactly, or add a [[person]] named "{origin.name}"'
+        return _('name a roster person exactly, or add a [[person]] named "{name}"').format(
+            name=origin.name
+        )
     ref = f"{kind}:{origin.account}" if kind else origin.account
-    return f'add "{ref}" to the accounts of a [[person]] in the config'
+    return _('add "{account}" to the accounts of a [[person]] in the config').format(account=ref)
 
 
 def _listing(names: Sequence[str]) -> str:
@@ -326,8 +381,4 @@ def _listing(names: Sequence[str]) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:g}"
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return localize_number(f"{value:g}")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from raci_sync.config import RuleConfig
 from raci_sync.connectors import KINDS
+from raci_sync.i18n import _
 from raci_sync.mapping.identity import Directory
 from raci_sync.model import LETTERS, Assignment, FieldValue, Person, Task
 
@@ -48,7 +49,8 @@ class Suggestion:
 
     def describe(self) -> str:
         """``suggested A: Mette Sørensen (strategist)`` (several candidates joined by "or")."""
-        return f"suggested {self.letter}: " + " or ".join(c.describe() for c in self.candidates)
+        people = _(" or ").join(c.describe() for c in self.candidates)
+        return _("suggested {letter}: {people}").format(letter=self.letter, people=people)
 
 
 @dataclass(frozen=True)

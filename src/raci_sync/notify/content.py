@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
+from raci_sync.i18n import N_, _, counted
 from raci_sync.model import Finding, FindingKey, ReportData, Severity, Task, WorkloadLine
 from raci_sync.reports.common import (
     URL_CHARS,
     display_person,
     human_datetime,
-    plural,
     short_text,
     short_title,
     sorted_findings,
@@ -32,14 +32,16 @@ from raci_sync.reports.common import (
 from raci_sync.reports.email.digest import OWNERSHIP_CHECKS, Capped, cap, percent
 from raci_sync.reports.sanitize import clean_line
 from raci_sync.reports.summary import (
+    RAG_LABEL,
     iso_week,
     missing_parts,
     missing_title,
     rag_status,
+    source_why,
 )
 from raci_sync.store.notifications import Notified
 
-FIRST_POST = "the first post to this target"
+FIRST_POST = N_("the first post to this target")
 TASKS_PER_PERSON = 3  # the largest tasks behind a newly overloaded person's load
 
 
@@ -134,7 +136,9 @@ class Notice:
     @property
     def since_text(self) -> str:
         """``since 2026-12-08 07:00 +0100`` (the last post), or what the first post says."""
-        return f"since {human_datetime(self.since)}" if self.since else FIRST_POST
+        if self.since:
+            return _("since {when}").format(when=human_datetime(self.since))
+        return _(FIRST_POST)
 
 
 def build_notice(data: ReportData, last: Notified | None) -> Notice:
@@ -152,14 +156,18 @@ def build_notice(data: ReportData, last: Notified | None) -> Notice:
     newly_over = [_new_overload(data, line) for line in over if line.person not in before_over]
     status = rag_status(data)
     week = iso_week(data.window_start)
-    counted = [
-        plural(len(new_errors), "new ownership error") if new_errors else "",
-        f"{len(newly_over)} newly overloaded" if newly_over else "",
+    news = [
+        counted(len(new_errors), "{count} new ownership error", "{count} new ownership errors")
+        if new_errors
+        else "",
+        counted(len(newly_over), "{count} newly overloaded", "{count} newly overloaded")
+        if newly_over
+        else "",
     ]
-    parts = missing_parts(data) + [c for c in counted if c and not data.no_data]
-    headline = clean_line(
-        f"RACI {week}: {status.upper()} — {', '.join(parts) if parts else 'nothing new'}"
-    )
+    parts = missing_parts(data) + [c for c in news if c and not data.no_data]
+    label = RAG_LABEL[status].upper()
+    what = ", ".join(parts) if parts else _("nothing new")
+    headline = clean_line(f"RACI {week}: {label} — {what}")
     return Notice(
         week=week,
         status=status,
@@ -173,7 +181,11 @@ def build_notice(data: ReportData, last: Notified | None) -> Notice:
         missing_title=missing_title(data),
         missing=tuple(
             Missing(
-                short_title(s.name), short_title(s.tool), s.status, short_text(s.why), s.synced_at
+                short_title(s.name),
+                short_title(s.tool),
+                s.status,
+                short_text(source_why(s)),
+                s.synced_at,
             )
             for s in data.missing
         ),
@@ -191,14 +203,16 @@ def _ownership_error(check: str, severity: Severity) -> bool:
 
 
 def _summary(errors: int, new: int, over: int, newly: int, last: Notified | None) -> str:
-    open_errors = plural(errors, "ownership error")
-    overloaded = plural(over, "person", "people")
+    open_errors = counted(errors, "{count} ownership error", "{count} ownership errors")
+    overloaded = counted(over, "{count} person", "{count} people")
     if last is None:
-        return f"{open_errors} open; {overloaded} over capacity ({FIRST_POST}: all of it is new)."
+        return _("{errors} open; {overloaded} over capacity ({first}: all of it is new).").format(
+            errors=open_errors, overloaded=overloaded, first=_(FIRST_POST)
+        )
     since = human_datetime(last.posted_at)
-    return (
-        f"{open_errors} open ({new} new since {since}); {overloaded} over capacity ({newly} new)."
-    )
+    return _(
+        "{errors} open ({new} new since {since}); {overloaded} over capacity ({newly} new)."
+    ).format(errors=open_errors, new=new, since=since, overloaded=overloaded, newly=newly)
 
 
 def task_link(task: Task | None, source: str, task_id: str, fallback: str | None) -> TaskLink:

@@ -47,8 +47,16 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+from raci_sync.i18n import _, local_date
 from raci_sync.notify.content import NewOverload, Notice, TaskLink
-from raci_sync.reports.common import format_units, iso_date, iso_datetime, json_number, truncate
+from raci_sync.reports.common import (
+    SOURCE_WORDS,
+    format_units,
+    iso_date,
+    iso_datetime,
+    json_number,
+    truncate,
+)
 
 Payload = dict[str, Any]
 
@@ -82,16 +90,30 @@ def payload(kind: str, notice: Notice, target: str) -> Payload:
 
 def _missing_lines(notice: Notice) -> list[tuple[str, str]]:
     """(source and tool, why) of each source whose data is missing."""
-    return [(f"{m.name} ({m.tool})", f"{m.status}: {m.why}") for m in notice.missing]
+    return [
+        (f"{m.name} ({m.tool})", f"{SOURCE_WORDS.get(m.status, m.status)}: {m.why}")
+        for m in notice.missing
+    ]
 
 
 def _load(person: NewOverload) -> str:
     """``145 % (14.5 of 10)``."""
-    return f"{person.percent} ({format_units(person.load)} of {format_units(person.capacity)})"
+    return _("{percent} ({load} of {capacity})").format(
+        percent=person.percent,
+        load=format_units(person.load),
+        capacity=format_units(person.capacity),
+    )
+
+
+def _window(notice: Notice) -> str:
+    """``window 2026-12-07 – 2026-12-20``."""
+    return _("window {start} – {end}").format(
+        start=local_date(notice.window_start), end=local_date(notice.window_end)
+    )
 
 
 def _more(n: int) -> str:
-    return f"… and {n} more (see `raci report`)" if n else ""
+    return _("… and {count} more (see `raci report`)").format(count=n) if n else ""
 
 
 # -- Slack -----------------------------------------------------------------------------------------
@@ -112,7 +134,8 @@ def slack(notice: Notice, target: str) -> Payload:
     icon = STATUS_EMOJI.get(notice.status, "")
     blocks += _sections([f"{icon} {_mrkdwn(notice.summary)}"])
     if notice.new_errors.items:
-        lines = [f"*New ownership errors* ({_mrkdwn(notice.since_text)})"]
+        title = _("New ownership errors")
+        lines = [f"*{title}* ({_mrkdwn(notice.since_text)})"]
         for e in notice.new_errors.items:
             place = " › ".join(p for p in (e.tool, e.where) if p)
             line = f"• {_slack_link(e.task)} ({_mrkdwn(place)}): {_mrkdwn(e.problem)}"
@@ -122,16 +145,13 @@ def slack(notice: Notice, target: str) -> Payload:
         lines.append(_mrkdwn(_more(notice.new_errors.more)))
         blocks += _sections(lines)
     if notice.newly_overloaded.items:
-        lines = [f"*Newly over capacity* ({_mrkdwn(notice.since_text)})"]
+        title = _("Newly over capacity")
+        lines = [f"*{title}* ({_mrkdwn(notice.since_text)})"]
         for p in notice.newly_overloaded.items:
             behind = ", ".join(
                 f"{_slack_link(t.task)} ({t.role} {format_units(t.load)})" for t in p.tasks
             )
-            lines.append(
-                f"• *{_mrkdwn(p.name)}* {p.percent} "
-                f"({format_units(p.load)} of {format_units(p.capacity)})"
-                + (f": {behind}" if behind else "")
-            )
+            lines.append(f"• *{_mrkdwn(p.name)}* {_load(p)}" + (f": {behind}" if behind else ""))
         lines.append(_mrkdwn(_more(notice.newly_overloaded.more)))
         blocks += _sections(lines)
     blocks.append(
@@ -141,8 +161,8 @@ def slack(notice: Notice, target: str) -> Payload:
                 {
                     "type": "mrkdwn",
                     "text": _mrkdwn(
-                        f"raci-sync · {target} · window {notice.window_start} – "
-                        f"{notice.window_end} · {iso_datetime(notice.generated_at)}"
+                        f"raci-sync · {target} · {_window(notice)} · "
+                        f"{iso_datetime(notice.generated_at)}"
                     ),
                 }
             ],
@@ -208,7 +228,8 @@ def teams(notice: Notice, target: str) -> Payload:
             body.append(_text("\n".join(lines)))
     body.append(_text(_md(notice.summary)))
     if notice.new_errors.items:
-        body.append(_text(f"New ownership errors ({notice.since_text})", weight="Bolder"))
+        title = _("New ownership errors")
+        body.append(_text(f"{title} ({notice.since_text})", weight="Bolder"))
         lines = []
         for e in notice.new_errors.items:
             place = " › ".join(p for p in (e.tool, e.where) if p)
@@ -218,7 +239,8 @@ def teams(notice: Notice, target: str) -> Payload:
         if notice.new_errors.more:
             body.append(_text(_more(notice.new_errors.more), isSubtle=True))
     if notice.newly_overloaded.items:
-        body.append(_text(f"Newly over capacity ({notice.since_text})", weight="Bolder"))
+        title = _("Newly over capacity")
+        body.append(_text(f"{title} ({notice.since_text})", weight="Bolder"))
         lines = []
         for p in notice.newly_overloaded.items:
             behind = ", ".join(
@@ -230,7 +252,7 @@ def teams(notice: Notice, target: str) -> Payload:
             body.append(_text(_more(notice.newly_overloaded.more), isSubtle=True))
     body.append(
         _text(
-            f"raci-sync · {_md(target)} · window {notice.window_start} – {notice.window_end}",
+            f"raci-sync · {_md(target)} · {_window(notice)}",
             isSubtle=True,
             size="Small",
         )

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from raci_sync.i18n import N_, Texts, _, counted, local_date, localize_number
 from raci_sync.model import (
     CHECK_IDS,
     Finding,
@@ -24,10 +25,30 @@ SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 # The order of PRODUCT §4: ownership first, then load, then people.
 CHECK_ORDER = CHECK_IDS
 
-EMPTY_FINDINGS = "No findings: every open task has an owner, and no check found anything to report."
-NO_DATA_FINDINGS = "No findings, because there is no data: nothing was checked."
-PARTIAL_FINDINGS = (
+EMPTY_FINDINGS = N_(
+    "No findings: every open task has an owner, and no check found anything to report."
+)
+NO_DATA_FINDINGS = N_("No findings, because there is no data: nothing was checked.")
+PARTIAL_FINDINGS = N_(
     "No findings in the data shown — but the data of some sources is missing (see above)."
+)
+# the workload statuses (JSON keeps the English word) and the severities, for people
+STATUS_WORDS: Texts[str] = Texts(
+    {
+        "ok": N_("ok"),
+        "over": N_("over"),
+        "critical": N_("critical"),
+        "unmonitored": N_("unmonitored"),
+    }
+)
+SOURCE_WORDS: Texts[str] = Texts(
+    {"ok": N_("ok"), "skipped": N_("skipped"), "never": N_("never"), "failed": N_("failed")}
+)
+STATE_WORDS: Texts[str] = Texts(
+    {"open": N_("open"), "done": N_("done"), "archived": N_("archived")}
+)
+SEVERITY_WORDS: Texts[str] = Texts(
+    {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 )
 
 # Reports meant for people show a title or a name up to TITLE_CHARS and a message up to
@@ -72,8 +93,8 @@ def finding_message(finding: Finding) -> str:
 def empty_findings(no_data: bool, missing: bool) -> str:
     """What a report says when there are no findings: never "all clear" without the data."""
     if no_data:
-        return NO_DATA_FINDINGS
-    return PARTIAL_FINDINGS if missing else EMPTY_FINDINGS
+        return _(NO_DATA_FINDINGS)
+    return _(PARTIAL_FINDINGS) if missing else _(EMPTY_FINDINGS)
 
 
 def truncate(text: str, width: int) -> str:
@@ -110,7 +131,7 @@ def human_datetime(value: datetime | None) -> str:
         return DASH
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.strftime("%Y-%m-%d %H:%M %z")
+    return f"{local_date(value)} {value.strftime('%H:%M %z')}"
 
 
 def round_half_up(value: float, places: int = 2) -> float:
@@ -123,7 +144,8 @@ def format_percent(utilisation: float | None) -> str:
     """``1.45`` → ``145%``; unmonitored (None) → "—"."""
     if utilisation is None:
         return DASH
-    return f"{round_half_up(utilisation * 100, 0):.0f}%"
+    whole = localize_number(f"{round_half_up(utilisation * 100, 0):.0f}")
+    return _("{percent}%").format(percent=whole)
 
 
 def format_units(value: float | None) -> str:
@@ -131,7 +153,7 @@ def format_units(value: float | None) -> str:
     if value is None:
         return DASH
     rounded = round_half_up(value) + 0.0  # + 0.0 turns -0.0 into 0.0
-    return f"{rounded:.2f}".rstrip("0").rstrip(".")
+    return localize_number(f"{rounded:.2f}".rstrip("0").rstrip("."))
 
 
 @lru_cache(maxsize=4096)
@@ -209,9 +231,9 @@ def summary_line(findings: Iterable[Finding]) -> str:
     counts = severity_counts(findings)
     return ", ".join(
         [
-            plural(counts[Severity.ERROR], "error"),
-            plural(counts[Severity.WARNING], "warning"),
-            f"{counts[Severity.INFO]} info",
+            counted(counts[Severity.ERROR], "{count} error", "{count} errors"),
+            counted(counts[Severity.WARNING], "{count} warning", "{count} warnings"),
+            _("{count} info").format(count=counts[Severity.INFO]),
         ]
     )
 

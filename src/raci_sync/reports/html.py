@@ -26,10 +26,15 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from raci_sync import i18n
+from raci_sync.i18n import N_, Texts, _, language, local_date
 from raci_sync.model import Finding, ReportData, Severity, SourceStatus, Task, WorkloadLine
 from raci_sync.reports.common import (
     CHECK_ORDER,
     DASH,
+    SEVERITY_WORDS,
+    STATE_WORDS,
+    STATUS_WORDS,
     clean_text,
     display_person,
     empty_findings,
@@ -87,13 +92,20 @@ REPORT_LIST_ROWS = 1_000  # people in the workload table, unmatched accounts; th
 # page (3.4 GB to render) before. The CSV and XLSX matrices hold them all.
 MATRIX_HTML_PEOPLE = 200
 BAR_SCALE = 2.0  # a utilisation bar's full width is 200 %; the 100 % mark sits in the middle
-SEVERITY_TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
+SEVERITY_TITLE: Texts[Severity] = Texts(
+    {Severity.ERROR: N_("Errors"), Severity.WARNING: N_("Warnings"), Severity.INFO: N_("Info")}
+)
 SEVERITY_ORDER = {Severity.ERROR: "0", Severity.WARNING: "1", Severity.INFO: "2"}  # sort keys
 LOAD_STATUSES = ("ok", "over", "critical", "unmonitored")
 PARENT_CHARS = 60  # a parent's title before a subtask's in the matrix
 LOAD_ROWS = 50  # tasks behind one over-capacity person's load; the JSON and XLSX list them all
 TOOL_COLOURS = 6  # CSS classes t0 … t5 for the parts of a load bar, by source
-LETTER_NAMES = {"R": "responsible", "A": "accountable", "C": "consulted", "I": "informed"}
+LETTER_NAMES = {
+    "R": N_("responsible"),
+    "A": N_("accountable"),
+    "C": N_("consulted"),
+    "I": N_("informed"),
+}
 
 
 def render_html(
@@ -109,10 +121,11 @@ def render_html(
         "ignored": ignored_text(data),
         "notes": notes(data),
         "overloaded": _overloaded(data),
-        "title": f"RACI report {iso_week(data.window_start)}",
+        "lang": language(),
+        "title": _("RACI report {week}").format(week=iso_week(data.window_start)),
         "week": iso_week(data.window_start),
         "generated": human_datetime(data.generated_at),
-        "window": (data.window_start.isoformat(), data.window_end.isoformat()),
+        "window": (local_date(data.window_start), local_date(data.window_end)),
         "rag": rag_status(data),
         "rag_label": RAG_LABEL[rag_status(data)],
         "rag_reason": rag_reason(data),
@@ -142,7 +155,8 @@ def render_matrix_page(
     the CSV/XLSX matrix holds.
     """
     context = {
-        "title": f"RACI matrix {iso_week(data.window_start)}",
+        "lang": language(),
+        "title": _("RACI matrix {week}").format(week=iso_week(data.window_start)),
         "generated": human_datetime(data.generated_at),
         "matrix": matrix_view(data, include_closed, max_rows),
         "letters": LETTER_NAMES,
@@ -168,11 +182,16 @@ def _environment() -> jinja2.Environment:
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("raci_sync.reports", "templates"),
+        extensions=["jinja2.ext.i18n"],
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+    )
+    # the texts in the active language (looked up at render time: the environment is cached)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n._, i18n.ngettext, newstyle=True
     )
     env.filters["clean"] = short_text  # messages, errors: one line, cut at TEXT_CHARS
     env.filters["title"] = short_title  # titles, names, places: cut at TITLE_CHARS
@@ -204,6 +223,7 @@ class CheckRow:
 
     check: str
     severity: str
+    severity_word: str
     now: int
     last_week: str
     change: str
@@ -226,6 +246,7 @@ def _checks(data: ReportData) -> list[CheckRow]:
             CheckRow(
                 check=check,
                 severity=severity.get(check, ""),
+                severity_word=SEVERITY_WORDS.get(severity.get(check, ""), ""),
                 now=counts[check],
                 last_week=DASH if last is None else f"{last:.0f}",
                 change=delta,
@@ -271,14 +292,17 @@ def _finding_row(
     severity = Severity(finding.severity)
     return {
         "severity": str(severity),
+        "severity_word": SEVERITY_WORDS[str(severity)],
         "severity_order": SEVERITY_ORDER[severity],
         "check": finding.check,
         "subject": finding_subject(finding, task, names, parent),
         "url": safe_url(task.url) if task else None,
         "where": location(task, finding.source),
         "due": _due(task),
+        "due_key": task.due.isoformat() if task is not None and task.due is not None else "",
         "overdue": _overdue(task, data.window_start),
-        "since": finding.since.isoformat() if finding.since else "",
+        "since": local_date(finding.since) if finding.since else "",
+        "since_key": finding.since.isoformat() if finding.since else "",
         "new": finding.key in fresh,
         "chronic": open_weeks_text(finding, data.window_start),
         "message": finding_problem(finding),
@@ -287,7 +311,7 @@ def _finding_row(
 
 
 def _due(task: Task | None) -> str:
-    return task.due.isoformat() if task is not None and task.due is not None else ""
+    return local_date(task.due) if task is not None and task.due is not None else ""
 
 
 def _overdue(task: Task | None, today: date) -> bool:
@@ -338,6 +362,7 @@ def _load_row(line: WorkloadLine, names: Mapping[str, str], data: ReportData) ->
         "bar": _bar_width(now),
         "overflow": now is not None and now > BAR_SCALE,
         "status": line.status,
+        "status_word": STATUS_WORDS.get(line.status, line.status),
         "css": line.status if line.status in LOAD_STATUSES else "unknown",
         "open_tasks": line.open_tasks,
         "last_week": format_percent(last) if history else "",
@@ -370,6 +395,7 @@ class Overloaded:
     load: str
     capacity: str
     status: str
+    status_word: str
     parts: list[LoadPart]
     capacity_mark: float | None  # where capacity sits on the bar, in %
     tasks: Capped
@@ -409,7 +435,7 @@ def _overloaded_one(line: WorkloadLine, n: int, data: ReportData, limit: int) ->
                 "role": item.role,
                 "effort": format_units(item.effort),
                 "load": format_units(item.load),
-                "due": item.due.isoformat() if item.due else "",
+                "due": local_date(item.due) if item.due else "",
                 "overdue": item.due is not None and item.due < data.window_start,
             }
         )
@@ -421,6 +447,7 @@ def _overloaded_one(line: WorkloadLine, n: int, data: ReportData, limit: int) ->
         load=format_units(line.load),
         capacity=format_units(capacity),
         status=line.status,
+        status_word=STATUS_WORDS.get(line.status, line.status),
         parts=parts,
         capacity_mark=round(capacity / full * 100, 2) if capacity else None,
         tasks=Capped(rows, len(line.tasks)),
@@ -532,7 +559,7 @@ def _matrix_row(
         title=task.title,
         url=safe_url(task.url),
         group=task.group or "",
-        state=str(task.state),
+        state=STATE_WORDS.get(str(task.state), str(task.state)),
         due=_due(task),
         overdue=_overdue(task, today),
         subtask=task.parent_id is not None,

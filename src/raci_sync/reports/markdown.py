@@ -13,9 +13,12 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from raci_sync.i18n import N_, Texts, _, local_date, ngettext
 from raci_sync.model import Finding, ReportData, Severity, SourceStatus
 from raci_sync.reports.common import (
     DASH,
+    SOURCE_WORDS,
+    STATUS_WORDS,
     TEXT_CHARS,
     TITLE_CHARS,
     URL_CHARS,
@@ -29,7 +32,6 @@ from raci_sync.reports.common import (
     format_units,
     human_datetime,
     location,
-    plural,
     sorted_workload,
     summary_line,
     truncate,
@@ -55,23 +57,37 @@ _CHECK_ID = re.compile(r"[^A-Za-z0-9_.:-]")
 # Characters a URL inside ``(...)`` may not carry as they are.
 _URL_SAFE = ";/?:@&=+$,-_.!~*'#%"
 
-SEVERITY_TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
+WORKLOAD_HEADERS = (
+    N_("Person"),
+    N_("Load"),
+    N_("Capacity"),
+    N_("Utilisation"),
+    N_("Status"),
+    N_("Open tasks"),
+)
+SEVERITY_TITLE: Texts[Severity] = Texts(
+    {Severity.ERROR: N_("Errors"), Severity.WARNING: N_("Warnings"), Severity.INFO: N_("Info")}
+)
 
 
 # What this module writes for people besides the data, in one place (for the translation).
-TEXT = {
-    "changes": "- **Changes:** {changes}",
-    "findings_ignored": "- **Findings:** {counts}; {ignored} (`raci report -f json` lists them)",
-    "findings": "- **Findings:** {counts}",
-    "new": "new",
-    "notes": "## Notes",
-}
+TEXT: Texts[str] = Texts(
+    {
+        "changes": N_("- **Changes:** {changes}"),
+        "findings_ignored": N_(
+            "- **Findings:** {counts}; {ignored} (`raci report -f json` lists them)"
+        ),
+        "findings": N_("- **Findings:** {counts}"),
+        "new": N_("new"),
+        "notes": N_("## Notes"),
+    }
+)
 
 
 def render_markdown(data: ReportData) -> str:
     """The report as GitHub-flavoured Markdown."""
     sections = [
-        ["# RACI report", "", *_missing(data), *_summary(data)],
+        ["# " + _("RACI report"), "", *_missing(data), *_summary(data)],
         _findings(data),
         _workload(data),
         _unmatched(data),
@@ -128,35 +144,37 @@ def _missing(data: ReportData) -> list[str]:
 
 
 def _summary(data: ReportData) -> list[str]:
-    window = f"{data.window_start.isoformat()} – {data.window_end.isoformat()}"
+    window = f"{local_date(data.window_start)} – {local_date(data.window_end)}"
     open_tasks = sum(1 for task in data.tasks if task.is_open)
     rag = RAG_LABEL[rag_status(data)]
     reason = rag_reason(data)
     lines = [
-        f"- **Status:** {rag}" + (f" — {escape(reason)}" if reason else ""),
-        f"- **Generated:** {human_datetime(data.generated_at)}",
-        f"- **Window:** {window}",
+        _("- **Status:** {status}").format(status=rag) + (f" — {escape(reason)}" if reason else ""),
+        _("- **Generated:** {when}").format(when=human_datetime(data.generated_at)),
+        _("- **Window:** {window}").format(window=window),
         TEXT["findings_ignored" if data.ignored else "findings"].format(
             counts=summary_line(data.findings), ignored=ignored_text(data)
         ),
         TEXT["changes"].format(changes=escape(changes_text(data))),
-        f"- **Tasks:** {len(data.tasks)} ({open_tasks} open)",
+        _("- **Tasks:** {count} ({open} open)").format(count=len(data.tasks), open=open_tasks),
         "",
-        "### Sources",
+        "### " + _("Sources"),
         "",
     ]
     if not data.sources:
-        return [*lines, "No sources configured."]
+        return [*lines, _("No sources configured.")]
     rows = [_source_row(source) for source in data.sources]
-    return lines + table(["Source", "Tool", "Status", "Synced", "Tasks", "Error"], rows, {4})
+    headers = [_("Source"), _("Tool"), _("Status"), _("Synced"), _("Tasks"), _("Error")]
+    return lines + table(headers, rows, {4})
 
 
 def _source_row(source: SourceStatus) -> list[str]:
-    status = escape(source.status)
+    status = escape(SOURCE_WORDS.get(source.status, source.status))
     if source.status == "stale":
-        status = f"**stale since {escape(human_datetime(source.synced_at))}**"
+        since = escape(human_datetime(source.synced_at))
+        status = "**" + _("stale since {since}").format(since=since) + "**"
     elif source.status == "failed":
-        status = "**failed**"
+        status = "**" + _("failed") + "**"
     return [
         escape(source.name),
         escape(source.kind),
@@ -170,11 +188,11 @@ def _source_row(source: SourceStatus) -> list[str]:
 def _findings(data: ReportData) -> list[str]:
     groups = findings_by_severity(data.findings)
     if not groups:
-        return ["## Findings", "", empty_findings(data.no_data, bool(data.missing))]
+        return ["## " + _("Findings"), "", empty_findings(data.no_data, bool(data.missing))]
     names = data.person_names
     fresh = new_keys(data)
-    lines = ["## Findings"]
-    headers = ["Check", "Task / person", "Where", "Message", "Suggestion"]
+    lines = ["## " + _("Findings")]
+    headers = [_("Check"), _("Task / person"), _("Where"), _("Message"), _("Suggestion")]
     for severity, findings in groups:
         rows = [_finding_row(f, data, names, fresh) for f in findings]
         lines += [
@@ -203,10 +221,10 @@ def _finding_row(
 
 
 def _workload(data: ReportData) -> list[str]:
-    window = f"{data.window_start.isoformat()} – {data.window_end.isoformat()}"
-    lines = ["## Workload", "", f"Window {window}.", ""]
+    window = f"{local_date(data.window_start)} – {local_date(data.window_end)}"
+    lines = ["## " + _("Workload"), "", _("Window {window}.").format(window=window), ""]
     if not data.workload:
-        return [*lines, "Nobody holds a letter on an open task in the window."]
+        return [*lines, _("Nobody holds a letter on an open task in the window.")]
     names = data.person_names
     rows = [
         [
@@ -219,28 +237,32 @@ def _workload(data: ReportData) -> list[str]:
         ]
         for line in sorted_workload(data.workload, names)
     ]
-    headers = ["Person", "Load", "Capacity", "Utilisation", "Status", "Open tasks"]
+    headers = [_(h) for h in WORKLOAD_HEADERS]
     return lines + table(headers, rows, right={1, 2, 3, 5})
 
 
 def _status(status: str) -> str:
-    text = escape(status)
+    text = escape(STATUS_WORDS.get(status, status))
     return f"**{text}**" if status in ("over", "critical") else text
 
 
 def _unmatched(data: ReportData) -> list[str]:
-    lines = ["## Unmatched accounts", ""]
+    lines = ["## " + _("Unmatched accounts"), ""]
     if not data.unmatched:
-        return [*lines, "None: every account matched someone on the roster."]
+        return [*lines, _("None: every account matched someone on the roster.")]
     accounts = sorted(data.unmatched, key=lambda a: (a.source, a.account.casefold()))
     rows = [
         [escape(a.source), escape(a.account), escape(a.name) or DASH, str(a.tasks)]
         for a in accounts
     ]
-    count = plural(len(rows), "account")
+    matched = ngettext(
+        "{count} account matched nobody on the roster.",
+        "{count} accounts matched nobody on the roster.",
+        len(rows),
+    ).format(count=len(rows))
     return [
         *lines,
-        f"{count} matched nobody on the roster.",
+        matched,
         "",
-        *table(["Source", "Account", "Name", "Tasks"], rows, right={3}),
+        *table([_("Source"), _("Account"), _("Name"), _("Tasks")], rows, right={3}),
     ]

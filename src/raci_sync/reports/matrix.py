@@ -18,14 +18,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from raci_sync.i18n import N_, _
 from raci_sync.model import LETTERS, Person, ReportData, Task
-from raci_sync.reports.common import PARENT_SEPARATOR, sorted_tasks
+from raci_sync.reports.common import PARENT_SEPARATOR, STATE_WORDS, sorted_tasks
 from raci_sync.reports.sanitize import clean_line
 
 if TYPE_CHECKING:
     import pandas as pd
 
-MATRIX_COLUMNS = ("source", "container", "group", "title", "state", "due")
+# the task columns (the CSV and XLSX headers show them in the active language)
+MATRIX_COLUMNS = (N_("source"), N_("container"), N_("group"), N_("title"), N_("state"), N_("due"))
 _BITS = {letter: 1 << index for index, letter in enumerate(LETTERS)}
 _COMBINED = [  # bits → "R/A/C/I", in R, A, C, I order
     "/".join(letter for letter in LETTERS if bits & _BITS[letter])
@@ -70,7 +72,7 @@ def person_columns(data: ReportData) -> list[PersonColumn]:
 def _header(person: Person) -> str:
     name = clean_line(person.name) or clean_line(person.key)
     if not person.matched:
-        return f"{name} (unmatched)"
+        return _("{name} (unmatched)").format(name=name)
     hats = ", ".join(clean_line(hat) for hat in person.hats if clean_line(hat))
     return f"{name} ({hats})" if hats else name
 
@@ -113,6 +115,7 @@ def matrix_frame(
     import pandas as pd
 
     header = {column.key: column.header for column in people}
+    states = dict(STATE_WORDS.items())  # "open" in the active language, translated once
     letters = _letters(data, {task.key for task in tasks}, set(header))
     cells = pd.DataFrame(
         [(source, task_id, header[person], text) for (source, task_id, person), text in letters],
@@ -128,7 +131,7 @@ def matrix_frame(
             "container": [task.container or "" for task in tasks],
             "group": [task.group or "" for task in tasks],
             "title": [_title(task, data) for task in tasks],
-            "state": [str(task.state) for task in tasks],
+            "state": [states.get(str(task.state), str(task.state)) for task in tasks],
             "due": pd.Series([task.due for task in tasks], dtype=object),
         }
     )

@@ -41,6 +41,7 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from raci_sync.i18n import N_, _
 from raci_sync.model import (
     LETTERS,
     Finding,
@@ -52,6 +53,10 @@ from raci_sync.model import (
 )
 from raci_sync.reports.common import (
     PARENT_SEPARATOR,
+    SEVERITY_WORDS,
+    SOURCE_WORDS,
+    STATE_WORDS,
+    STATUS_WORDS,
     display_person,
     finding_sort_key,
     iso_date,
@@ -87,32 +92,34 @@ from raci_sync.reports.summary import (
 )
 from raci_sync.reports.xlsx import Book, Column
 
-REPORT_CSV_COLUMNS = (
-    "section",
-    "severity",
-    "check",
-    "source",
-    "container",
-    "group",
-    "task_id",
-    "task",
-    "url",
-    "due",
-    "person",
-    "account",
-    "message",
-    "suggestion",
-    "load",
-    "capacity",
-    "utilisation",
-    "status",
-    "tasks",
-    "synced_at",
+REPORT_CSV_COLUMNS = (  # the header row shows them in the active language
+    N_("section"),
+    N_("severity"),
+    N_("check"),
+    N_("source"),
+    N_("container"),
+    N_("group"),
+    N_("task_id"),
+    N_("task"),
+    N_("url"),
+    N_("due"),
+    N_("person"),
+    N_("account"),
+    N_("message"),
+    N_("suggestion"),
+    N_("load"),
+    N_("capacity"),
+    N_("utilisation"),
+    N_("status"),
+    N_("tasks"),
+    N_("synced_at"),
 )
 _COLUMN = {name: index for index, name in enumerate(REPORT_CSV_COLUMNS)}
 # What the spreadsheets write for people besides the data, in one place (for the translation).
-IGNORED_BY = "ignored by [[ignore]] {rule}"
-IGNORED_WHERE = "findings an [[ignore]] left out: raci report -f json lists them with their rule"
+IGNORED_BY = N_("ignored by [[ignore]] {rule}")
+IGNORED_WHERE = N_(
+    "findings an [[ignore]] left out: raci report -f json lists them with their rule"
+)
 XLSX_MAX_COLUMNS = 16_384  # columns an Excel sheet holds
 
 
@@ -120,7 +127,7 @@ def report_csv(data: ReportData) -> str:
     """The report as one CSV table (see the module docstring for its shape)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(REPORT_CSV_COLUMNS)
+    writer.writerow([_(name) for name in REPORT_CSV_COLUMNS])
     for values in _csv_records(data):
         row: list[Cell] = [None] * len(REPORT_CSV_COLUMNS)
         for name, value in values.items():
@@ -165,7 +172,7 @@ def _csv_records(data: ReportData) -> list[dict[str, Cell]]:
         )
     for ignored in sorted(data.ignored, key=lambda i: (i.rule, finding_sort_key(i.finding))):
         left_out = _csv_finding("ignored", ignored.finding, data, names)
-        left_out["status"] = IGNORED_BY.format(rule=ignored.rule)
+        left_out["status"] = _(IGNORED_BY).format(rule=ignored.rule)
         records.append(left_out)
     records += [{"section": "note", "message": note} for note in notes(data)]
     return records
@@ -250,44 +257,49 @@ def missing_first(sources: Sequence[SourceStatus]) -> list[SourceStatus]:
 
 def _summary_sheet(book: Book, data: ReportData) -> None:
     """The first sheet: the status, missing data (if any), then the summary lines."""
-    rows: list[list[Cell]] = [["status", RAG_LABEL[rag_status(data)], rag_reason(data) or None]]
+    status = RAG_LABEL[rag_status(data)]
+    rows: list[list[Cell]] = [[_("status"), status, rag_reason(data) or None]]
     title = missing_title(data)
     if title:
-        rows.append(["missing data", title, None])
-        rows += [[f"{m.name} ({m.tool})", m.status, m.why] for m in missing_sources(data)]
-    rows += [["summary", line, None] for line in summary_lines(data)]
+        rows.append([_("missing data"), title, None])
+        rows += [
+            [f"{m.name} ({m.tool})", SOURCE_WORDS.get(m.status, m.status), m.why]
+            for m in missing_sources(data)
+        ]
+    rows += [[_("summary"), line, None] for line in summary_lines(data)]
     if data.ignored:
-        rows.append(["ignored", ignored_text(data), IGNORED_WHERE])
-    rows += [["note", note, None] for note in notes(data)]
+        rows.append([_("ignored"), ignored_text(data), _(IGNORED_WHERE)])
+    rows += [[_("note"), note, None] for note in notes(data)]
     columns = (
-        Column("what", max_width=30),
-        Column("value", max_width=90),
-        Column("detail", max_width=90),
+        Column(N_("what"), max_width=30),
+        Column(N_("value"), max_width=90),
+        Column(N_("detail"), max_width=90),
     )
-    book.sheet("Summary", columns, rows)
+    book.sheet(N_("Summary"), columns, rows)
 
 
 FINDING_COLUMNS = (
-    Column("severity", width=9),
-    Column("check", width=24),
-    Column("source", max_width=20),
-    Column("container", max_width=30),
-    Column("group", max_width=24),
-    Column("task", max_width=60),
-    Column("url", kind="url", max_width=40),
-    Column("due", kind="date", width=11),
-    Column("person", max_width=30),
-    Column("message", max_width=80),
-    Column("suggestion", max_width=50),
-    Column("since", kind="date", width=11),
-    Column("new", width=6),
+    Column(N_("severity"), width=9),
+    Column(N_("check"), width=24),
+    Column(N_("source"), max_width=20),
+    Column(N_("container"), max_width=30),
+    Column(N_("group"), max_width=24),
+    Column(N_("task"), max_width=60),
+    Column(N_("url"), kind="url", max_width=40),
+    Column(N_("due"), kind="date", width=11),
+    Column(N_("person"), max_width=30),
+    Column(N_("message"), max_width=80),
+    Column(N_("suggestion"), max_width=50),
+    Column(N_("since"), kind="date", width=11),
+    Column(N_("new"), width=6),
 )
-NEW = "new"  # the "new" column of a finding not there last week
+NEW = N_("new")  # the "new" column of a finding not there last week
 
 
 def _findings_sheet(book: Book, data: ReportData) -> None:
     names = data.person_names
     fresh = new_keys(data)
+    severities = dict(SEVERITY_WORDS.items())  # translated once, not per row
     rows: list[list[Cell]] = []
     for finding in sorted_findings(data.findings):
         task = data.task_of(finding)
@@ -296,9 +308,10 @@ def _findings_sheet(book: Book, data: ReportData) -> None:
             cells["task"] = full_title(task, data)
         cells["due"] = task.due if task else None
         cells["since"] = finding.since
-        cells["new"] = NEW if finding.key in fresh else None
+        cells["new"] = _(NEW) if finding.key in fresh else None
+        cells["severity"] = severities.get(str(finding.severity), str(finding.severity))
         rows.append([cells[column.title] for column in FINDING_COLUMNS])
-    book.sheet("Findings", FINDING_COLUMNS, rows, freeze_columns=2)
+    book.sheet(N_("Findings"), FINDING_COLUMNS, rows, freeze_columns=2)
 
 
 def full_title(task: Task, data: ReportData) -> str:
@@ -308,18 +321,18 @@ def full_title(task: Task, data: ReportData) -> str:
 
 
 LOAD_COLUMNS = (
-    Column("person", max_width=30),
-    Column("status", width=12),
-    Column("utilisation", kind="percent", width=11),
-    Column("person load", kind="number", width=11),
-    Column("capacity", kind="number", width=9),
-    Column("source", max_width=20),
-    Column("task", max_width=60),
-    Column("url", kind="url", max_width=40),
-    Column("letter", width=7),
-    Column("effort", kind="number", width=8),
-    Column("load", kind="number", width=8),
-    Column("due", kind="date", width=11),
+    Column(N_("person"), max_width=30),
+    Column(N_("status"), width=12),
+    Column(N_("utilisation"), kind="percent", width=11),
+    Column(N_("person load"), kind="number", width=11),
+    Column(N_("capacity"), kind="number", width=9),
+    Column(N_("source"), max_width=20),
+    Column(N_("task"), max_width=60),
+    Column(N_("url"), kind="url", max_width=40),
+    Column(N_("letter"), width=7),
+    Column(N_("effort"), kind="number", width=8),
+    Column(N_("load"), kind="number", width=8),
+    Column(N_("due"), kind="date", width=11),
 )
 
 
@@ -332,7 +345,7 @@ def _load_sheet(book: Book, data: ReportData) -> None:
         load = _load_cells(line)
         person: list[Cell] = [
             display_person(line.person, names),
-            line.status,
+            STATUS_WORDS.get(line.status, line.status),
             load["utilisation"],
             load["load"],
             load["capacity"],
@@ -345,20 +358,28 @@ def _load_sheet(book: Book, data: ReportData) -> None:
             url = task.url if task else None
             share = json_number(item.load)
             rows.append([*person, item.source, title, url, item.role, item.effort, share, item.due])
-    book.sheet("Workload", LOAD_COLUMNS, rows, freeze_columns=1)
+    book.sheet(N_("Workload"), LOAD_COLUMNS, rows, freeze_columns=1)
 
 
 def _workload_sheet(book: Book, data: ReportData) -> None:
     names = data.person_names
     weeks = [point.week for point in data.trends.last(TREND_WEEKS)]
     columns = [
-        Column("person", max_width=30),
-        Column("load", kind="number", width=8),
-        Column("capacity", kind="number", width=9),
-        Column("utilisation", kind="percent", width=11),
-        Column("status", width=12),
-        Column("open tasks", kind="number", width=10),
-        *(Column(f"utilisation {week}", kind="percent", width=18) for week in weeks),
+        Column(N_("person"), max_width=30),
+        Column(N_("load"), kind="number", width=8),
+        Column(N_("capacity"), kind="number", width=9),
+        Column(N_("utilisation"), kind="percent", width=11),
+        Column(N_("status"), width=12),
+        Column(N_("open tasks"), kind="number", width=10),
+        *(
+            Column(
+                _("utilisation {week}").format(week=week),
+                kind="percent",
+                width=18,
+                translate=False,
+            )
+            for week in weeks
+        ),
     ]
     rows: list[list[Cell]] = []
     for line in sorted_workload(data.workload, names):
@@ -371,34 +392,35 @@ def _workload_sheet(book: Book, data: ReportData) -> None:
                 load["load"],
                 load["capacity"],
                 load["utilisation"],
-                line.status,
+                STATUS_WORDS.get(line.status, line.status),
                 line.open_tasks,
             ]
         )
         rows[-1].extend(history)
-    book.sheet("Workload", columns, rows, freeze_columns=1)
+    book.sheet(N_("Workload"), columns, rows, freeze_columns=1)
 
 
 TASK_COLUMNS = (
-    Column("source", max_width=20),
-    Column("container", max_width=30),
-    Column("group", max_width=24),
-    Column("id", max_width=26),
-    Column("title", max_width=60),
-    Column("url", kind="url", max_width=40),
-    Column("state", width=9),
-    Column("due", kind="date", width=11),
-    Column("start", kind="date", width=11),
-    Column("parent id", max_width=26),
-    Column("labels", max_width=30),
-    *(Column(letter, max_width=40) for letter in LETTERS),
-    Column("findings", max_width=40),
-    Column("parent", max_width=60),  # a subtask's parent's title (when in the report)
+    Column(N_("source"), max_width=20),
+    Column(N_("container"), max_width=30),
+    Column(N_("group"), max_width=24),
+    Column(N_("id"), max_width=26),
+    Column(N_("title"), max_width=60),
+    Column(N_("url"), kind="url", max_width=40),
+    Column(N_("state"), width=9),
+    Column(N_("due"), kind="date", width=11),
+    Column(N_("start"), kind="date", width=11),
+    Column(N_("parent id"), max_width=26),
+    Column(N_("labels"), max_width=30),
+    *(Column(letter, max_width=40, translate=False) for letter in LETTERS),
+    Column(N_("findings"), max_width=40),
+    Column(N_("parent"), max_width=60),  # a subtask's parent's title (when in the report)
 )
 
 
 def _tasks_sheet(book: Book, data: ReportData) -> None:
     assignments = data.assignments_by_task
+    states = dict(STATE_WORDS.items())  # translated once, not per row
     checks: dict[tuple[str, str], list[str]] = {}
     for finding in sorted_findings(data.findings):
         if finding.task_id is not None:
@@ -413,13 +435,19 @@ def _tasks_sheet(book: Book, data: ReportData) -> None:
         rows.append(
             [
                 *(task.source, task.container, task.group, task.id, task.title, task.url),
-                *(str(task.state), task.due, task.start, task.parent_id, ", ".join(task.labels)),
+                *(
+                    states.get(str(task.state), str(task.state)),
+                    task.due,
+                    task.start,
+                    task.parent_id,
+                    ", ".join(task.labels),
+                ),
                 *letters,
                 ", ".join(dict.fromkeys(checks.get(task.key, ()))),
                 _parent_title(task, data),
             ]
         )
-    book.sheet("Tasks", TASK_COLUMNS, rows, freeze_columns=5)
+    book.sheet(N_("Tasks"), TASK_COLUMNS, rows, freeze_columns=5)
 
 
 def _parent_title(task: Task, data: ReportData) -> str | None:
@@ -429,32 +457,32 @@ def _parent_title(task: Task, data: ReportData) -> str | None:
 
 def _unmatched_sheet(book: Book, data: ReportData) -> None:
     columns = (
-        Column("source", max_width=20),
-        Column("account", max_width=30),
-        Column("name", max_width=30),
-        Column("tasks", kind="number", width=8),
+        Column(N_("source"), max_width=20),
+        Column(N_("account"), max_width=30),
+        Column(N_("name"), max_width=30),
+        Column(N_("tasks"), kind="number", width=8),
     )
     rows: list[list[Cell]] = [
         [account.source, account.account, account.name, account.tasks]
         for account in _sorted_unmatched(data.unmatched)
     ]
-    book.sheet("Unmatched", columns, rows)
+    book.sheet(N_("Unmatched"), columns, rows)
 
 
 def _sources_sheet(book: Book, data: ReportData) -> None:
     columns = (
-        Column("source", max_width=20),
-        Column("tool", width=8),
-        Column("status", max_width=40),
-        Column("synced at", kind="datetime", width=17),
-        Column("tasks", kind="number", width=8),
-        Column("error", max_width=80),
+        Column(N_("source"), max_width=20),
+        Column(N_("tool"), width=8),
+        Column(N_("status"), max_width=40),
+        Column(N_("synced at"), kind="datetime", width=17),
+        Column(N_("tasks"), kind="number", width=8),
+        Column(N_("error"), max_width=80),
     )
     rows: list[list[Cell]] = [
         [s.name, s.kind, source_label(s), s.synced_at, s.tasks, s.error]
         for s in missing_first(data.sources)
     ]
-    book.sheet("Sources", columns, rows)
+    book.sheet(N_("Sources"), columns, rows)
 
 
 # --- the matrix ------------------------------------------------------------------------
@@ -465,7 +493,9 @@ def matrix_csv(data: ReportData, include_closed: bool = False) -> str:
     frame = build_matrix(data, include_closed)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([cell_text(str(name)) for name in frame.columns])
+    writer.writerow(
+        [cell_text(_(name) if name in MATRIX_COLUMNS else str(name)) for name in frame.columns]
+    )
     for row in frame_rows(frame):
         writer.writerow(_csv_row(row))
     return out.getvalue()
@@ -499,17 +529,17 @@ def add_matrix_sheet(book: Book, data: ReportData, include_closed: bool = False)
         people, left_out = people[: room - 1], len(people) - room + 1
     frame = matrix_frame(data, matrix_tasks(data, include_closed), people)
     columns = [
-        Column("source", max_width=20),
-        Column("container", max_width=30),
-        Column("group", max_width=24),
-        Column("title", max_width=60),
-        Column("state", width=9),
-        Column("due", kind="date", width=11),
-        *(Column(person.header, kind="letters", width=12) for person in people),
+        Column(N_("source"), max_width=20),
+        Column(N_("container"), max_width=30),
+        Column(N_("group"), max_width=24),
+        Column(N_("title"), max_width=60),
+        Column(N_("state"), width=9),
+        Column(N_("due"), kind="date", width=11),
+        *(Column(person.header, kind="letters", width=12, translate=False) for person in people),
     ]
     if left_out:
-        more = f"… and {left_out} more people: the CSV matrix holds them all"
-        columns.append(Column(more, width=30))
+        more = _("… and {count} more people: the CSV matrix holds them all").format(count=left_out)
+        columns.append(Column(more, width=30, translate=False))
     rows = frame_rows(frame)
     formats = ["header"] * len(MATRIX_COLUMNS) + ["person"] * (len(columns) - len(MATRIX_COLUMNS))
-    book.sheet("Matrix", columns, rows, freeze_columns=4, header_format=formats)
+    book.sheet(N_("Matrix"), columns, rows, freeze_columns=4, header_format=formats)

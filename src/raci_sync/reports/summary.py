@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from raci_sync.i18n import N_, Texts, _, counted, local_date, ngettext
 from raci_sync.model import Finding, FindingKey, ReportData, Severity, SourceStatus
 from raci_sync.reports.common import (
     DASH,
+    SOURCE_WORDS,
     display_person,
     format_percent,
     human_datetime,
-    plural,
     short_text,
     short_title,
     sorted_workload,
@@ -26,22 +27,26 @@ from raci_sync.reports.common import (
 # Checks that say a task has no clear owner (PRODUCT §4, the first four rows).
 OWNERSHIP_CHECKS = ("no-owner", "no-accountable", "multiple-accountable", "no-responsible")
 TREND_WEEKS = 4
-RAG_LABEL = {"red": "Red", "amber": "Amber", "green": "Green"}
+RAG_LABEL: Texts[str] = Texts({"red": N_("Red"), "amber": N_("Amber"), "green": N_("Green")})
 LOAD_LINE_PEOPLE = 10  # names in the summary's load line; the workload section has them all
 # How reports count missing sources, in this order ("1 source failed, 2 sources stale").
-MISSING_WORDS = (("failed", "failed"), ("never", "never synced"), ("stale", "stale"))
+MISSING_STATUSES = ("failed", "never", "stale")
 CHRONIC_DAYS = 21  # a finding open this long (from its ``since``) is chronic: open ≥ 3 weeks
 
 # What this module writes for people, in one place (for the translation that follows).
-TEXT = {
-    "changes": "{new} new, {resolved} resolved, {still_open} still open since last week",
-    "no_baseline": "no earlier week to compare with",
-    "ignored": "{count} ignored",
-    "status_line": "{status}: {counts} on {tasks} from {sources}; {changes}.",
-    "status_line_ignored": "{status}: {counts} ({ignored}) on {tasks} from {sources}; {changes}.",
-    "open_weeks": "open {weeks} weeks",
-    "notes_title": "Notes",
-}
+TEXT: Texts[str] = Texts(
+    {
+        "changes": N_("{new} new, {resolved} resolved, {still_open} still open since last week"),
+        "no_baseline": N_("no earlier week to compare with"),
+        "ignored": N_("{count} ignored"),
+        "status_line": N_("{status}: {counts} on {tasks} from {sources}; {changes}."),
+        "status_line_ignored": N_(
+            "{status}: {counts} ({ignored}) on {tasks} from {sources}; {changes}."
+        ),
+        "open_weeks": N_("open {weeks} weeks"),
+        "notes_title": N_("Notes"),
+    }
+)
 
 
 def iso_week(day: date) -> str:
@@ -68,13 +73,19 @@ def missing_parts(data: ReportData) -> list[str]:
     """Why the data cannot be trusted, in words: ``["no data"]``, or ``["1 source failed",
     "2 sources stale"]``; empty when every source's data is there."""
     if data.no_data:
-        return ["no data"]
+        return [_("no data")]
     counts = Counter(source.status for source in data.missing)
-    return [
-        f"{plural(counts[status], 'source')} {word}"
-        for status, word in MISSING_WORDS
-        if counts[status]
-    ]
+    return [_missing_words(status, counts[status]) for status in MISSING_STATUSES if counts[status]]
+
+
+def _missing_words(status: str, n: int) -> str:
+    if status == "failed":
+        text = ngettext("{count} source failed", "{count} sources failed", n)
+    elif status == "never":
+        text = ngettext("{count} source never synced", "{count} sources never synced", n)
+    else:
+        text = ngettext("{count} source stale", "{count} sources stale", n)
+    return text.format(count=n)
 
 
 def rag_reason(data: ReportData) -> str:
@@ -101,27 +112,53 @@ def missing_sources(data: ReportData) -> list[MissingSource]:
             name=short_title(source.name),
             tool=short_title(source.tool),
             status=source.status,
-            why=short_text(source.why),
-            since=human_datetime(source.synced_at) if source.synced_at else "no data",
+            why=short_text(source_why(source)),
+            since=human_datetime(source.synced_at) if source.synced_at else _("no data"),
         )
         for source in data.missing
     ]
 
 
+def source_why(source: SourceStatus) -> str:
+    """Why a source's data is missing, in words, with since when (``SourceStatus.why`` in the
+    active language); "" when it is not."""
+    if source.status == "never":
+        return _("never synced: run `raci sync`")
+    since = source.stale_since or source.synced_at
+    when = _(" since {when}").format(when=_stamp(since)) if since else ""
+    if source.status == "failed":
+        shown = (
+            _("; showing data from {when}").format(when=_stamp(source.synced_at))
+            if source.synced_at
+            else _("; no data from it at all")
+        )
+        return _("the last sync failed{since}{shown}: {error}").format(
+            since=when, shown=shown, error=source.error or _("no reason recorded")
+        )
+    if source.status == "stale":
+        return _("not synced{since}: its data is too old to trust").format(since=when)
+    return ""
+
+
+def _stamp(when: datetime | None) -> str:
+    return f"{local_date(when)} {when:%H:%M %z}" if when else ""
+
+
 def missing_title(data: ReportData) -> str:
     """The line every report opens with when data is missing; "" when nothing is."""
+    sources = counted(len(data.sources), "{count} source", "{count} sources")
     if data.no_data:
         if not data.sources:
-            return "No data: no source is configured, so nothing was checked."
-        return (
-            f"No data: none of the {plural(len(data.sources), 'source')} has been read "
-            "successfully, so nothing was checked and nothing below can be trusted."
-        )
+            return _("No data: no source is configured, so nothing was checked.")
+        return _(
+            "No data: none of the {sources} has been read successfully, so nothing was "
+            "checked and nothing below can be trusted."
+        ).format(sources=sources)
     if data.missing:
-        return (
-            f"Missing data: {len(data.missing)} of {plural(len(data.sources), 'source')}. "
-            "This report cannot be trusted until they sync again."
-        )
+        return _(
+            "Missing data: {missing} of {sources}. This report cannot be trusted until they "
+            "sync again."
+        ).format(missing=len(data.missing), sources=sources)
     return ""
 
 
@@ -133,14 +170,16 @@ def source_problem(source: SourceStatus) -> bool:
 def source_label(source: SourceStatus) -> str:
     """How a source stands, in words: ``ok``, ``failed — stale since …``, ``never synced``."""
     if source.status == "never":
-        return "never synced"
+        return _("never synced")
     stale = source.stale_since if source.status == "failed" else None
     if source.status == "stale":
         stale = source.stale_since or source.synced_at
     if stale is not None:
-        prefix = "failed — " if source.status == "failed" else ""
-        return f"{prefix}stale since {human_datetime(stale)}"
-    return source.status
+        since = human_datetime(stale)
+        if source.status == "failed":
+            return _("failed — stale since {since}").format(since=since)
+        return _("stale since {since}").format(since=since)
+    return SOURCE_WORDS.get(source.status, source.status)
 
 
 def ownership_tasks(data: ReportData) -> int:
@@ -166,17 +205,19 @@ def summary_lines(data: ReportData) -> list[str]:
     ``missing_title`` and ``missing_sources`` before these lines."""
     if data.no_data:  # never "all clear": nothing was read, so nothing was checked
         return [
-            f"{RAG_LABEL['red']}: no data — no tasks were read, so no check ran.",
-            "Ownership: not checked (no data).",
-            "Workload: not measured (no data).",
+            _("{status}: no data — no tasks were read, so no check ran.").format(
+                status=RAG_LABEL["red"]
+            ),
+            _("Ownership: not checked (no data)."),
+            _("Workload: not measured (no data)."),
         ]
     open_tasks = sum(1 for task in data.tasks if task.is_open)
     values = {
         "status": RAG_LABEL[rag_status(data)],
         "counts": summary_line(data.findings),
         "ignored": ignored_text(data),
-        "tasks": plural(open_tasks, "open task"),
-        "sources": plural(len(data.sources), "source"),
+        "tasks": counted(open_tasks, "{count} open task", "{count} open tasks"),
+        "sources": counted(len(data.sources), "{count} source", "{count} sources"),
         "changes": changes_text(data),
     }
     line = TEXT["status_line_ignored" if data.ignored else "status_line"].format(**values)
@@ -252,15 +293,28 @@ def _ownership_line(data: ReportData) -> str:
     count, no_owner = ownership_tasks(data), without_owner(data)
     last = data.trends.last(1)
     if not count:
-        before = f" (last week {last[0].open_without_owner} had none)" if last else ""
+        before = (
+            _(" (last week {count} had none)").format(count=last[0].open_without_owner)
+            if last
+            else ""
+        )
         if data.missing:  # the tasks of the missing sources were not checked
-            return f"Every open task shown has a clear owner{before}, but data is missing."
-        return f"Every open task has a clear owner{before}."
-    before = f" (last week {last[0].open_without_owner})" if last else ""
-    return (
-        f"{plural(count, 'open task')} {'has' if count == 1 else 'have'} ownership errors; "
-        f"{no_owner} {'has' if no_owner == 1 else 'have'} no owner at all{before}."
-    )
+            return _(
+                "Every open task shown has a clear owner{before}, but data is missing."
+            ).format(before=before)
+        return _("Every open task has a clear owner{before}.").format(before=before)
+    before = _(" (last week {count})").format(count=last[0].open_without_owner) if last else ""
+    errors = ngettext(
+        "{count} open task has ownership errors;",
+        "{count} open tasks have ownership errors;",
+        count,
+    ).format(count=count)
+    owners = ngettext(
+        "{count} has no owner at all{before}.",
+        "{count} have no owner at all{before}.",
+        no_owner,
+    ).format(count=no_owner, before=before)
+    return f"{errors} {owners}"
 
 
 def _load_line(data: ReportData) -> str:
@@ -272,14 +326,19 @@ def _load_line(data: ReportData) -> str:
     ]
     if not over:
         if data.missing:
-            return "Nobody is over capacity in the data shown, but data is missing."
-        return "Nobody is over capacity."
+            return _("Nobody is over capacity in the data shown, but data is missing.")
+        return _("Nobody is over capacity.")
     people = ", ".join(
         f"{short_title(display_person(line.person, names))} {format_percent(line.utilisation)}"
         for line in over[:LOAD_LINE_PEOPLE]
     )
-    more = f" and {len(over) - LOAD_LINE_PEOPLE} more" if len(over) > LOAD_LINE_PEOPLE else ""
-    return f"{plural(len(over), 'person', 'people')} over capacity: {people}{more}."
+    extra = len(over) - LOAD_LINE_PEOPLE
+    more = _(" and {count} more").format(count=extra) if extra > 0 else ""
+    return ngettext(
+        "{count} person over capacity: {people}{more}.",
+        "{count} people over capacity: {people}{more}.",
+        len(over),
+    ).format(count=len(over), people=people, more=more)
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,13 @@ from typing import Any
 
 import click
 
+from raci_sync.i18n import N_, Headings, Texts, _, counted, local_date
 from raci_sync.model import Finding, Person, ReportData, Severity, SourceStatus
 from raci_sync.reports.common import (
     DASH,
     ELLIPSIS,
+    SOURCE_WORDS,
+    STATUS_WORDS,
     clean_text,
     display_person,
     empty_findings,
@@ -35,7 +38,6 @@ from raci_sync.reports.common import (
     human_datetime,
     load_items,
     location,
-    plural,
     safe_url,
     short_text,
     sorted_findings,
@@ -65,59 +67,85 @@ INDENT = "  "
 DETAIL = "    "
 
 # Every text this module writes for people, in one place (the translation works from here).
-HEADERS: dict[str, tuple[str, ...]] = {
-    "workload_headers": ("Person", "Load", "Capacity", "Utilisation", "Status", "Open tasks"),
-    "unmatched_headers": ("Source", "Account", "Name", "Tasks"),
-    "person_tasks_headers": ("Load", "Role", "Effort", "Due", "Source", "Task"),
-    "matrix_headers": ("!", "Task", "Source"),
-}
-TEXT: dict[str, str] = {
-    "title": "RACI report",
-    "header": "{title} · generated {generated} · window {start} … {end}",
-    "sources": "Sources:",
-    "no_sources": "(none configured)",
-    "findings": "Findings: {counts}",
-    "findings_ignored": "Findings: {counts}; {ignored} (raci report -f json lists them)",
-    "changes": "Changes: {changes}.",
-    "new": "new",
-    "workload_title": "WORKLOAD",
-    "workload_window": "{title} ({start} … {end})",
-    "workload_empty": "{title}: nobody holds a letter on an open task in the window.",
-    "unmatched_title": "UNMATCHED ACCOUNTS",
-    "unmatched_empty": "{title}: none — every account matched someone on the roster.",
-    "notes_title": "NOTES",
-    "count_title": "{title} ({count})",
-    "failed": "FAILED",
-    "stale_since": "stale since {since}",
-    "synced": "synced {when}",
-    # the one-person view
-    "person_hats": "{name} · {hats}",
-    "person_load": "Load {load} of {capacity} ({percent}) · {status} · {tasks} in {start} … {end}",
-    "person_unmonitored": "Load {load}, no capacity set (unmonitored) · {tasks} in {start} … {end}",
-    "person_no_load": "No open task in {start} … {end} weighs on {name}.",
-    "person_by_tool": "By tool: {split}",
-    "person_tool": "{source} ({tool}) {load}",
-    "person_tasks_title": "TASKS BEHIND THE LOAD",
-    "person_tasks_more": (
-        '… and {count} more: raci report -f json --person "{name}" lists them all.'
-    ),
-    "person_findings_title": "FINDINGS ({count}) about {name} or on tasks they are A or R on",
-    "person_findings_none": "None: nothing found about {name} or on a task they are A or R on.",
-    # the matrix
-    "matrix_empty_open": "No open tasks.",
-    "matrix_empty": "No tasks.",
-    "matrix_title": "RACI matrix · {tasks} × {people}",
-    "matrix_key": "! = the task has findings. People: {people}",
-    "matrix_person": "{code} {name}",
-    "matrix_slice": (
-        "Showing {rows} of {total_rows} (those with findings first) and {people} of "
-        "{total_people} (those with letters first)."
-    ),
-    "matrix_whole": (
-        "The whole matrix, with board, list, state and due date: "
-        "raci matrix -f xlsx -o matrix.xlsx (or -f csv)."
-    ),
-}
+HEADERS: Headings[str] = Headings(
+    {
+        "workload_headers": (
+            N_("Person"),
+            N_("Load"),
+            N_("Capacity"),
+            N_("Utilisation"),
+            N_("Status"),
+            N_("Open tasks"),
+        ),
+        "unmatched_headers": (N_("Source"), N_("Account"), N_("Name"), N_("Tasks")),
+        "person_tasks_headers": (
+            N_("Load"),
+            N_("Role"),
+            N_("Effort"),
+            N_("Due"),
+            N_("Source"),
+            N_("Task"),
+        ),
+        "matrix_headers": ("!", N_("Task"), N_("Source")),
+    }
+)
+TEXT: Texts[str] = Texts(
+    {
+        "title": N_("RACI report"),
+        "header": N_("{title} · generated {generated} · window {start} … {end}"),
+        "sources": N_("Sources:"),
+        "no_sources": N_("(none configured)"),
+        "findings": N_("Findings: {counts}"),
+        "findings_ignored": N_("Findings: {counts}; {ignored} (raci report -f json lists them)"),
+        "changes": N_("Changes: {changes}."),
+        "new": N_("new"),
+        "workload_title": N_("WORKLOAD"),
+        "workload_window": N_("{title} ({start} … {end})"),
+        "workload_empty": N_("{title}: nobody holds a letter on an open task in the window."),
+        "unmatched_title": N_("UNMATCHED ACCOUNTS"),
+        "unmatched_empty": N_("{title}: none — every account matched someone on the roster."),
+        "notes_title": N_("NOTES"),
+        "count_title": N_("{title} ({count})"),
+        "failed": N_("FAILED"),
+        "stale_since": N_("stale since {since}"),
+        "synced": N_("synced {when}"),
+        # the one-person view
+        "person_hats": N_("{name} · {hats}"),
+        "person_load": N_(
+            "Load {load} of {capacity} ({percent}) · {status} · {tasks} in {start} … {end}"
+        ),
+        "person_unmonitored": N_(
+            "Load {load}, no capacity set (unmonitored) · {tasks} in {start} … {end}"
+        ),
+        "person_no_load": N_("No open task in {start} … {end} weighs on {name}."),
+        "person_by_tool": N_("By tool: {split}"),
+        "person_tool": N_("{source} ({tool}) {load}"),
+        "person_tasks_title": N_("TASKS BEHIND THE LOAD"),
+        "person_tasks_more": N_(
+            '… and {count} more: raci report -f json --person "{name}" lists them all.'
+        ),
+        "person_findings_title": N_(
+            "FINDINGS ({count}) about {name} or on tasks they are A or R on"
+        ),
+        "person_findings_none": N_(
+            "None: nothing found about {name} or on a task they are A or R on."
+        ),
+        # the matrix
+        "matrix_empty_open": N_("No open tasks."),
+        "matrix_empty": N_("No tasks."),
+        "matrix_title": N_("RACI matrix · {tasks} × {people}"),
+        "matrix_key": N_("! = the task has findings. People: {people}"),
+        "matrix_person": N_("{code} {name}"),
+        "matrix_slice": N_(
+            "Showing {rows} of {total_rows} (those with findings first) and {people} of "
+            "{total_people} (those with letters first)."
+        ),
+        "matrix_whole": N_(
+            "The whole matrix, with board, list, state and due date: "
+            "raci matrix -f xlsx -o matrix.xlsx (or -f csv)."
+        ),
+    }
+)
 
 SEVERITY_STYLE: dict[Severity, dict[str, Any]] = {
     Severity.ERROR: {"fg": "red", "bold": True},
@@ -132,7 +160,9 @@ STATUS_STYLE: dict[str, dict[str, Any]] = {
     "critical": {"fg": "red", "bold": True},
     "unmonitored": {"dim": True},
 }
-SEVERITY_TITLE = {Severity.ERROR: "ERRORS", Severity.WARNING: "WARNINGS", Severity.INFO: "INFO"}
+SEVERITY_TITLE: Texts[Severity] = Texts(
+    {Severity.ERROR: N_("ERRORS"), Severity.WARNING: N_("WARNINGS"), Severity.INFO: N_("INFO")}
+)
 
 
 # -- width, cells and hyperlinks ---------------------------------------------------------------
@@ -300,8 +330,8 @@ def _header(data: ReportData, paint: _Painter, width: int) -> list[str]:
     header = TEXT["header"].format(
         title=title,
         generated=human_datetime(data.generated_at),
-        start=data.window_start.isoformat(),
-        end=data.window_end.isoformat(),
+        start=local_date(data.window_start),
+        end=local_date(data.window_end),
     )
     first, *rest = _lines(header, width) or [header]
     lines = [paint(title, bold=True) + first[len(title) :], *rest]
@@ -335,7 +365,8 @@ def _source_lines(source: SourceStatus, paint: _Painter, width: int) -> list[str
     name_width = min(NAME_WIDTH, width // 3)
     name = fit(clean_text(f"{source.name} ({source.kind})"), name_width)
     status = _source_status(source)
-    facts = [plural(source.tasks, "task")] if source.status != "failed" else []
+    facts = [counted(source.tasks, "{count} task", "{count} tasks")]
+    facts = facts if source.status != "failed" else []
     if source.synced_at is not None and source.status != "stale":
         facts.append(TEXT["synced"].format(when=human_datetime(source.synced_at)))
     lead = INDENT + pad(name, name_width) + "  "
@@ -355,7 +386,7 @@ def _source_status(source: SourceStatus) -> str:
         return TEXT["stale_since"].format(since=human_datetime(source.synced_at))
     if source.status == "failed":
         return TEXT["failed"]
-    return source.status
+    return SOURCE_WORDS.get(source.status, source.status)
 
 
 def _findings(data: ReportData, paint: _Painter, width: int) -> list[str]:
@@ -414,16 +445,17 @@ def _workload(data: ReportData, paint: _Painter, width: int) -> list[str]:
             format_units(line.load),
             format_units(line.capacity),
             format_percent(line.utilisation if line.status != "unmonitored" else None),
-            line.status,
+            STATUS_WORDS.get(line.status, line.status),
             str(line.open_tasks),
         ]
         for line in sorted_workload(data.workload, names)
     ]
-    styles = [{4: STATUS_STYLE.get(row[4], {})} for row in rows]
+    statuses = [line.status for line in sorted_workload(data.workload, names)]
+    styles = [{4: STATUS_STYLE.get(status, {})} for status in statuses]
     headers = HEADERS["workload_headers"]
     table = _columns(headers, rows, {1, 2, 3, 5}, paint, width, flex=(0,), styles=styles)
     heading = TEXT["workload_window"].format(
-        title=title, start=data.window_start.isoformat(), end=data.window_end.isoformat()
+        title=title, start=local_date(data.window_start), end=local_date(data.window_end)
     )
     return [heading, *table]
 
@@ -506,15 +538,15 @@ def _person_header(
     heading = TEXT["person_hats"].format(name=name, hats=hats) if hats else name
     lines = [paint(fit(heading, width), bold=True)]
     line = _person_line(data, name)
-    window = {"start": data.window_start.isoformat(), "end": data.window_end.isoformat()}
+    window = {"start": local_date(data.window_start), "end": local_date(data.window_end)}
     if line is None or not line.open_tasks:
         return [*lines, *_lines(TEXT["person_no_load"].format(name=name, **window), width)]
     values = {
         "load": format_units(line.load),
         "capacity": format_units(line.capacity),
         "percent": format_percent(line.utilisation),
-        "status": line.status,
-        "tasks": plural(line.open_tasks, "open task"),
+        "status": STATUS_WORDS.get(line.status, line.status),
+        "tasks": counted(line.open_tasks, "{count} open task", "{count} open tasks"),
         **window,
     }
     key = "person_unmonitored" if line.status == "unmonitored" else "person_load"
@@ -548,7 +580,7 @@ def _person_tasks(data: ReportData, name: str, paint: _Painter, width: int) -> l
                 format_units(item.load),
                 item.role,
                 format_units(item.effort),
-                item.due.isoformat() if item.due else DASH,
+                local_date(item.due) if item.due else DASH,
                 clean_text(item.source) or DASH,
                 title or DASH,
             ]
@@ -600,7 +632,7 @@ def matrix_text(
     letters = task_letters(data, {task.key for task in shown})
     everyone = person_columns(data)
     source_width = min(max(cell_width(clean_text(t.source)) for t in shown), 12)
-    fixed = len(INDENT) + 1 + 2 + 20 + 2 + max(source_width, len("Source"))
+    fixed = len(INDENT) + 1 + 2 + 20 + 2 + max(source_width, len(_("Source")))
     columns: list[PersonColumn] = []
     codes = _Codes()
     for person in _matrix_people(everyone, letters)[: max(max_people, 0)]:
@@ -624,7 +656,8 @@ def matrix_text(
     paint = _Painter(False, links)
     table = _columns(headers, rows, set(), paint, width, flex=(1, 2), links=links_of)
     heading = TEXT["matrix_title"].format(
-        tasks=plural(len(tasks), "task"), people=plural(len(everyone), "person", "people")
+        tasks=counted(len(tasks), "{count} task", "{count} tasks"),
+        people=counted(len(everyone), "{count} person", "{count} people"),
     )
     key = TEXT["matrix_key"].format(
         people=" · ".join(
@@ -637,9 +670,9 @@ def matrix_text(
     if len(shown) < len(tasks) or len(columns) < len(everyone):
         slice_text = TEXT["matrix_slice"].format(
             rows=len(shown),
-            total_rows=plural(len(tasks), "task"),
+            total_rows=counted(len(tasks), "{count} task", "{count} tasks"),
             people=len(columns),
-            total_people=plural(len(everyone), "person", "people"),
+            total_people=counted(len(everyone), "{count} person", "{count} people"),
         )
         lines += _lines(slice_text, width)
     lines += _lines(TEXT["matrix_whole"], width)

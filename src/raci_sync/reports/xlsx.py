@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from raci_sync.i18n import _
 from raci_sync.reports.sanitize import XLSX_MAX_TEXT, Cell, cell_text
 
 # xlsxwriter's write() would turn "=…" into a formula and "http…" into a link by itself.
@@ -42,6 +43,14 @@ class Column:
     kind: str = "text"
     width: float | None = None  # None: sized from the header and the first rows
     max_width: float = 60
+    # the title is an English text (marked with N_) shown in the active language; False for
+    # titles that are data (a person's name) or already translated
+    translate: bool = True
+
+    @property
+    def header(self) -> str:
+        """The title as the sheet shows it."""
+        return _(self.title) if self.translate else self.title
 
 
 class Book:
@@ -75,13 +84,14 @@ class Book:
         freeze_columns: int = 0,
         header_format: Sequence[str] = (),
     ) -> None:
-        """Add a sheet holding ``rows`` under ``columns`` (cells in column order)."""
-        sheet = self.workbook.add_worksheet(name)
+        """Add a sheet holding ``rows`` under ``columns`` (cells in column order); ``name`` and
+        the titles are English texts, shown in the active language."""
+        sheet = self.workbook.add_worksheet(_(name))
         for index, column in enumerate(columns):
             sheet.set_column(index, index, _width(column, index, rows))
         for index, column in enumerate(columns):
             fmt = header_format[index] if index < len(header_format) else "header"
-            sheet.write_string(0, index, cell_text(column.title), self.formats[fmt])
+            sheet.write_string(0, index, cell_text(column.header), self.formats[fmt])
         write = [self._writer(sheet, column.kind) for column in columns]
         for number, row in enumerate(rows, start=1):
             for index, value in enumerate(row):

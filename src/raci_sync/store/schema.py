@@ -170,6 +170,36 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0006_fixes",
+        """
+        -- What `raci fix --apply` and `raci fix --undo` did in the tools: one row per change
+        -- written, skipped or failed, in the run (runs.id) of that command. `before` and
+        -- `after` are JSON lists of what the field held (account ids, or the names a dropdown
+        -- or text field gave); `target` is the field, as JSON (ref, key, id, title, type).
+        CREATE TABLE fix_changes (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            action TEXT NOT NULL,                      -- set | undo
+            status TEXT NOT NULL,                      -- written | skipped | failed
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            task TEXT NOT NULL,                        -- the task's title
+            letter TEXT NOT NULL,
+            person TEXT,                               -- who the letter was given to
+            target TEXT,
+            before TEXT NOT NULL DEFAULT '[]',
+            after TEXT NOT NULL DEFAULT '[]',
+            actor TEXT NOT NULL,                       -- who ran raci fix (the OS user)
+            at TEXT NOT NULL,
+            reason TEXT,                               -- why it was skipped or failed
+            undoes INTEGER REFERENCES fix_changes(id)  -- the change an undo puts back
+        );
+        CREATE INDEX fix_changes_by_run ON fix_changes(run_id);
+        CREATE INDEX fix_changes_by_undoes ON fix_changes(undoes);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

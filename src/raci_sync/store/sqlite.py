@@ -35,6 +35,10 @@ from raci_sync.store.files import (
     damaged,
     refuse_foreign,
 )
+from raci_sync.store.fixes import FixChange
+from raci_sync.store.fixes import insert as insert_fix
+from raci_sync.store.fixes import of_run as fixes_of_run
+from raci_sync.store.fixes import undone as fixes_undone
 from raci_sync.store.history import (
     Retention,
     Thinned,
@@ -490,6 +494,50 @@ class Store:
         skipped when there was nothing and ``skip_empty`` is set); a resend replaces it."""
         with self.transaction() as db:
             record_digest_sends(db, week, recipients, at, kind)
+
+    # -- raci fix -----------------------------------------------------------------------------
+
+    def record_fix(self, change: FixChange) -> int:
+        """Keep one change `raci fix` made or tried, in its own transaction (a write done in a
+        tool is on record even when the command is stopped right after it); its id."""
+        with self.transaction() as db:
+            return insert_fix(db, change)
+
+    def fix_changes(self, run_id: int) -> tuple[FixChange, ...]:
+        """What `raci fix` did in run ``run_id``, in order."""
+        return fixes_of_run(self.db, run_id)
+
+    def fixes_undone(self, ids: Sequence[int]) -> dict[int, int]:
+        """Of the changes ``ids``, those an undo has put back: change id → its run."""
+        return fixes_undone(self.db, ids)
+
+    def update_current_tasks(self, source: str, tasks: Sequence[Task]) -> int:
+        """Put ``tasks``, as read from the tool again, in place of their stored versions in the
+        source's current snapshot (new ones at its end), in one transaction; its id.
+
+        `raci fix` stores what it wrote this way, so the store and the next report show it —
+        also what the next incremental read cannot see (an Asana subtask). The snapshot keeps
+        its read time: the next incremental read still starts from its sync.
+        """
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT id FROM snapshots WHERE source = ? ORDER BY id DESC LIMIT 1", (source,)
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"the store {self.path} has no snapshot of source {source!r}")
+            sid = int(row[0])
+            for task in tasks:
+                values = _task_row(sid, task)
+                cur = db.execute(
+                    "UPDATE tasks SET title = ?, url = ?, container = ?, container_id = ?, "
+                    "grp = ?, state = ?, due = ?, start = ?, updated = ?, parent_id = ?, "
+                    "labels = ?, fields = ? WHERE snapshot_id = ? AND id = ?",
+                    (*values[2:], sid, task.id),
+                )
+                if cur.rowcount == 0:
+                    db.execute("INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", values)
+                    db.execute("UPDATE snapshots SET tasks = tasks + 1 WHERE id = ?", (sid,))
+        return sid
 
     # -- history ------------------------------------------------------------------------------
 

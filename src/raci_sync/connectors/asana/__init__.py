@@ -17,6 +17,7 @@ KIND = Kind(
         "C": ("field:Consulted",),
         "I": (),
     },
+    writable=("assignee",),  # raci fix: R is written here, A and C into their fields
     account_hint="asana:<gid>",
     container="project",
     item="task",

@@ -86,6 +86,7 @@ from raci_sync.connectors.asana.convert import (
     field_def_from_asana,
     ref_from_asana,
     shape,
+    task_from_asana,
     task_shape,
 )
 from raci_sync.connectors.asana.incremental import (
@@ -100,10 +101,20 @@ from raci_sync.connectors.asana.queries import (
     COUNT_FIELDS,
     PAGE_SIZE,
     USER_FIELDS,
+    WRITE_SCOPE,
     field_setting_params,
+    one_task_params,
     project_params,
     task_params,
     user_params,
+)
+from raci_sync.connectors.asana.writes import write_body, write_target
+from raci_sync.connectors.discovery import (
+    Container,
+    Details,
+    Discovery,
+    Space,
+    unique_names,
 )
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.parallel import in_order
@@ -114,6 +125,15 @@ from raci_sync.connectors.references import (
     check_fields,
     default_references,
     written_references,
+)
+from raci_sync.connectors.writes import (
+    PEOPLE,
+    Target,
+    Who,
+    Written,
+    empty_before,
+    role_refs,
+    unchanged_since,
 )
 from raci_sync.errors import AuthError, NotFoundError, SourceError
 from raci_sync.model import Account, Snapshot, Task
@@ -140,6 +160,7 @@ class AsanaConnector:
         self.cutoff = datetime.now(UTC) - timedelta(days=source.history_days)
         token = source.token.reveal() if source.token is not None else ""
         http.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        self._fresh: dict[str, Any] = {}  # raci fix: each task's last answer, by gid
 
     @property
     def describe(self) -> str:
@@ -413,6 +434,51 @@ class AsanaConnector:
             int(s.number(data, "num_completed_tasks") or 0),
         )
 
+    # -- discovery (raci init) -----------------------------------------------------------------
+
+    def discover(self) -> Discovery:
+        """Whose token; every workspace of its user and the unarchived projects of each:
+        ``GET /users/me``, ``GET /workspaces`` and per workspace ``GET /projects?workspace=W
+        &archived=false`` (paged). A workspace or project is named by its name in the config,
+        or by its gid where the name would not find it alone (two of one name, a name of
+        digits only, which reads as a gid)."""
+        who = self.check()
+        workspaces = [
+            ref_from_asana(w, self.source.name, "workspace")
+            for w in self.paged("/workspaces", {"limit": PAGE_SIZE}, what="list workspaces")
+        ]
+        listed = self.parallel([partial(self.list_projects, w) for w in workspaces])
+        spaces = unique_names([w.name or "" for w in workspaces])
+        containers: list[Container] = []
+        for workspace, projects in zip(workspaces, listed, strict=True):
+            space = Space(
+                workspace.gid, workspace.name or workspace.gid, "workspace", _ref(workspace, spaces)
+            )
+            names = unique_names([p.name or "" for p in projects])
+            containers += [
+                Container(p.gid, p.name or p.gid, _ref(p, names), space) for p in projects
+            ]
+        return Discovery(who, "projects", tuple(containers))
+
+    def list_projects(self, workspace: Ref) -> list[Ref]:
+        """The unarchived projects of a workspace (paged)."""
+        params = project_params(workspace.gid, every_active=True)
+        what = f"list projects of workspace {workspace.label}"
+        return [
+            ref_from_asana(p, self.source.name, "project")
+            for p in self.paged("/projects", params, what=what)
+        ]
+
+    def discover_details(self, chosen: Sequence[Container]) -> Details:
+        """Each chosen project's custom fields (``GET /projects/{P}/custom_field_settings``) and
+        the user directory, with emails, of each workspace they are in (``GET /users``)."""
+        defs = self.parallel([partial(self.read_fields, Ref(c.id, c.name)) for c in chosen])
+        spaces = {c.space.id: Ref(c.space.id, c.space.name) for c in chosen if c.space}
+        directories = self.parallel([partial(self.read_people, w) for w in spaces.values()])
+        people = {a.id: a for users in directories for a in users}
+        fields = {c.id: d for c, d in zip(chosen, defs, strict=True)}
+        return Details(fields, tuple(people.values()))
+
     # -- people and tasks ----------------------------------------------------------------------
 
     def read_people(self, workspace: Ref) -> list[Account]:
@@ -525,6 +591,90 @@ class AsanaConnector:
                 out.setdefault(gid, s.text(task, "name"))
         return list(out.items())
 
+    # -- writes (raci fix: connectors/writes.py) ------------------------------------------------
+
+    def read_task(self, task: Task, previous: Snapshot | None = None) -> Task:
+        """``GET /tasks/{task_gid}`` with the listing's fields: the task as Asana has it now,
+        placed in its project (a subtask under its parent) as a read places it."""
+        what = f"read task {task.id} ({task.title!r}) again"
+        try:
+            body = self.request(f"/tasks/{task.id}", one_task_params(), what=what)
+        except NotFoundError:
+            raise self._gone(task, what) from None
+        return self._remember(task, body, what)
+
+    def set_role(self, task: Task, letter: str, who: Who) -> Written:
+        """Give ``who`` the letter on ``task``: the assignee, or a people or text custom field
+        (``PUT /tasks/{task_gid}``, one request; its answer is the task after the write)."""
+        raw = self._fresh.get(task.id)
+        if raw is None:
+            task = self.read_task(task)
+            raw = self._fresh[task.id]
+        target = write_target(raw, role_refs(self.source, letter), letter, task, self.describe)
+        where = f"{self.describe}: task {task.id}"
+        before = empty_before(task, target, where, self.source.name)
+        value = (who.account,) if target.type == PEOPLE else who.names[:1]
+        fresh = self._put(task, write_body(target, value), f"set {target.label} of task {task.id}")
+        return Written(fresh, target, before, target.values(fresh))
+
+    def restore_role(
+        self, task: Task, target: Target, before: tuple[str, ...], after: tuple[str, ...]
+    ) -> Written:
+        """Put ``before`` back into ``target`` where it still holds ``after``."""
+        where = f"{self.describe}: task {task.id}"
+        now = unchanged_since(task, target, after, where, self.source.name)
+        what = f"restore {target.label} of task {task.id}"
+        fresh = self._put(task, write_body(target, before), what)
+        return Written(fresh, target, now, target.values(fresh))
+
+    def _put(self, task: Task, data: dict[str, Any], what: str) -> Task:
+        """``PUT /tasks/{task_gid}``; a refusal says which scope or access is missing."""
+        try:
+            body = self.http.request_json(
+                "PUT",
+                f"{self.base_url}/tasks/{task.id}",
+                params=one_task_params(),
+                json_body={"data": data},
+                what=what,
+            )
+        except AuthError as exc:
+            if "answered 401" in str(exc):
+                raise
+            raise AuthError(
+                f"{self.describe}: Asana answered 403 Forbidden to {what} ({task.title!r}): the "
+                f"token may read this task but not change it. A token of an OAuth app needs the "
+                f"{WRITE_SCOPE!r} scope; a personal access token needs its user to have edit "
+                "access to the task (a comment-only project member has none). Nothing was changed",
+                source=self.source.name,
+            ) from None
+        except NotFoundError:
+            raise self._gone(task, what) from None
+        return self._remember(task, body, what)
+
+    def _remember(self, task: Task, body: Any, what: str) -> Task:
+        """The task of a ``{data: task}`` answer, converted in its place; its raw form kept."""
+        raw = shape(self.source.name, f"the answer to {what}").obj(body).get("data")
+        self._fresh[task.id] = raw
+        if task.parent_id is not None:  # a subtask is placed under its parent, as a read does
+            parent = Task(
+                self.source.name,
+                task.parent_id,
+                "",
+                container=task.container,
+                container_id=task.container_id,
+                group=task.group,
+            )
+            return task_from_asana(raw, self.source.name, parent=parent, tz=self.tz)
+        project = Ref(task.container_id, task.container) if task.container_id else None
+        return task_from_asana(raw, self.source.name, project=project, tz=self.tz)
+
+    def _gone(self, task: Task, what: str) -> NotFoundError:
+        return NotFoundError(
+            f"{self.describe}: Asana answered 404 to {what}: task {task.id} ({task.title!r}) "
+            "is deleted, or moved where the token's user cannot see it",
+            source=self.source.name,
+        )
+
     # -- HTTP ----------------------------------------------------------------------------------
 
     def paged(self, path: str, params: Mapping[str, Any], *, what: str) -> Iterator[Any]:
@@ -595,6 +745,14 @@ class AsanaConnector:
         project fails the read, never shrinks it.
         """
         return in_order(calls, self.max_workers, name=self.kind)
+
+
+def _ref(obj: Ref, unique: set[str]) -> str:
+    """An object's name when it names this object alone, else its gid."""
+    name = (obj.name or "").strip()
+    if name and name.casefold() in unique and not name.isdigit():
+        return obj.name or obj.gid
+    return obj.gid
 
 
 def _listed(names: Sequence[str], limit: int = 10) -> str:

@@ -45,6 +45,9 @@ PROJECT_FIELDS = ("name", "archived")
 # a project's custom field definitions (the references of the config must resolve on them)
 FIELD_SETTING_FIELDS = ("custom_field.name", "custom_field.resource_subtype")
 COUNT_FIELDS = ("num_incomplete_tasks", "num_completed_tasks")  # check_scope's cost estimate
+# raci fix: the OAuth scope that `PUT /tasks/{task_gid}` (updateTask) declares in the spec; a
+# personal access token instead needs its user to be allowed to edit the task
+WRITE_SCOPE = "tasks:write"
 
 
 def task_params(completed_since: datetime | None = None) -> dict[str, Any]:
@@ -77,3 +80,9 @@ def project_params(workspace_gid: str, *, every_active: bool) -> dict[str, Any]:
     if every_active:
         params["archived"] = "false"
     return params
+
+
+def one_task_params() -> dict[str, Any]:
+    """``GET /tasks/{gid}`` and ``PUT /tasks/{gid}`` (raci fix): the task as a listing reads
+    it, so it converts the same way."""
+    return {"opt_fields": ",".join(TASK_FIELDS)}

@@ -17,6 +17,7 @@ KIND = Kind(
         "C": ("field:Consulted",),
         "I": (),
     },
+    writable=("first_people_column",),  # raci fix: R is written here, A and C into their fields
     account_hint="monday:<id>",
     container="board",
     item="item",

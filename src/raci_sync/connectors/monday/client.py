@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -56,6 +57,7 @@ from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 from raci_sync.config import SourceConfig
+from raci_sync.connectors.discovery import Container, Details, Discovery, unique_names
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.monday import KIND
 from raci_sync.connectors.monday.convert import (
@@ -95,7 +97,13 @@ from raci_sync.connectors.monday.limits import (
     Signals,
     install,
 )
-from raci_sync.connectors.monday.queries import QUERIES
+from raci_sync.connectors.monday.queries import QUERIES, WRITES
+from raci_sync.connectors.monday.writes import (
+    WRITE_SCOPE,
+    board_of,
+    people_value,
+    write_target,
+)
 from raci_sync.connectors.parallel import in_order
 from raci_sync.connectors.references import (
     FieldDef,
@@ -106,8 +114,16 @@ from raci_sync.connectors.references import (
     written_references,
 )
 from raci_sync.connectors.shape import Shape
-from raci_sync.errors import SourceError
-from raci_sync.model import Account, Snapshot, Task
+from raci_sync.connectors.writes import (
+    Target,
+    Who,
+    Written,
+    empty_before,
+    role_refs,
+    unchanged_since,
+)
+from raci_sync.errors import AuthError, NotFoundError, SourceError
+from raci_sync.model import LETTERS, Account, Snapshot, Task
 
 __all__ = ["DEFAULT_BASE_URL", "ComplexityBudget", "MondayConnector"]
 
@@ -176,6 +192,8 @@ class MondayConnector:
         self._lock = threading.Lock()
         self.signals = Signals(self.describe, source.bounds.max_wait_s, http.retry.backoff)
         install(http, self.signals)
+        self._fresh: dict[str, Any] = {}  # raci fix: each item's last answer, by id
+        self._teams: dict[str, tuple[str, ...]] | None = None  # raci fix: team members
 
     @property
     def describe(self) -> str:
@@ -269,6 +287,38 @@ class MondayConnector:
             if exc.source is None:
                 exc.source = self.source.name
             raise
+
+    # -- discovery (raci init) ------------------------------------------------------------------
+
+    def discover(self) -> Discovery:
+        """Whose token, and every active board it can see (subitems boards left out): the
+        ``Me`` query and the board listing (one query per 500 boards). A board is named by its
+        name in the config, or by its id where the name would not find it alone (two boards
+        of one name, a name of digits only, spaces at its ends)."""
+        with self._naming_source():
+            who = self._who()
+            listed = self.list_boards()
+        once = unique_names([str(b.get("name") or "") for b in listed])
+        boards = [b for b in listed if b.get("type") in (None, "board")]
+        return Discovery(
+            who,
+            "boards",
+            tuple(
+                Container(str(b["id"]), str(b.get("name") or b["id"]), _board_ref(b, once))
+                for b in boards
+            ),
+        )
+
+    def discover_details(self, chosen: Sequence[Container]) -> Details:
+        """Each chosen board's columns (``BoardColumns``, 100 boards a query) and the account's
+        users with their emails (``Directory``, 1,000 users a query)."""
+        with self._naming_source():
+            heads = self.board_columns([c.id for c in chosen])
+            users, _ = self.read_people()
+        missing = [self._missing_board(c.id) for c in chosen if c.id not in heads]
+        if missing:
+            raise UnresolvedReferences(self.source.name, missing)
+        return Details({c.id: heads[c.id].fields for c in chosen}, tuple(users))
 
     # -- references -----------------------------------------------------------------------------
 
@@ -689,6 +739,115 @@ class MondayConnector:
         cursor = answer.about(f"{answer.what}: the items page").text(page, "cursor")
         return cursor or None, ids
 
+    # -- writes (raci fix: connectors/writes.py) ------------------------------------------------
+
+    def read_task(self, task: Task, previous: Snapshot | None = None) -> Task:
+        """``items(ids: [id])`` (``ReadItem``): the item or subitem as monday has it now,
+        converted as a board read converts it; teams expand to the members ``previous`` kept
+        (else the directory is read once)."""
+        what = f"read item {task.id} ({task.title!r}) again"
+        with self._naming_source():
+            data = self.request("ReadItem", {"itemIds": [task.id]}, what)
+            items = shape(self.source.name, f"the answer to {what}").objs(data.get("items"))
+            if not items:
+                raise NotFoundError(
+                    f"{self.describe}: {what}: monday did not return the item: it is deleted, "
+                    "or on a board the token's user cannot see",
+                )
+            return self._fresh_task(task, items[0], previous, what)
+
+    def set_role(self, task: Task, letter: str, who: Who) -> Written:
+        """Give ``who`` the letter on ``task``: in its people column (``SetPeople``, one
+        mutation, whose answer is the item after it)."""
+        raw = self._fresh.get(task.id)
+        if raw is None:
+            task = self.read_task(task)
+            raw = self._fresh[task.id]
+        named = [
+            r[len("field:") :]
+            for other in LETTERS
+            for r in role_refs(self.source, other)
+            if r.startswith("field:")
+        ]
+        refs = role_refs(self.source, letter)
+        target = write_target(raw, refs, named, letter, task, self.describe)
+        where = f"{self.describe}: item {task.id}"
+        before = empty_before(task, target, where, self.source.name)
+        fresh = self._set_people(task, raw, target, (who.account,))
+        return Written(fresh, target, before, target.values(fresh))
+
+    def restore_role(
+        self, task: Task, target: Target, before: tuple[str, ...], after: tuple[str, ...]
+    ) -> Written:
+        """Put ``before`` back into ``target`` where it still holds ``after``."""
+        where = f"{self.describe}: item {task.id}"
+        now = unchanged_since(task, target, after, where, self.source.name)
+        raw = self._fresh.get(task.id)
+        if raw is None:
+            task = self.read_task(task)
+            raw = self._fresh[task.id]
+        fresh = self._set_people(task, raw, target, before)
+        return Written(fresh, target, now, target.values(fresh))
+
+    def _set_people(self, task: Task, raw: Any, target: Target, accounts: tuple[str, ...]) -> Task:
+        what = f"set {target.label} of item {task.id}"
+        variables = {
+            "boardId": board_of(raw, task),
+            "itemId": task.id,
+            "values": people_value(target.id or "", accounts),
+        }
+        with self._naming_source():
+            try:
+                data = self.request("SetPeople", variables, what)
+            except AuthError as exc:
+                said = re.search(r"refused access \((.*?)\); ", str(exc))
+                raise AuthError(
+                    f"{self.describe}: monday refused to {what} ({task.title!r})"
+                    f"{f' ({said.group(1)})' if said else ''}: the token's user may see the "
+                    "board but not change its items. A personal token needs its user to have "
+                    f"edit rights on the board; a monday app's token the {WRITE_SCOPE!r} scope. "
+                    "Nothing was changed",
+                    source=self.source.name,
+                ) from None
+            item = data.get("change_multiple_column_values")
+            return self._fresh_task(task, item, None, what)
+
+    def _fresh_task(self, task: Task, raw: Any, previous: Snapshot | None, what: str) -> Task:
+        """An item of a ReadItem or SetPeople answer, converted in its place; kept raw."""
+        answer = shape(self.source.name, f"the answer to {what}")
+        item = answer.obj(raw, "the item")
+        board = answer.obj(item.get("board"), "board")
+        self._fresh[task.id] = item
+        parent = None
+        if task.parent_id is not None:  # a subitem sits under its parent, as a read puts it
+            parent = Task(
+                self.source.name,
+                task.parent_id,
+                "",
+                container=task.container,
+                container_id=task.container_id,
+                group=task.group,
+            )
+        return task_from_monday(
+            item,
+            source=self.source.name,
+            board_id=task.container_id or "",
+            board_name=task.container or "",
+            columns={},
+            teams=self._teams_for(previous),
+            fields=self.source.fields,
+            parent=parent,
+            done_labels=done_labels_from_monday(board.get("status_columns"), answer),
+            zone=self.zone,
+        )
+
+    def _teams_for(self, previous: Snapshot | None) -> dict[str, tuple[str, ...]]:
+        """Team id → members: what the last read kept, else the directory read once."""
+        if self._teams is None:
+            cache = self.cached_scope(previous) if previous is not None else None
+            self._teams = dict(cache.teams) if cache is not None else self.read_people()[1]
+        return self._teams
+
     # -- shared ---------------------------------------------------------------------------------
 
     def _board(self, boards: Any, what: str) -> dict[str, Any] | None:
@@ -732,7 +891,8 @@ class MondayConnector:
         }
 
     def request(self, name: str, variables: Mapping[str, Any], what: str) -> dict[str, Any]:
-        """POST the query ``QUERIES[name]``; return its ``data`` (errors raised, budget kept)."""
+        """POST the query ``QUERIES[name]`` (or raci fix's ``WRITES[name]``); return its
+        ``data`` (errors raised, budget kept)."""
         wait, reserved = self.budget.reserve(name)
         if wait > 0:
             self.wait(wait, f"the complexity budget is low before {what}; it resets then")
@@ -743,7 +903,10 @@ class MondayConnector:
             body = self.http.request_json(
                 "POST",
                 self.base_url,
-                json_body={"query": QUERIES[name], "variables": dict(variables)},
+                json_body={
+                    "query": QUERIES.get(name) or WRITES[name],
+                    "variables": dict(variables),
+                },
                 check=lambda b: check_body(b, self.source.name, what, max_wait=max_wait),
                 what=what,
             )
@@ -819,6 +982,14 @@ def _containers(boards: Iterable[tuple[BoardRef, Sequence[FieldDef]]]) -> dict[s
         (b.name if names.count(b.name) == 1 else f"{b.name} ({b.id})"): list(defs)
         for b, defs in pairs
     }
+
+
+def _board_ref(board: Mapping[str, Any], unique: set[str]) -> str:
+    """The board's name when it names this board alone, else its id."""
+    name = str(board.get("name") or "")
+    if name and name == name.strip() and name.casefold() in unique and not name.isdigit():
+        return name
+    return str(board["id"])
 
 
 def _names(listed: Sequence[Mapping[str, Any]]) -> str:

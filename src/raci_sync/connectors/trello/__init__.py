@@ -17,6 +17,7 @@ KIND = Kind(
         "C": ("field:Consulted",),
         "I": (),
     },
+    writable=("members",),  # raci fix: R is written here, A and C into their fields
     account_hint="trello:username",
     container="board",
     item="card",

@@ -68,6 +68,7 @@ from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 from raci_sync.config import SourceConfig
+from raci_sync.connectors.discovery import Container, Details, Discovery, unique_names
 from raci_sync.connectors.http import HttpClient
 from raci_sync.connectors.parallel import in_order
 from raci_sync.connectors.references import (
@@ -112,8 +113,23 @@ from raci_sync.connectors.trello.queries import (
     is_trello_id,
     oldest_first_second,
 )
+from raci_sync.connectors.trello.writes import (
+    READ_ONLY_ANSWER,
+    WRITE_SCOPE,
+    field_body,
+    one_card_params,
+    write_target,
+)
+from raci_sync.connectors.writes import (
+    Target,
+    Who,
+    Written,
+    empty_before,
+    role_refs,
+    unchanged_since,
+)
 from raci_sync.errors import AuthError, NotFoundError, SourceError
-from raci_sync.model import Snapshot
+from raci_sync.model import Account, Snapshot, Task
 
 T = TypeVar("T")
 
@@ -126,6 +142,10 @@ KEY_HELP = (
 KEPT_HINT = (
     "boards without activity were checked against the definitions kept from their last read; "
     "if a field or list was added in Trello since, run `raci sync --full`"
+)
+WRITE_HELP = (
+    "authorize a token that may write at https://trello.com/1/authorize?expiration=never"
+    f"&scope={WRITE_SCOPE}&response_type=token&name=raci-sync&key=<your API key>"
 )
 _HTTP_DETAIL = re.compile(r"answered (\d{3})[^(]*\((.*)\); ")
 
@@ -144,6 +164,7 @@ class TrelloConnector:
         self.tz = ZoneInfo(source.timezone)  # due and start dates are dates in the team's zone
         secrets = tuple(s.reveal() for s in (source.key, source.token) if s is not None)
         http.secrets = tuple(dict.fromkeys((*http.secrets, *secrets)))
+        self._boards: dict[str, Board] = {}  # raci fix: the boards of the cards it writes
 
     @property
     def describe(self) -> str:
@@ -344,6 +365,36 @@ class TrelloConnector:
         boards = shape(self.source.name, "the list of boards").array(raw)
         return [board_summary_from_trello(b, self.source.name) for b in boards]
 
+    # -- discovery (raci init) -------------------------------------------------------------
+
+    def discover(self) -> Discovery:
+        """Whose token, and every open board its user can see: ``GET /members/me`` and the
+        board listing, two requests. A board is named by its name in the config, or by its id
+        where the name would not find it alone (two open boards of one name, a name that reads
+        as a board id)."""
+        who = self.check()
+        boards = [b for b in self.list_boards() if not b.closed]
+        once = unique_names([b.name for b in boards])
+        return Discovery(
+            who,
+            "boards",
+            tuple(Container(b.id, b.name, _board_ref(b, once)) for b in boards),
+        )
+
+    def discover_details(self, chosen: Sequence[Container]) -> Details:
+        """Each chosen board's custom fields and members: ``GET /boards/{id}`` per board (the
+        call a read makes for the board's definitions). Members come without emails: Trello
+        does not give them."""
+        boards, missing = self.read_definitions([c.id for c in chosen])
+        if missing:
+            raise NotFoundError(f"{self.describe}: {'; '.join(missing)}", source=self.source.name)
+        people: dict[str, Account] = {}
+        for board in boards:
+            for member in board.members:
+                people.setdefault(member.id, member)
+        fields = {c.id: field_defs(b) for c, b in zip(chosen, boards, strict=True)}
+        return Details(fields, tuple(people.values()))
+
     # -- boards and cards ------------------------------------------------------------------
 
     def read_boards(
@@ -481,6 +532,100 @@ class TrelloConnector:
             source=self.source.name,
         )
 
+    # -- writes (raci fix: connectors/writes.py) --------------------------------------------
+
+    def read_task(self, task: Task, previous: Snapshot | None = None) -> Task:
+        """``GET /cards/{id}`` with the listing's fields, converted with its board's definitions
+        (``GET /boards/{id}`` once per board and connector)."""
+        board = self._board_of(task)
+        what = f"read card {task.id} ({task.title!r}) again"
+        try:
+            raw = self.request(f"/cards/{task.id}", one_card_params(), what=what, obj="the card")
+        except NotFoundError:
+            raise NotFoundError(
+                f"{self.describe}: Trello answered 404 to {what}: the card is deleted, or on a "
+                "board the token's user left",
+                source=self.source.name,
+            ) from None
+        return task_from_trello(raw, board, self.source.name, self.source.done_lists, self.tz)
+
+    def set_role(self, task: Task, letter: str, who: Who) -> Written:
+        """Give ``who`` the letter on ``task``: as a card member, or in a dropdown or text
+        custom field; then the card is read back."""
+        board = self._board_of(task)
+        target = write_target(board, role_refs(self.source, letter), letter, task, self.describe)
+        where = f"{self.describe}: card {task.id}"
+        before = empty_before(task, target, where, self.source.name)
+        if target.key == "members":
+            self._add_member(task, who.account)
+        else:
+            self._put_field(task, target, field_body(board, target, who.names[:1], self.describe))
+        fresh = self.read_task(task)
+        return Written(fresh, target, before, target.values(fresh))
+
+    def restore_role(
+        self, task: Task, target: Target, before: tuple[str, ...], after: tuple[str, ...]
+    ) -> Written:
+        """Put ``before`` back into ``target`` where it still holds ``after``."""
+        where = f"{self.describe}: card {task.id}"
+        now = unchanged_since(task, target, after, where, self.source.name)
+        if target.key == "members":
+            for member in (m for m in now if m not in before):
+                what = f"take member {member} off card {task.id}"
+                self.send("DELETE", f"/cards/{task.id}/idMembers/{member}", {}, None, what=what)
+            for member in (m for m in before if m not in now):
+                self._add_member(task, member)
+        else:
+            board = self._board_of(task)
+            self._put_field(task, target, field_body(board, target, before, self.describe))
+        fresh = self.read_task(task)
+        return Written(fresh, target, now, target.values(fresh))
+
+    def _add_member(self, task: Task, member: str) -> None:
+        """``POST /cards/{id}/idMembers``. Not idempotent: when an answer is lost and the retry
+        is refused, the card is read to see whether the first one went through."""
+        what = f"add member {member} to card {task.id}"
+        try:
+            self.send("POST", f"/cards/{task.id}/idMembers", {"value": member}, None, what=what)
+        except AuthError:
+            raise
+        except SourceError:
+            if member not in Target("members", "members").values(self.read_task(task)):
+                raise
+
+    def _put_field(self, task: Task, target: Target, body: dict[str, Any]) -> None:
+        what = f"set {target.label} of card {task.id}"
+        path = f"/cards/{task.id}/customField/{target.id}/item"
+        self.send("PUT", path, {}, body, what=what)
+
+    def _board_of(self, task: Task) -> Board:
+        """The definitions of the card's board (its custom fields, their options)."""
+        board_id = task.container_id or ""
+        if board_id not in self._boards:
+            self._boards[board_id] = self.fetch_board_meta(board_id)
+        return self._boards[board_id]
+
+    def send(
+        self, method: str, path: str, params: Mapping[str, str], body: Any, *, what: str
+    ) -> Any:
+        """One authenticated write; a token that may only read is told how to get one that
+        may write."""
+        auth = self._auth()
+        try:
+            return self.http.request_json(
+                method, self.base_url + path, params={**params, **auth}, json_body=body, what=what
+            )
+        except AuthError as exc:
+            if READ_ONLY_ANSWER not in str(exc):
+                raise self._refused(exc, what, "the card") from None
+            raise AuthError(
+                f"{self.describe}: Trello refused to {what} (401: {READ_ONLY_ANSWER}): the "
+                f"token of source {self.source.name!r} was authorized to read only; raci fix "
+                f"needs one authorized with scope={WRITE_SCOPE}: {WRITE_HELP}. Nothing was "
+                "changed",
+                source=self.source.name,
+            ) from None
+
     # -- HTTP ------------------------------------------------------------------------------
 
     def request_board(self, board_id: str, path: str, params: Mapping[str, str], what: str) -> Any:
@@ -498,26 +643,33 @@ class TrelloConnector:
 
     def request(self, path: str, params: Mapping[str, str], *, what: str, obj: str) -> Any:
         """One authenticated GET; a 401/403 becomes a message about the key and token."""
+        auth = self._auth()
+        try:
+            return self.http.request_json(
+                "GET", self.base_url + path, params={**params, **auth}, what=what
+            )
+        except AuthError as exc:
+            raise self._refused(exc, what, obj) from None
+
+    def _auth(self) -> dict[str, str]:
+        """The ``key`` and ``token`` query parameters (the spec's security schemes)."""
         key, token = self.source.key, self.source.token
         if key is None or token is None:
             raise AuthError(
                 f"{self.describe}: no API key or token configured; {KEY_HELP}",
                 source=self.source.name,
             )
-        auth = {"key": key.reveal(), "token": token.reveal()}
-        try:
-            return self.http.request_json(
-                "GET", self.base_url + path, params={**params, **auth}, what=what
-            )
-        except AuthError as exc:
-            m = _HTTP_DETAIL.search(str(exc))
-            status = f"{m.group(1)}: {m.group(2)}" if m else "refused"
-            raise AuthError(
-                f"{self.describe}: Trello refused {what} ({status}). The API key or token of "
-                f"source {self.source.name!r} is invalid, expired, or has no access to {obj}; "
-                f"{KEY_HELP}",
-                source=self.source.name,
-            ) from None
+        return {"key": key.reveal(), "token": token.reveal()}
+
+    def _refused(self, exc: AuthError, what: str, obj: str) -> AuthError:
+        m = _HTTP_DETAIL.search(str(exc))
+        status = f"{m.group(1)}: {m.group(2)}" if m else "refused"
+        return AuthError(
+            f"{self.describe}: Trello refused {what} ({status}). The API key or token of "
+            f"source {self.source.name!r} is invalid, expired, or has no access to {obj}; "
+            f"{KEY_HELP}",
+            source=self.source.name,
+        )
 
     def parallel(self, calls: Sequence[Callable[[], T]]) -> list[T]:
         """Every call's result in call order, ``max_workers`` at a time. The first failure (in
@@ -528,6 +680,14 @@ class TrelloConnector:
 def definitions(board: Board) -> Definitions:
     """What a board defines that the config's references name."""
     return Definitions(field_defs(board), tuple(lst.name for lst in board.lists.values()))
+
+
+def _board_ref(board: BoardSummary, unique: set[str]) -> str:
+    """The board's name when it names this board alone, else its id."""
+    name = board.name.strip()
+    if name and name.casefold() in unique and not is_trello_id(name):
+        return board.name
+    return board.id
 
 
 def _activity(summary: BoardSummary | None) -> datetime | None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from raci_sync.i18n import _, local_date, localize_number
 from raci_sync.model import ReportData, WeekPoint, WorkloadLine
 from raci_sync.reports.common import (
     clean_text,
@@ -83,17 +84,17 @@ def workload_figure(data: ReportData) -> Figure:
         ax.text(
             0.5,
             0.5,
-            "Nobody holds a letter on an open task in the window.",
+            _("Nobody holds a letter on an open task in the window."),
             ha="center",
             va="center",
             color=MUTED_COLOUR,
             fontsize=11,
         )
-    window = f"{data.window_start.isoformat()} – {data.window_end.isoformat()}"
+    window = f"{local_date(data.window_start)} – {local_date(data.window_end)}"
     more = len(data.workload) - len(rows)
-    title = f"Workload {window}: utilisation of capacity"
+    title = _("Workload {window}: utilisation of capacity").format(window=window)
     if more > 0:
-        title += f" (top {len(rows)}, {more} more not shown)"
+        title += _(" (top {count}, {more} more not shown)").format(count=len(rows), more=more)
     ax.set_title(title, loc="left", fontsize=13, color=TEXT_COLOUR, pad=10)
     return fig
 
@@ -133,14 +134,19 @@ def _draw(ax: Axes, rows: list[_Row], weeks: Sequence[WeekPoint]) -> None:
     for y, row in zip(ys, rows, strict=True):
         if row.percent is None:
             ax.text(
-                2, y, "unmonitored: no capacity set", va="center", color=MUTED_COLOUR, fontsize=11
+                2,
+                y,
+                _("unmonitored: no capacity set"),
+                va="center",
+                color=MUTED_COLOUR,
+                fontsize=11,
             )
         else:
             colour = COLOURS.get(row.status, COLOURS["ok"])
             ax.barh(y, row.percent, height=0.6, color=colour, zorder=2)
             # the label goes right of the bar and of last weeks' dots, so none hides it
             end = max([row.percent, *(v for v in row.history if v is not None)])
-            label = f"{row.percent:.0f} %"
+            label = f"{localize_number(f'{row.percent:.0f}')} %"
             ax.text(end + right * 0.015, y, label, va="center", fontsize=11, zorder=4)
         _history(ax, y, row.history)
     ax.axvline(100, color=LINE_COLOUR, linestyle="--", linewidth=1.2, zorder=3)
@@ -181,14 +187,16 @@ def _legend(fig: Figure, weeks: Sequence[WeekPoint]) -> None:
 
     handles = [
         Patch(color=COLOURS["ok"], label="≤ 100 %"),
-        Patch(color=COLOURS["over"], label="over"),
+        Patch(color=COLOURS["over"], label=_("over")),
         Patch(color=COLOURS["critical"], label="≥ 120 %"),
-        Line2D([], [], color=LINE_COLOUR, linestyle="--", label="capacity"),
+        Line2D([], [], color=LINE_COLOUR, linestyle="--", label=_("capacity")),
     ]
     if weeks:
         label = weeks[0].week
         if len(weeks) > 1:
-            label = f"{weeks[0].week} … {weeks[-1].week} (darker = later)"
+            label = _("{first} … {last} (darker = later)").format(
+                first=weeks[0].week, last=weeks[-1].week
+            )
         handles.append(
             Line2D(
                 [],

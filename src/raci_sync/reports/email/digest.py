@@ -21,14 +21,16 @@ from datetime import date, timedelta
 from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
+from raci_sync.i18n import N_, _, counted, local_date, localize_number
 from raci_sync.model import Finding, ReportData, Severity, Task, WeekPoint, WorkloadLine
 from raci_sync.reports.common import (
+    SEVERITY_WORDS,
+    STATUS_WORDS,
     URL_CHARS,
     display_person,
     finding_problem,
     format_units,
     human_datetime,
-    plural,
     round_half_up,
     short_text,
     short_title,
@@ -38,6 +40,7 @@ from raci_sync.reports.common import (
 )
 from raci_sync.reports.sanitize import clean_line
 from raci_sync.reports.summary import (
+    RAG_LABEL,
     MissingSource,
     ignored_text,
     iso_week,
@@ -67,9 +70,9 @@ T = TypeVar("T")
 
 # The attached workbook (``spreadsheet.email_xlsx``) and its sheets, where "and N more" leads.
 ATTACHMENT = "raci-report-{week}.xlsx"
-FINDINGS_SHEET = "Findings"
-WORKLOAD_SHEET = "Workload"
-UNMATCHED_SHEET = "Unmatched"
+FINDINGS_SHEET = N_("Findings")
+WORKLOAD_SHEET = N_("Workload")
+UNMATCHED_SHEET = N_("Unmatched")
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,11 @@ class OwnershipItem:
     new: bool = False  # not there last week
     chronic: str = ""  # "open 4 weeks" when open three weeks or more; else ""
 
+    @property
+    def severity_word(self) -> str:
+        """The severity for people, in the active language."""
+        return SEVERITY_WORDS.get(str(self.severity), str(self.severity))
+
 
 @dataclass(frozen=True)
 class LoadTask:
@@ -133,6 +141,10 @@ class OverloadItem:
     streak: int  # weeks over capacity in a row, this one included
     split: str = ""  # the load per tool: "indhold (Trello) 9 · kampagner (Asana) 5.5"
     tasks: Capped[LoadTask] = Capped(())  # the largest tasks behind the load
+
+    @property
+    def status_word(self) -> str:
+        return STATUS_WORDS.get(self.status, self.status)
 
 
 @dataclass(frozen=True)
@@ -179,6 +191,10 @@ class LoadItem:
     percent: str
     status: str
 
+    @property
+    def status_word(self) -> str:
+        return STATUS_WORDS.get(self.status, self.status)
+
 
 @dataclass(frozen=True)
 class Digest:
@@ -210,12 +226,17 @@ class Digest:
     workload_sheet: str = WORKLOAD_SHEET  # where every task behind every load is
     unmatched_sheet: str = UNMATCHED_SHEET
 
+    @property
+    def status_label(self) -> str:
+        """``Red`` / ``Rød``: the status in the active language."""
+        return RAG_LABEL[self.status]
+
 
 def percent(utilisation: float | None) -> str:
     """``1.45`` → ``145 %``; None → ``—``."""
     if utilisation is None:
         return "—"
-    return f"{round_half_up(utilisation * 100, 0):.0f} %"
+    return f"{localize_number(f'{round_half_up(utilisation * 100, 0):.0f}')} %"
 
 
 def build_digest(data: ReportData) -> Digest:
@@ -229,28 +250,31 @@ def build_digest(data: ReportData) -> Digest:
     errors = sum(item.severity == Severity.ERROR for item in ownership)
     warnings = len(ownership) - errors
     counts = [
-        (errors, "ownership error"),
-        (len(overloaded), "overloaded"),
-        (overdue, "overdue task"),
-        (warnings, "ownership warning"),
-        (len(data.unmatched), "unmatched account"),
+        counted(errors, "{count} ownership error", "{count} ownership errors"),
+        counted(len(overloaded), "{count} overloaded", "{count} overloaded"),
+        counted(overdue, "{count} overdue task", "{count} overdue tasks"),
+        counted(warnings, "{count} ownership warning", "{count} ownership warnings"),
+        counted(len(data.unmatched), "{count} unmatched account", "{count} unmatched accounts"),
     ]
+    numbers = [errors, len(overloaded), overdue, warnings, len(data.unmatched)]
     # missing data first: the subject says "no data" or "1 source failed" before any finding
     missing = missing_parts(data)
-    parts = missing + [_count(n, word) for n, word in counts if n and not data.no_data]
-    headline = ", ".join(parts[:3]) if parts else "all clear"
+    parts = missing + [
+        text for n, text in zip(numbers, counts, strict=True) if n and not data.no_data
+    ]
+    headline = ", ".join(parts[:3]) if parts else _("all clear")
     trusted = not data.no_data and not data.missing
     return Digest(
         week=week,
         status=status,
-        subject=clean_line(f"RACI {week}: {status.upper()} — {headline}"),
+        subject=clean_line(f"RACI {week}: {RAG_LABEL[status].upper()} — {headline}"),
         status_reason=", ".join(missing),
         missing_title=missing_title(data),
         missing=tuple(missing_sources(data)),
         no_data=data.no_data,
         summary=tuple(summary_lines(data)),
-        window=f"{data.window_start.isoformat()} – {data.window_end.isoformat()}",
-        window_end=data.window_end.isoformat(),
+        window=f"{local_date(data.window_start)} – {local_date(data.window_end)}",
+        window_end=local_date(data.window_end),
         all_clear=trusted and status == "green" and overdue == 0,
         due_in_window=len(due),
         ownership=cap(ownership),
@@ -263,11 +287,10 @@ def build_digest(data: ReportData) -> Digest:
         matrix_name=None if data.no_data else ATTACHMENT.format(week=week),
         ignored=ignored_text(data),
         notes=tuple(notes(data)),
+        findings_sheet=_(FINDINGS_SHEET),
+        workload_sheet=_(WORKLOAD_SHEET),
+        unmatched_sheet=_(UNMATCHED_SHEET),
     )
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if word == "overloaded" else plural(n, word)
 
 
 # -- the sections ----------------------------------------------------------------------------------
@@ -381,17 +404,24 @@ def trend_text(now: float | None, point: WeekPoint | None, name: str, previous_w
     """``↑ from 95 % last week`` (or ↓, or unchanged): ``name``'s utilisation ``now`` against
     ``point``, the latest stored week ("last week" when it is ``previous_week``)."""
     if point is None:
-        return "no earlier week stored"
-    when = "last week" if point.week == previous_week else f"in {point.week}"
+        return _("no earlier week stored")
+    last = point.week == previous_week
     before = point.utilisation.get(name)
     if before is None or now is None:
-        return f"not measured {when}"
+        if last:
+            return _("not measured last week")
+        return _("not measured in {week}").format(week=point.week)
     was, is_ = round_half_up(before * 100, 0), round_half_up(now * 100, 0)
-    if is_ > was:
-        return f"↑ from {percent(before)} {when}"
-    if is_ < was:
-        return f"↓ from {percent(before)} {when}"
-    return f"→ unchanged from {when}"
+    if is_ == was:
+        if last:
+            return _("→ unchanged from last week")
+        return _("→ unchanged from in {week}").format(week=point.week)
+    arrow = "↑" if is_ > was else "↓"
+    if last:
+        return _("{arrow} from {percent} last week").format(arrow=arrow, percent=percent(before))
+    return _("{arrow} from {percent} in {week}").format(
+        arrow=arrow, percent=percent(before), week=point.week
+    )
 
 
 def _short_week(week: str) -> str:
@@ -477,7 +507,9 @@ def _workload(data: ReportData) -> list[LoadItem]:
     return [
         LoadItem(
             name=short_title(display_person(line.person, names)),
-            percent=percent(line.utilisation) if line.status != "unmonitored" else "unmonitored",
+            percent=percent(line.utilisation)
+            if line.status != "unmonitored"
+            else STATUS_WORDS["unmonitored"],
             status=line.status,
         )
         for line in sorted_workload(data.workload, names)

@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from raci_sync import i18n
 from raci_sync.config import EmailConfig
 from raci_sync.errors import ConfigError, RaciError
 from raci_sync.model import ReportData
@@ -45,8 +46,9 @@ CHART_NAME = "workload.png"
 def _environment() -> jinja2.Environment:
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("raci_sync.reports.email", "templates"),
+        extensions=["jinja2.ext.i18n"],
         # HTML templates escape everything; the plain-text one has nothing to escape into
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=jinja2.StrictUndefined,
@@ -54,6 +56,13 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # the texts in the active language, looked up at render time (the environment is cached)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n._, i18n.ngettext, newstyle=True
+    )
+    env.filters["day"] = i18n.local_date  # a date as people read it in the language
+    env.globals["lang"] = i18n.language
+    return env
 
 
 def render_text(digest: Digest) -> str:

@@ -23,8 +23,10 @@ from datetime import UTC, date
 from email.message import EmailMessage
 
 from raci_sync.config import EmailConfig
+from raci_sync.i18n import N_, Texts, local_date
 from raci_sync.model import Person, ReportData, Task
 from raci_sync.reports.common import (
+    SOURCE_WORDS,
     URL_CHARS,
     format_units,
     short_text,
@@ -38,29 +40,35 @@ from raci_sync.reports.email.message import _address
 from raci_sync.reports.sanitize import clean_line
 from raci_sync.reports.summary import MissingSource, iso_week, missing_parts, missing_sources
 
-TEXT = {
-    "greeting": "Hello {name},",
-    "intro": "this is your own part of this week's RACI report ({window}).",
-    "missing": "Missing data: what follows may be incomplete until these sources sync again.",
-    "no_data": "No data: no source has been read, so nothing below could be checked.",
-    "flagged": "Your tasks with findings (you are R or A)",
-    "load": "Your load",
-    "load_line": "{percent} of your capacity: {load} of {capacity} units in the window.",
-    "unmonitored": "You have no capacity set, so your load ({load} units) is not judged.",
-    "no_load": "No open task counts towards your load in this window.",
-    "due": "Due by {end} (you are R or A)",
-    "overdue": "overdue by {days} day(s)",
-    "nothing": "Nothing needs you this week: no findings on your tasks, nothing due, and your "
-    "load is within your capacity.",
-    "more": "… and {n} more (see the team report)",
-    "footer": "Sent by raci-sync to you alone; the team's report goes to the team.",
-    "due_on": "due {day}",
-    "subject": "RACI {week}, your week: {headline}",
-    "n_flagged": "findings on {n} of your tasks",
-    "n_load": "{percent} load",
-    "n_due": "{n} due",
-    "nothing_short": "nothing needs you",
-}
+TEXT: Texts[str] = Texts(
+    {
+        "greeting": N_("Hello {name},"),
+        "intro": N_("this is your own part of this week's RACI report ({window})."),
+        "missing": N_(
+            "Missing data: what follows may be incomplete until these sources sync again."
+        ),
+        "no_data": N_("No data: no source has been read, so nothing below could be checked."),
+        "flagged": N_("Your tasks with findings (you are R or A)"),
+        "load": N_("Your load"),
+        "load_line": N_("{percent} of your capacity: {load} of {capacity} units in the window."),
+        "unmonitored": N_("You have no capacity set, so your load ({load} units) is not judged."),
+        "no_load": N_("No open task counts towards your load in this window."),
+        "due": N_("Due by {end} (you are R or A)"),
+        "overdue": N_("overdue by {days} day(s)"),
+        "nothing": N_(
+            "Nothing needs you this week: no findings on your tasks, nothing due, and your "
+            "load is within your capacity."
+        ),
+        "more": N_("… and {n} more (see the team report)"),
+        "footer": N_("Sent by raci-sync to you alone; the team's report goes to the team."),
+        "due_on": N_("due {day}"),
+        "subject": N_("RACI {week}, your week: {headline}"),
+        "n_flagged": N_("findings on {n} of your tasks"),
+        "n_load": N_("{percent} load"),
+        "n_due": N_("{n} due"),
+        "nothing_short": N_("nothing needs you"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -174,8 +182,8 @@ def build_personal(data: ReportData, person: Person, address: str) -> PersonalDi
         name=short_title(person.name),
         address=address,
         week=week,
-        window=f"{data.window_start.isoformat()} – {data.window_end.isoformat()}",
-        window_end=data.window_end.isoformat(),
+        window=f"{local_date(data.window_start)} – {local_date(data.window_end)}",
+        window_end=local_date(data.window_end),
         subject=clean_line(TEXT["subject"].format(week=week, headline=headline)),
         missing=tuple(missing_sources(data)),
         no_data=data.no_data,
@@ -308,7 +316,10 @@ def _sections(digest: PersonalDigest) -> list[tuple[str, list[Line]]]:
     """(heading, lines) in the order both parts show them: missing data first."""
     out: list[tuple[str, list[Line]]] = []
     if digest.no_data or digest.missing:
-        lines = [Line(f"{m.name} ({m.tool}): {m.status} — {m.why}") for m in digest.missing]
+        lines = [
+            Line(f"{m.name} ({m.tool}): {SOURCE_WORDS.get(m.status, m.status)} — {m.why}")
+            for m in digest.missing
+        ]
         out.append((TEXT["no_data"] if digest.no_data else TEXT["missing"], lines))
     if digest.flagged.items:
         lines = []
@@ -324,7 +335,7 @@ def _sections(digest: PersonalDigest) -> list[tuple[str, list[Line]]]:
             f"[{t.role}] ",
             t.title,
             t.url,
-            f": {t.load}" + (", " + TEXT["due_on"].format(day=t.due.isoformat()) if t.due else ""),
+            f": {t.load}" + (", " + TEXT["due_on"].format(day=local_date(t.due)) if t.due else ""),
         )
         for t in digest.load_tasks.items
     ]
@@ -332,7 +343,7 @@ def _sections(digest: PersonalDigest) -> list[tuple[str, list[Line]]]:
     if digest.due.items:
         lines = [
             Line(
-                f"{d.due.isoformat()} [{d.letters}] ",
+                f"{local_date(d.due)} [{d.letters}] ",
                 d.title,
                 d.url,
                 f" ({d.tool})"

@@ -1,0 +1,179 @@
+"""`raci fix` on the command line, against the spec-built fakes: the dry run's lines, --apply
+with and without a terminal, the summary and its exit codes, the report after it, --undo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+
+from raci_sync.store import Store
+from tests.cli_runs import run
+from tests.fakes.server import FakeServer
+from tests.fakes.workspace import Workspace
+from tests.fakes.writes import fix_config, small_workspace
+
+
+@pytest.fixture
+def fakes(tmp_path: Path) -> Iterator[tuple[FakeServer, Workspace, Path]]:
+    ws = small_workspace()
+    with FakeServer(ws) as server:
+        cfg = tmp_path / "raci.toml"
+        cfg.write_text(fix_config(server, ws, tmp_path / "raci.sqlite"), encoding="utf-8")
+        yield server, ws, cfg
+        assert server.violations == {"asana": [], "trello": [], "monday": []}
+
+
+@pytest.fixture
+def synced(
+    fakes: tuple[FakeServer, Workspace, Path], capsys: pytest.CaptureFixture[str]
+) -> tuple[FakeServer, Workspace, Path]:
+    server, ws, cfg = fakes
+    code, _, err = run(["--config", str(cfg), "-q", "sync"], capsys)
+    assert code == 0, err
+    return server, ws, cfg
+
+
+def test_the_dry_run_lists_the_changes_and_writes_nothing(
+    synced: tuple[FakeServer, Workspace, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, _, cfg = synced
+    server.reset()
+    code, out, _ = run(["--config", str(cfg), "fix"], capsys)
+    assert code == 0
+    lines = [ln for ln in out.splitlines() if ln.startswith("set ")]
+    assert any(ln.startswith("set Accountable = ") and "(Trello card " in ln for ln in lines)
+    assert any(ln.startswith("set Responsible = ") and "(Asana task " in ln for ln in lines)
+    assert any("(monday.com item " in ln and ", a subitem of " in ln for ln in lines)
+    assert "Not fixable" in out and out.rstrip().endswith("`raci fix --apply` writes them")
+    assert sum(server.counts.values()) == 0
+
+
+def test_without_a_terminal_apply_needs_yes(
+    synced: tuple[FakeServer, Workspace, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, _, cfg = synced
+    server.reset()
+    code, _, err = run(["--config", str(cfg), "fix", "--apply"], capsys)
+    assert code == 2 and "add --yes" in err
+    code, _, err = run(["--config", str(cfg), "fix", "--apply", "--undo", "1", "--yes"], capsys)
+    assert code == 2 and "give one of them" in err
+    assert sum(server.counts.values()) == 0
+
+
+def test_apply_then_report_then_undo(
+    synced: tuple[FakeServer, Workspace, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, ws, cfg = synced
+    base = ["--config", str(cfg)]
+    code, out, err = run([*base, "fix", "--apply", "--yes", "--source", "indhold"], capsys)
+    assert code == 0, err
+    written = [ln for ln in out.splitlines() if ln.startswith("written: set ")]
+    assert written and all("(Trello card " in ln for ln in written)
+    [summary] = [ln for ln in out.splitlines() if " written, " in ln]
+    run_id = int(summary.rsplit("(run ", 1)[1].rstrip(")"))
+    assert summary == f"{len(written)} written, 0 skipped, 0 failed (run {run_id})"
+    assert f"`raci fix --undo {run_id}`" in out
+    # the report shows what was written, without a sync in between
+    code, out, _ = run([*base, "report", "-f", "json"], capsys)
+    report = json.loads(out)
+    fixed = {
+        (t["id"], a["role"], a["person"])
+        for t in report["tasks"]
+        for a in t["assignments"]
+        if t["source"] == "indhold"
+    }
+    changes = [parsed(line) for line in written]
+    assert all(change in fixed for change in changes)
+    with Store(cfg.parent / "raci.sqlite", create=False) as store:
+        assert len(store.fix_changes(run_id)) == len(written)
+    code, out, err = run([*base, "fix", "--undo", str(run_id), "--yes"], capsys)
+    assert code == 0, err
+    assert f"{len(written)} put back, 0 skipped, 0 failed" in out
+    for card, letter, person in changes:  # the cards are as they were before the apply
+        task = ws.trello.task(card)
+        names = {ws.people[i].name for i in task.responsible}
+        assert task.accountable is None if letter == "A" else person not in names
+    code, _, err = run([*base, "fix", "--undo", "999", "--yes"], capsys)
+    assert code == 2 and "no run 999" in err
+
+
+def parsed(line: str) -> tuple[str, str, str]:
+    """(card id, letter, person) of a ``written: set Accountable = X on 'T' (Trello card ID …``
+    line."""
+    letter = "A" if line.startswith("written: set Accountable") else "R"
+    person = line.split(" = ", 1)[1].split(" on '", 1)[0]
+    card = line.split("(Trello card ", 1)[1].split(" ", 1)[0]
+    return card, letter, person
+
+
+def test_a_failed_write_exits_3_after_the_others(
+    synced: tuple[FakeServer, Workspace, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, _, cfg = synced
+    server.fakes["monday"].read_only = True
+    code, out, _ = run(["--config", str(cfg), "fix", "--apply", "--yes"], capsys)
+    assert code == 3
+    assert any(ln.startswith("FAILED: set ") and "boards:write" in ln for ln in out.splitlines())
+    assert any(ln.startswith("written: set ") and "(Trello card " in ln for ln in out.splitlines())
+    assert " failed (run " in out and ", 0 failed" not in out
+
+
+def test_on_a_terminal_each_change_is_confirmed(
+    synced: tuple[FakeServer, Workspace, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, _, cfg = synced
+    answers = iter(["y", "n"])
+    asked: list[str] = []
+
+    def answer(prompt: str) -> str:
+        asked.append(prompt)
+        return next(answers, "n")
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(click.termui, "visible_prompt_func", answer)
+    code, out, _ = run(["--config", str(cfg), "fix", "--apply", "-s", "indhold"], capsys)
+    assert code == 0
+    assert asked[0].startswith("set ") and asked[0].endswith("? [y/N]: ")
+    assert out.count("written: ") == 1
+    assert out.count("skipped: ") == len(asked) - 1 and "— not confirmed" in out
+
+
+def test_without_a_store_there_is_nothing_to_plan_from(
+    fakes: tuple[FakeServer, Workspace, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, cfg = fakes
+    code, _, err = run(["--config", str(cfg), "fix"], capsys)
+    assert code == 3 and "does not exist" in err
+
+
+def test_a_task_someone_changed_after_the_dry_run_is_skipped_and_said(
+    synced: tuple[FakeServer, Workspace, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, ws, cfg = synced
+    base = ["--config", str(cfg)]
+    code, out, _ = run([*base, "fix", "--source", "kampagner"], capsys)
+    assert code == 0
+    planned = [
+        ln for ln in out.splitlines() if ln.startswith("set Accountable = ") and ", a sub" not in ln
+    ]
+    assert planned
+    task_id = planned[0].split("(Asana task ", 1)[1].split(" ", 1)[0].rstrip(",")
+    someone = ws.people[5].index
+    ws.touch("asana", task_id, accountable=someone)  # a person sets it in Asana meanwhile
+    code, out, err = run([*base, "fix", "--apply", "--yes", "--source", "kampagner"], capsys)
+    assert code == 0, err
+    skipped = [ln for ln in out.splitlines() if ln.startswith("skipped: ") and task_id in ln]
+    assert skipped and all("it changed in Asana since the snapshot" in ln for ln in skipped)
+    assert ws.asana.task(task_id).accountable == someone  # what the person set stays
+    all_skipped = sum(ln.startswith("skipped: ") for ln in out.splitlines())
+    written = sum(ln.startswith("written: ") for ln in out.splitlines())
+    [summary] = [ln for ln in out.splitlines() if " written, " in ln]
+    assert summary.startswith(f"{written} written, {all_skipped} skipped, 0 failed (run ")
+    assert written > 0  # the other tasks of the plan were still written
