@@ -237,8 +237,7 @@ def test_check_config_warns_of_an_ignore_or_rule_that_matches_no_stored_task(
     cfg = synced(capsys, tmp_path, httpserver)
     text = cfg.read_text(encoding="utf-8")
     cfg.write_text(
-        text
-        + '\n[[ignore]]\ntask = "no-such-card"\n\n[[ignore]]\naccount = "trello:nobody"\n',
+        text + '\n[[ignore]]\ntask = "no-such-card"\n\n[[ignore]]\naccount = "trello:nobody"\n',
         encoding="utf-8",
     )
     code, _, err = run(["--config", str(cfg), "check-config"], capsys)

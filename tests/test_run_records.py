@@ -194,11 +194,12 @@ def test_a_signal_ends_a_stalled_run_within_2_s(
             int(store.db.execute("SELECT max(id) FROM runs").fetchone()[0])
         )
     assert status == "interrupted" and why and "interrupted by" in why
-    again = raci_run(cfg, "run", "-q", "--no-report")  # the lock was released
-    time.sleep(0.5)
+    server.accepted.clear()
+    again = raci_run(cfg, "run", "-q", "--no-report")  # the lock was released:
+    assert server.accepted.wait(20), "the second run never reached the server"  # it read
     again.send_signal(signal.SIGTERM)
-    again.communicate(timeout=10)
-    assert again.returncode == 143  # not 4: nobody held the lock
+    _, err = again.communicate(timeout=10)
+    assert again.returncode == 143, err  # not 4: nobody held the lock
 
 
 def test_a_second_signal_ends_at_once(stalled: tuple[Path, StallingServer]) -> None:
