@@ -153,6 +153,23 @@ def test_without_a_store_there_is_nothing_to_plan_from(
     assert code == 3 and "does not exist" in err
 
 
+@pytest.mark.parametrize("writes", [["--apply", "--yes"], ["--undo", "1", "--yes"]])
+def test_writes_without_a_store_leave_no_trace(
+    tmp_path: Path, writes: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = small_workspace()
+    with FakeServer(ws) as server:
+        store = tmp_path / "data" / "raci.sqlite"
+        cfg = tmp_path / "raci.toml"
+        cfg.write_text(fix_config(server, ws, store), encoding="utf-8")
+        code, _, err = run(["--config", str(cfg), "fix", *writes], capsys)
+        assert sum(server.counts.values()) == 0
+    assert code == 3 and f"the store {store.as_posix()} does not exist" in err
+    assert "Traceback" not in err
+    # neither the store, nor its folder, nor a lock file beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raci.toml"]
+
+
 def test_a_task_someone_changed_after_the_dry_run_is_skipped_and_said(
     synced: tuple[FakeServer, Workspace, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

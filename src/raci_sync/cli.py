@@ -1135,6 +1135,8 @@ def _fix_writes(cfg: Config, options: FixOptions, undo_run: int | None) -> int:
     from raci_sync.store import Store, default_store_path
 
     path = cfg.store or default_store_path()
+    if not Path(path).exists():  # NoDataError, before the lock makes a folder or a lock file
+        Store(path, create=False).close()
     with run_lock(path), Store(path, create=False) as store:
         if undo_run is not None:
             result = fixing.undo(cfg, store, undo_run, options)
