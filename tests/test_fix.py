@@ -192,6 +192,33 @@ def test_one_failing_task_does_not_stop_the_others(setup: Setup) -> None:
     assert others and sum(holds(setup, f) for f in others) > 0
 
 
+def test_a_write_whose_read_back_fails_is_recorded_as_written_and_undone(setup: Setup) -> None:
+    p = setup.plan(only=("indhold",))
+    victim = next(f for f in p.fixes if f.letter == "A")
+    card = f"/cards/{victim.task.id}"
+    reads = [0]
+
+    def fault(req: Request) -> Reply | None:
+        if req.method == "GET" and req.path == card:
+            reads[0] += 1
+            if reads[0] > 1:  # the read before the write passes; the read back after it fails
+                return Reply(503, {"message": "unavailable"})
+        return None
+
+    setup.server.fault = fault
+    result = setup.apply(replace(p, fixes=(victim,)))
+    said = outcome(result, victim)
+    assert holds(setup, victim)  # Trello took the write ...
+    assert said.status == WRITTEN and "reading it back failed" in said.reason  # ... and it says so
+    assert not result.failed
+    [change] = setup.store.fix_changes(result.run_id)
+    assert change.status == WRITTEN and change.target is not None and change.after
+    setup.server.fault = None
+    back = undo(setup.config, setup.store, result.run_id, setup.options())
+    assert [o.status for o in back.outcomes] == [WRITTEN], back.outcomes
+    assert not holds(setup, victim)
+
+
 @pytest.mark.parametrize(
     ("kind", "said"),
     [

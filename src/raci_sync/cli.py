@@ -1193,7 +1193,7 @@ def _confirm(text: str) -> bool:
 
 def _said(outcome: Outcome) -> None:
     mark = {"written": "written", "skipped": "skipped", "failed": "FAILED"}[outcome.status]
-    reason = f" — {outcome.reason}" if outcome.reason and outcome.status != "written" else ""
+    reason = f" — {outcome.reason}" if outcome.reason else ""
     click.echo(f"{mark}: {outcome.change}{reason}")
 
 

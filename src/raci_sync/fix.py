@@ -338,6 +338,13 @@ class _Session:
         return fresh
 
     def _keep(self, done: Written, record: _Record, text: str) -> Outcome:
+        if done.unread:  # written, but not read back: the store keeps its version until a sync
+            self.seen.pop(done.task.id, None)
+            reason = (
+                f"written, but reading it back failed ({self.http.scrub(done.unread)}); the "
+                "store shows it after the next `raci sync`"
+            )
+            return record(text, WRITTEN, reason, done)
         self.seen[done.task.id] = done.task
         self.written[done.task.id] = done.task
         return record(text, WRITTEN, "", done)

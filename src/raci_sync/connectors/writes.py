@@ -61,12 +61,17 @@ class Who:
 @dataclass(frozen=True)
 class Written:
     """One write done: the task read back after it, the field, and its values before and
-    after (account ids, or names for a dropdown or text field)."""
+    after (account ids, or names for a dropdown or text field). A write the tool took is a
+    Written even when reading the task back failed (``unread``): it must be recorded, so that
+    an undo can put it back."""
 
     task: Task
     target: Target
     before: tuple[str, ...]
     after: tuple[str, ...]
+    # Why the task could not be read back after the write, which the tool took: then ``task``
+    # is the version read before it and ``after`` what was written (not to be stored as read).
+    unread: str = ""
 
 
 class NotWritable(SourceError):

@@ -558,9 +558,21 @@ class TrelloConnector:
         before = empty_before(task, target, where, self.source.name)
         if target.key == "members":
             self._add_member(task, who.account)
+            wrote: tuple[str, ...] = (who.account,)
         else:
             self._put_field(task, target, field_body(board, target, who.names[:1], self.describe))
-        fresh = self.read_task(task)
+            wrote = who.names[:1]
+        return self._read_back(task, target, before, wrote)
+
+    def _read_back(
+        self, task: Task, target: Target, before: tuple[str, ...], wrote: tuple[str, ...]
+    ) -> Written:
+        """The card read again after a write Trello took; when that read fails, the write is
+        still said (``unread``), with what was written, never lost as a failure."""
+        try:
+            fresh = self.read_task(task)
+        except SourceError as exc:
+            return Written(task, target, before, wrote, unread=str(exc))
         return Written(fresh, target, before, target.values(fresh))
 
     def restore_role(
@@ -578,8 +590,7 @@ class TrelloConnector:
         else:
             board = self._board_of(task)
             self._put_field(task, target, field_body(board, target, before, self.describe))
-        fresh = self.read_task(task)
-        return Written(fresh, target, now, target.values(fresh))
+        return self._read_back(task, target, now, before)
 
     def _add_member(self, task: Task, member: str) -> None:
         """``POST /cards/{id}/idMembers``. Not idempotent: when an answer is lost and the retry
