@@ -219,6 +219,42 @@ def test_a_write_whose_read_back_fails_is_recorded_as_written_and_undone(setup: 
     assert not holds(setup, victim)
 
 
+def _is_write(kind: str, req: Request) -> bool:
+    if kind == "asana":
+        return req.method == "PUT"
+    query = req.body.get("query", "") if isinstance(req.body, dict) else ""
+    return "change_multiple_column_values" in query
+
+
+@pytest.mark.parametrize("kind", ["asana", "monday"])
+def test_a_write_answered_with_a_cut_off_body_is_checked_by_reading_again(
+    setup: Setup, kind: str
+) -> None:
+    p = setup.plan(only=(NAMES[kind],))
+    victim = next(f for f in p.fixes if f.letter == "R" and not f.task.parent_id)
+    cut = Reply(status=None, truncate=12)  # the tool took it; its answer stops mid-way
+    setup.server.fault = lambda req: cut if req.api == kind and _is_write(kind, req) else None
+    result = setup.apply(replace(p, fixes=(victim,)))
+    said = outcome(result, victim)
+    assert holds(setup, victim)
+    assert said.status == WRITTEN, said.reason
+    [change] = setup.store.fix_changes(result.run_id)
+    assert change.status == WRITTEN and change.after and change.target is not None
+
+
+def test_a_write_answered_with_a_cut_off_body_that_did_not_happen_fails(setup: Setup) -> None:
+    p = setup.plan(only=("kampagner",))
+    victim = next(f for f in p.fixes if f.letter == "R" and not f.task.parent_id)
+    # a 200 with a broken body, and the write not done (the fake never sees it)
+    setup.server.fault = lambda req: (
+        Reply(200, b'{"data": {') if req.api == "asana" and req.method == "PUT" else None
+    )
+    result = setup.apply(replace(p, fixes=(victim,)))
+    said = outcome(result, victim)
+    assert not holds(setup, victim)
+    assert said.status == FAILED and "not valid JSON" in said.reason
+
+
 @pytest.mark.parametrize(
     ("kind", "said"),
     [

@@ -133,9 +133,10 @@ from raci_sync.connectors.writes import (
     Written,
     empty_before,
     role_refs,
+    same_values,
     unchanged_since,
 )
-from raci_sync.errors import AuthError, NotFoundError, SourceError
+from raci_sync.errors import AuthError, NotFoundError, ResponseError, SourceError
 from raci_sync.model import Account, Snapshot, Task
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
@@ -614,7 +615,7 @@ class AsanaConnector:
         where = f"{self.describe}: task {task.id}"
         before = empty_before(task, target, where, self.source.name)
         value = (who.account,) if target.type == PEOPLE else who.names[:1]
-        fresh = self._put(task, write_body(target, value), f"set {target.label} of task {task.id}")
+        fresh = self._write(task, target, value, f"set {target.label} of task {task.id}")
         return Written(fresh, target, before, target.values(fresh))
 
     def restore_role(
@@ -624,8 +625,20 @@ class AsanaConnector:
         where = f"{self.describe}: task {task.id}"
         now = unchanged_since(task, target, after, where, self.source.name)
         what = f"restore {target.label} of task {task.id}"
-        fresh = self._put(task, write_body(target, before), what)
+        fresh = self._write(task, target, before, what)
         return Written(fresh, target, now, target.values(fresh))
+
+    def _write(self, task: Task, target: Target, values: tuple[str, ...], what: str) -> Task:
+        """``target`` made to hold ``values``; the task after it. An answer that cannot be read
+        (cut off, not JSON, not a task) does not say whether Asana took the write: the task is
+        read again, and holds the values (written) or not (the answer's error)."""
+        try:
+            return self._put(task, write_body(target, values), what)
+        except ResponseError as exc:
+            fresh = self.read_task(task)
+            if same_values(target.values(fresh), values):
+                return fresh
+            raise exc from None
 
     def _put(self, task: Task, data: dict[str, Any], what: str) -> Task:
         """``PUT /tasks/{task_gid}``; a refusal says which scope or access is missing."""

@@ -120,9 +120,10 @@ from raci_sync.connectors.writes import (
     Written,
     empty_before,
     role_refs,
+    same_values,
     unchanged_since,
 )
-from raci_sync.errors import AuthError, NotFoundError, SourceError
+from raci_sync.errors import AuthError, NotFoundError, ResponseError, SourceError
 from raci_sync.model import LETTERS, Account, Snapshot, Task
 
 __all__ = ["DEFAULT_BASE_URL", "ComplexityBudget", "MondayConnector"]
@@ -790,6 +791,18 @@ class MondayConnector:
         return Written(fresh, target, now, target.values(fresh))
 
     def _set_people(self, task: Task, raw: Any, target: Target, accounts: tuple[str, ...]) -> Task:
+        """The people column made to hold ``accounts``; the item after it. An answer that
+        cannot be read (cut off, not JSON, not an item) does not say whether monday took the
+        write: the item is read again, and holds them (written) or not (the answer's error)."""
+        try:
+            return self._send_people(task, raw, target, accounts)
+        except ResponseError as exc:
+            fresh = self.read_task(task)
+            if same_values(target.values(fresh), accounts):
+                return fresh
+            raise exc from None
+
+    def _send_people(self, task: Task, raw: Any, target: Target, accounts: tuple[str, ...]) -> Task:
         what = f"set {target.label} of item {task.id}"
         variables = {
             "boardId": board_of(raw, task),
