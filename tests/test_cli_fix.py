@@ -4,7 +4,11 @@ with and without a terminal, the summary and its exit codes, the report after it
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +17,7 @@ import pytest
 
 from raci_sync.store import Store
 from tests.cli_runs import run
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, Request, Stall
 from tests.fakes.workspace import Workspace
 from tests.fakes.writes import fix_config, small_workspace
 
@@ -194,3 +198,46 @@ def test_a_task_someone_changed_after_the_dry_run_is_skipped_and_said(
     [summary] = [ln for ln in out.splitlines() if " written, " in ln]
     assert summary.startswith(f"{written} written, {all_skipped} skipped, 0 failed (run ")
     assert written > 0  # the other tasks of the plan were still written
+
+
+def test_a_signal_during_a_write_records_every_write_the_tool_saw(
+    synced: tuple[FakeServer, Workspace, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, _, cfg = synced
+    stalled, release = threading.Event(), threading.Event()
+    writes: list[str] = []
+
+    def fault(req: Request) -> Stall | None:
+        if req.api != "trello" or req.method == "GET":
+            return None
+        writes.append(req.path)
+        if len(writes) == 2:  # the second write hangs until the signal was sent
+            stalled.set()
+            return Stall(30, until=release)
+        return None
+
+    server.fault = fault
+    raci = Path(sys.executable).parent / "raci"
+    proc = subprocess.Popen(
+        [str(raci), "--config", str(cfg), "fix", "--apply", "--yes", "-s", "indhold"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    try:
+        assert stalled.wait(30), "the second write never came"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        release.set()  # the tool takes the write after all, its answer unread
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    with Store(cfg.parent / "raci.sqlite", create=False) as store:
+        run_id = 2  # the sync was run 1
+        assert store.run_record(run_id)[0] == "interrupted"
+        changes = store.fix_changes(run_id)
+    # both writes the tool saw are recorded: the first written, the cut-off one said as such
+    assert [c.status for c in changes] == ["written", "failed"]
+    assert "interrupted while it was being written" in (changes[1].reason or "")

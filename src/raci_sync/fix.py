@@ -301,6 +301,9 @@ class _Session:
             return record(text, SKIPPED, self.http.scrub(str(exc)))
         except SourceError as exc:
             return record(text, FAILED, self.http.scrub(str(exc)))
+        except Interrupted:
+            record(text, FAILED, self._cut_off())
+            raise
         return self._keep(done, record, text)
 
     def restore(self, change: FixChange, undone: Mapping[int, int]) -> Outcome:
@@ -325,6 +328,9 @@ class _Session:
             return record(text, SKIPPED, self.http.scrub(str(exc)))
         except SourceError as exc:
             return record(text, FAILED, self.http.scrub(str(exc)))
+        except Interrupted:
+            record(text, FAILED, self._cut_off())
+            raise
         return self._keep(done, record, text)
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -375,6 +381,14 @@ class _Session:
             for value in fields_for_ref(task, ref, self.roles)
             for who in (*value.accounts, *value.names)
         ]
+
+    def _cut_off(self) -> str:
+        """Why a change interrupted while being written is recorded: its answer never came."""
+        tool = KINDS[self.source.kind].title if self.source.kind in KINDS else self.source.kind
+        return (
+            f"interrupted while it was being written: {tool} may or may not have taken it; "
+            "`raci sync`, then `raci fix`, shows which"
+        )
 
     def _cannot_write(self) -> str:
         return f"raci fix cannot write to {self.source.kind} sources (their connector cannot)"
