@@ -220,8 +220,8 @@ def test_a_write_whose_read_back_fails_is_recorded_as_written_and_undone(setup: 
 
 
 def _is_write(kind: str, req: Request) -> bool:
-    if kind == "asana":
-        return req.method == "PUT"
+    if kind != "monday":
+        return req.method != "GET"
     query = req.body.get("query", "") if isinstance(req.body, dict) else ""
     return "change_multiple_column_values" in query
 
@@ -273,6 +273,30 @@ def test_a_token_without_write_access_is_told_what_it_lacks(
     assert all(said in o.reason and "Nothing was changed" in o.reason for o in failed)
     for secret in (fake_asana.TOKEN, fake_trello.KEY, fake_trello.TOKEN):
         assert all(secret not in o.reason for o in failed)
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("asana", "'tasks:write' scope"),
+        ("trello", "scope=read,write"),
+        ("monday", "'boards:write' scope"),
+    ],
+)
+def test_a_write_refused_with_403_names_the_scope_it_needs(
+    setup: Setup, kind: str, said: str
+) -> None:
+    p = setup.plan(only=(NAMES[kind],))
+    victim = next(f for f in p.fixes if f.letter == "R" and not f.task.parent_id)
+    body: Any = {"errors": [{"message": "Forbidden"}]} if kind != "trello" else b"forbidden"
+    setup.server.fault = lambda req: (
+        Reply(403, body) if req.api == kind and _is_write(kind, req) else None
+    )
+    result = setup.apply(replace(p, fixes=(victim,)))
+    failed = outcome(result, victim)
+    assert failed.status == FAILED and said in failed.reason, failed.reason
+    assert "scope=read&" not in failed.reason  # never the read-only token's recipe
+    assert not holds(setup, victim)
 
 
 def test_undo_puts_back_what_nobody_changed_since(setup: Setup) -> None:

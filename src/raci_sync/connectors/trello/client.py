@@ -628,7 +628,15 @@ class TrelloConnector:
             )
         except AuthError as exc:
             if READ_ONLY_ANSWER not in str(exc):
-                raise self._refused(exc, what, "the card") from None
+                m = _HTTP_DETAIL.search(str(exc))
+                status = f"{m.group(1)}: {m.group(2)}" if m else "refused"
+                raise AuthError(
+                    f"{self.describe}: Trello refused to {what} ({status}): the key and token "
+                    f"of source {self.source.name!r} may not change this card. raci fix needs "
+                    f"a token authorized with scope={WRITE_SCOPE} ({WRITE_HELP}) whose user "
+                    "is a board member who may edit (an observer may not). Nothing was changed",
+                    source=self.source.name,
+                ) from None
             raise AuthError(
                 f"{self.describe}: Trello refused to {what} (401: {READ_ONLY_ANSWER}): the "
                 f"token of source {self.source.name!r} was authorized to read only; raci fix "
