@@ -299,6 +299,31 @@ def test_a_write_refused_with_403_names_the_scope_it_needs(
     assert not holds(setup, victim)
 
 
+@pytest.mark.parametrize("kind", ["asana", "trello"])
+def test_a_write_answered_429_waits_as_asked_within_max_wait(setup: Setup, kind: str) -> None:
+    p = setup.plan(only=(NAMES[kind],))
+    first, second = [f for f in p.fixes if f.letter == "R" and not f.task.parent_id][:2]
+    asked = {first.task.id: "7", second.task.id: "100000"}  # the second: past max_wait_s
+    answered: set[str] = set()
+
+    def fault(req: Request) -> Reply | None:
+        if req.api != kind or not _is_write(kind, req):
+            return None
+        task = next(t for t in asked if t in req.path)
+        if task == second.task.id or task not in answered:
+            answered.add(task)
+            return Reply(429, {"errors": [{"message": "slow down"}]}, {"Retry-After": asked[task]})
+        return None
+
+    slept: list[float] = []
+    setup.server.fault = fault
+    result = setup.apply(replace(p, fixes=(first, second)), sleep=slept.append)
+    assert outcome(result, first).status == WRITTEN and holds(setup, first)
+    assert 7 in slept and max(slept) < 1000
+    late = outcome(result, second)
+    assert late.status == FAILED and "max_wait_s" in late.reason and not holds(setup, second)
+
+
 def test_undo_puts_back_what_nobody_changed_since(setup: Setup) -> None:
     p = setup.plan(only=("indhold",))
     applied = setup.apply(p)
