@@ -241,3 +241,21 @@ def test_a_signal_during_a_write_records_every_write_the_tool_saw(
     # both writes the tool saw are recorded: the first written, the cut-off one said as such
     assert [c.status for c in changes] == ["written", "failed"]
     assert "interrupted while it was being written" in (changes[1].reason or "")
+
+
+def test_a_damaged_store_is_said_with_the_way_back(
+    synced: tuple[FakeServer, Workspace, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, _, cfg = synced
+    store = cfg.parent / "raci.sqlite"
+    data = bytearray(store.read_bytes())
+    third = len(data) // 3
+    data[third : third + 4096] = b"Z" * 4096
+    store.write_bytes(bytes(data))
+    server.reset()
+    for args in (["fix"], ["fix", "--apply", "--yes"]):
+        code, out, err = run(["--config", str(cfg), *args], capsys)
+        assert code == 2, (args, err)
+        assert f"the store {store} is damaged" in err and "internal error" not in err
+        assert "run `raci sync --full`" in err and not out
+    assert sum(server.counts.values()) == 0

@@ -1121,6 +1121,7 @@ def fix(
         options.confirm = _confirm
     if not writes:
         with _open_store(cfg, create=False) as store:
+            store.check_intact()  # a damaged file is said as such, not met mid-plan
             _fix_data_warnings(cfg, store)
             plan = fixing.plan(cfg, store, options)
         _show_plan(cfg, plan)

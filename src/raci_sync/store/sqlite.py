@@ -140,6 +140,12 @@ class Store:
             self.db.close()
             raise
 
+    def check_intact(self) -> None:
+        """StoreError saying how to recover when the file is damaged (a store opened without
+        ``write`` is not checked when opened)."""
+        if self.path != ":memory:":
+            check_intact(self.db, self.path)
+
     def __enter__(self) -> Store:
         return self
 
