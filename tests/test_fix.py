@@ -6,6 +6,7 @@ undo puts back what was written, where nobody changed it since."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -322,6 +323,25 @@ def test_a_write_answered_429_waits_as_asked_within_max_wait(setup: Setup, kind:
     assert 7 in slept and max(slept) < 1000
     late = outcome(result, second)
     assert late.status == FAILED and "max_wait_s" in late.reason and not holds(setup, second)
+
+
+def test_time_spent_confirming_does_not_count_against_the_deadline(
+    setup: Setup, tmp_path: Path
+) -> None:
+    path = tmp_path / "short.toml"
+    text = fix_config(setup.server, setup.ws, tmp_path / "raci.sqlite")
+    path.write_text(text + "[sync]\nsource_deadline_s = 1\n", encoding="utf-8")
+    config = load_config(path)
+    p = plan(config, setup.store, setup.options(only=("indhold",)))
+    fixes = p.fixes[:3]
+
+    def slow_person(_text: str) -> bool:
+        time.sleep(0.6)  # three answers: longer than the source's whole deadline
+        return True
+
+    opts = setup.options(confirm=slow_person)
+    result = apply(config, setup.store, replace(p, fixes=fixes), opts)
+    assert [o.status for o in result.outcomes] == [WRITTEN] * 3, [o.reason for o in result.outcomes]
 
 
 def test_undo_puts_back_what_nobody_changed_since(setup: Setup) -> None:

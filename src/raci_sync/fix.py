@@ -279,7 +279,7 @@ class _Session:
         """Confirm, read again, check, write and record one planned change."""
         text = describe_fix(fix, {self.source.name: self.source.kind})
         record = self._recorder("set", fix.task, fix.letter, fix.person.name)
-        if self.opts.confirm is not None and not self.opts.confirm(text):
+        if not self._confirmed(text):
             return record(text, SKIPPED, "not confirmed")
         if self.writer is None:
             return record(text, FAILED, self._cannot_write())
@@ -312,7 +312,7 @@ class _Session:
         record = self._recorder("undo", None, change.letter, change.person, change)
         if change.id is not None and change.id in undone:
             return record(text, SKIPPED, f"run {undone[change.id]} undid it already")
-        if self.opts.confirm is not None and not self.opts.confirm(f"undo: {text}"):
+        if not self._confirmed(f"undo: {text}"):
             return record(text, SKIPPED, "not confirmed")
         stored = self.seen.get(change.task_id) or self.stored.get(change.task_id)
         if stored is None:
@@ -334,6 +334,17 @@ class _Session:
         return self._keep(done, record, text)
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _confirmed(self, text: str) -> bool:
+        """Whether the change goes ahead; the time the person takes to answer is not counted
+        against the source's deadline ([sync] source_deadline_s bounds the tool, not them)."""
+        if self.opts.confirm is None:
+            return True
+        asked = self.http.clock()
+        try:
+            return self.opts.confirm(text)
+        finally:
+            self.http.not_counting(asked)
 
     def _read(self, task: Task) -> Task:
         assert self.writer is not None

@@ -166,6 +166,15 @@ class HttpClient:
             started = self.started
         return self.bounds.deadline_s - (now - started)
 
+    def not_counting(self, started_at: float) -> None:
+        """Take the time since ``started_at`` (this client's ``clock``) off the source's
+        deadline: time spent waiting for a person (a confirmation on the terminal) is not the
+        tool's."""
+        spent = max(self.clock() - started_at, 0.0)
+        with self._lock:
+            if self.started is not None:
+                self.started += spent
+
     def wait(self, seconds: float, why: str) -> None:
         """Sleep ``seconds`` because the API asked for it (``why`` says who and what, e.g.
         "monday's complexity budget resets in 40 s"), within the bounds: a wait longer than
