@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import click
 import pytest
 
 from raci_sync.config import Config, load_config
@@ -418,3 +421,33 @@ def test_a_token_revoked_between_listing_and_reading_leaves_that_tool_out(
     assert [s.kind for s in load_config(cfg).sources] == ["asana", "monday"]
     assert "# Not included: Trello: " in cfg.read_text(encoding="utf-8")
     assert "Traceback" not in out + err
+
+
+def test_time_spent_choosing_on_the_terminal_is_not_the_tools_deadline(
+    world: InitWorld,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from raci_sync.init import tools as init_tools
+
+    now = [0.0]
+    made = init_tools.make_http
+
+    def on_a_fake_clock(source: Any) -> Any:
+        http = made(source)
+        http.clock = lambda: now[0]
+        return http
+
+    def slow_person(_prompt: str) -> str:
+        now[0] += 3600.0  # an hour at each prompt: past the default 900 s deadline
+        return "all"
+
+    monkeypatch.setattr(init_tools, "make_http", on_a_fake_clock)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(click.termui, "visible_prompt_func", slow_person)
+    cfg = tmp_path / "raci.toml"
+    code, out, err = init(world, cfg, capsys)
+    assert "deadline" not in out + err
+    assert code == 0, out + err
+    assert {s.kind for s in load_config(cfg).sources} == set(KINDS)

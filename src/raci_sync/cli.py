@@ -1278,7 +1278,7 @@ def init(
       raci init --board "Indhold & SoMe" --project "Kampagne Q1 2027"
     """
     from raci_sync.init.draft import local_timezone
-    from raci_sync.init.tools import draft_from, open_tools
+    from raci_sync.init.tools import draft_from, open_tools, person_time
 
     given = _start(ctx)
     path = find_config(given.get("config_path"))
@@ -1294,7 +1294,8 @@ def init(
     failed = [t for t in tools if t.connector is not None and t.discovery is None]
     if not any(t.containers for t in tools):
         return _nothing_to_ask(tools, failed)
-    problems = _choose(tools, take_all, wanted)
+    with person_time(tools):  # choosing on the terminal takes no tool's time
+        problems = _choose(tools, take_all, wanted)
     if problems:
         raise click.UsageError("; ".join(problems))
     failed += _read_chosen(tools)

@@ -9,7 +9,8 @@ the message; the others go on. Only the tool's connector talks to it (``discover
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,7 +20,7 @@ from raci_sync.config.settings import normalise_name
 from raci_sync.connectors import KINDS, Kind
 from raci_sync.connectors.base import make_connector, make_http
 from raci_sync.connectors.discovery import Container, Details, Discoverable, Discovery
-from raci_sync.connectors.http import RetryPolicy, safe_text
+from raci_sync.connectors.http import HttpClient, RetryPolicy, safe_text
 from raci_sync.errors import AuthError, ConfigError, SourceError
 from raci_sync.init.draft import Draft, draft_sources
 from raci_sync.init.roster import merge_people
@@ -42,6 +43,7 @@ class Tool:
     details: Details | None = None
     connector: Discoverable | None = None
     scrub: Callable[[str], str] = safe_text
+    http: HttpClient | None = None  # the connector's: its deadline, its secrets
 
     @property
     def containers(self) -> tuple[Container, ...]:
@@ -118,6 +120,7 @@ def open_tool(kind: Kind, env: Mapping[str, str], base_url: str | None) -> Tool:
     http.retry = RETRIES
     connector = make_connector(source, http)
     tool.scrub = http.scrub
+    tool.http = http
     if isinstance(connector, Discoverable):
         tool.connector = connector
     else:
@@ -132,6 +135,18 @@ def _bad_value(value: str) -> str:
     if not value.isascii() or not value.isprintable():
         return "has a character that cannot be sent (not printable ASCII)"
     return ""
+
+
+@contextmanager
+def person_time(tools: Sequence[Tool]) -> Iterator[None]:
+    """A block in which a person is asked: its time is not counted against any tool's
+    deadline ([sync] source_deadline_s bounds the tools, not the person choosing)."""
+    started = [(t.http, t.http.clock()) for t in tools if t.http is not None]
+    try:
+        yield
+    finally:
+        for http, at in started:
+            http.not_counting(at)
 
 
 @dataclass(frozen=True)
