@@ -36,6 +36,7 @@ from tests.fakes import asana as fake_asana
 from tests.fakes import trello as fake_trello
 from tests.fakes.server import FakeServer, Reply, Request
 from tests.fakes.workspace import Task as WsTask
+from tests.fakes.workspace import Team as WsTeam
 from tests.fakes.workspace import Workspace
 from tests.fakes.writes import FREE, NAMES, fix_config, small_workspace
 
@@ -342,6 +343,23 @@ def test_time_spent_confirming_does_not_count_against_the_deadline(
     opts = setup.options(confirm=slow_person)
     result = apply(config, setup.store, replace(p, fixes=fixes), opts)
     assert [o.status for o in result.outcomes] == [WRITTEN] * 3, [o.reason for o in result.outcomes]
+
+
+def test_a_people_column_holding_only_a_team_without_members_is_never_overwritten(
+    setup: Setup,
+) -> None:
+    victim = next(
+        f for f in setup.plan(only=("events",)).fixes if f.letter == "R" and not f.task.parent_id
+    )
+    setup.ws.teams.append(WsTeam("990001", "Nattevagt", ()))  # a team nobody is in (yet)
+    setup.ws.touch("monday", victim.task.id, team="990001")
+    setup.sync()  # the snapshot has the team: a column with no account in it, but not empty
+    p = setup.plan(only=("events",))
+    again = next(f for f in p.fixes if f.task.id == victim.task.id and f.letter == "R")
+    result = setup.apply(replace(p, fixes=(again,)))
+    said = outcome(result, again)
+    assert said.status == SKIPPED and "Nattevagt" in said.reason, said.reason
+    assert setup.ws.monday.task(victim.task.id).team == "990001"
 
 
 def test_undo_puts_back_what_nobody_changed_since(setup: Setup) -> None:

@@ -42,6 +42,18 @@ class Target:
                 return f.accounts if self.type == PEOPLE else f.names
         return ()
 
+    def held(self, task: Task) -> tuple[str, ...]:
+        """What the field holds as a person would see it: :meth:`values`, else its text when
+        it has any (a monday team nobody is in yet, an agent: a column that holds no account
+        but is not empty); () only when it is empty."""
+        values = self.values(task)
+        if values:
+            return values
+        for f in task.fields:
+            if f.key == self.key and (self.key != "field" or f.id == self.id):
+                return (f.text.strip(),) if f.text and f.text.strip() else ()
+        return ()
+
     @property
     def label(self) -> str:
         """``the assignee``, ``field 'Accountable'``: the field, as messages name it."""
@@ -131,9 +143,9 @@ def empty_before(task: Task, target: Target, where: str, source: str) -> tuple[s
     """The values of ``target`` on ``task``, which must be none: :class:`Occupied` otherwise.
     ``where`` names the task as its tool does (``card 5f…``, ``item 12``, ``task 12``)."""
     before = target.values(task)
-    if before:
+    if held := target.held(task):
         raise Occupied(
-            f"{where} ({task.title!r}) already has {', '.join(before)} in {target.label}; "
+            f"{where} ({task.title!r}) already has {', '.join(held)} in {target.label}; "
             "raci never overwrites what a person set",
             source=source,
         )
