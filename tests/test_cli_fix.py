@@ -104,6 +104,11 @@ def test_apply_then_report_then_undo(
         assert task.accountable is None if letter == "A" else person not in names
     code, _, err = run([*base, "fix", "--undo", "999", "--yes"], capsys)
     assert code == 2 and "no run 999" in err
+    # the undo itself is not undone, and is not said to have written nothing
+    code, out, err = run([*base, "fix", "--undo", str(run_id + 1), "--yes"], capsys)
+    assert code == 2 and f"run {run_id + 1} was an undo" in err and not out
+    code, _, err = run([*base, "fix", "--undo", "1", "--yes"], capsys)  # the sync
+    assert code == 2 and "run 1 (ok) wrote nothing in the tools" in err
 
 
 def parsed(line: str) -> tuple[str, str, str]:

@@ -171,7 +171,14 @@ def apply(config: Config, store: Store, fix_plan: FixPlan, options: FixOptions) 
 def undo(config: Config, store: Store, run_id: int, options: FixOptions) -> FixResult:
     """Put back what run ``run_id`` wrote, where nobody changed it since."""
     status, _ = store.run_record(run_id)  # StoreError when there is no such run
-    written = [c for c in store.fix_changes(run_id) if c.action == "set" and c.status == WRITTEN]
+    recorded = store.fix_changes(run_id)
+    written = [c for c in recorded if c.action == "set" and c.status == WRITTEN]
+    if not written and any(c.action == "undo" and c.status == WRITTEN for c in recorded):
+        raise NothingToUndo(
+            f"run {run_id} was an undo: it put back what an earlier run wrote, and an undo is "
+            "not undone; `raci fix` shows what would be written again, `raci fix --apply` "
+            "writes it"
+        )
     if not written:
         raise NothingToUndo(
             f"run {run_id} ({status}) wrote nothing in the tools, so there is nothing to undo; "
