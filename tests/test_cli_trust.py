@@ -251,3 +251,28 @@ def test_check_config_warns_of_an_ignore_or_rule_that_matches_no_stored_task(
     )
     code, out, err = run(["--config", str(cfg), "check-config"], capsys)
     assert code == 0 and "warning" not in err and "checked against the tasks after a sync" in out
+
+
+def test_a_report_on_a_store_damaged_where_it_reads_says_so_never_an_internal_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, httpserver: Any, demo_env: None
+) -> None:
+    """A report opens its store without checking every page (that costs time on a large one):
+    a damaged page met while reading the tasks is the store's damage, said with the way back
+    (exit 2), not "internal error" (exit 70) — for every command that reads the store."""
+    import sqlite3
+
+    cfg = synced(capsys, tmp_path, httpserver)
+    path = tmp_path / "s.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'tasks'").fetchone()
+    db.close()
+    data = bytearray(path.read_bytes())
+    start = (root - 1) * page_size
+    data[start : start + page_size] = b"\xab" * page_size  # the tasks table's root page
+    path.write_bytes(bytes(data))
+    for command in (["report", "--allow-stale"], ["matrix", "--allow-stale"], ["fix"]):
+        code, _, err = run(["--config", str(cfg), *command], capsys)
+        assert code == 2, (command, err)
+        assert "is damaged" in err and "raci sync --full" in err and "internal error" not in err

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -92,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def run_cli(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; errors become one clear line, never a traceback."""
+    _OPENED.clear()
     try:
         rv = cli.main(args=argv, prog_name="raci", standalone_mode=False)
         return int(rv or 0)
@@ -122,14 +124,25 @@ def run_cli(argv: list[str] | None = None) -> int:
     except (StoreError, RaciError) as exc:
         click.echo(f"raci: {exc}", err=True)
         return EXIT_CONFIG
+    except sqlite3.DatabaseError as exc:
+        said = _store_fault(exc)
+        if said is None:
+            return _internal_error(exc)
+        click.echo(f"raci: {said}", err=True)
+        return EXIT_CONFIG
     except Exception as exc:
-        logging.getLogger("raci_sync").debug("internal error", exc_info=True)
-        click.echo(
-            f"raci: internal error ({type(exc).__name__}: {exc}); run again with "
-            "--debug for details and please report it",
-            err=True,
-        )
-        return 70
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    """A bug: one line, the details with --debug, exit 70."""
+    logging.getLogger("raci_sync").debug("internal error", exc_info=True)
+    click.echo(
+        f"raci: internal error ({type(exc).__name__}: {exc}); run again with "
+        "--debug for details and please report it",
+        err=True,
+    )
+    return EXIT_BUG
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -258,7 +271,23 @@ def _report_data(
 def _open_store(cfg: Config, *, create: bool = True) -> Store:
     from raci_sync.store import Store, default_store_path
 
-    return Store(cfg.store or default_store_path(), create=create, write=create)
+    store = Store(cfg.store or default_store_path(), create=create, write=create)
+    _OPENED.append(store)
+    return store
+
+
+# The stores this process opened: a damaged page met while reading one (a report opens a store
+# without checking every page, which costs time on a large one) is said as that store's damage,
+# with the way back, by run_cli — never as an internal error.
+_OPENED: list[Store] = []
+
+
+def _store_fault(exc: sqlite3.DatabaseError) -> str | None:
+    """What a database error from reading a store means, or None when it is no storage fault."""
+    if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        return None
+    stores = [s for s in _OPENED if s.path != ":memory:"]
+    return stores[-1].explain(exc) if stores else None
 
 
 # --as-of within these: a window, its trends and its weeks must be real dates
