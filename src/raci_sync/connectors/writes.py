@@ -11,12 +11,13 @@ and puts a value back only where the field still holds what raci wrote (:class:`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from raci_sync.config import SourceConfig
 from raci_sync.connectors import KINDS
-from raci_sync.errors import SourceError
+from raci_sync.errors import ResponseError, SourceError
 from raci_sync.model import Snapshot, Task
 
 # How a field takes a value: account ids (people fields, assignee, card members, people
@@ -166,3 +167,21 @@ def unchanged_since(
             source=source,
         )
     return now
+
+
+def written_or_read_back(
+    write: Callable[[], Task],
+    read_again: Callable[[], Task],
+    target: Target,
+    values: tuple[str, ...],
+) -> Task:
+    """The task after ``write``. An answer that cannot be read (cut off, not JSON, not a task)
+    does not say whether the tool took the write: the task is read again, and holds ``values``
+    in ``target`` (written) or not (the answer's error is raised)."""
+    try:
+        return write()
+    except ResponseError as exc:
+        fresh = read_again()
+        if same_values(target.values(fresh), values):
+            return fresh
+        raise exc from None

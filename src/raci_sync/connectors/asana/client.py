@@ -133,10 +133,10 @@ from raci_sync.connectors.writes import (
     Written,
     empty_before,
     role_refs,
-    same_values,
     unchanged_since,
+    written_or_read_back,
 )
-from raci_sync.errors import AuthError, NotFoundError, ResponseError, SourceError
+from raci_sync.errors import AuthError, NotFoundError, SourceError
 from raci_sync.model import Account, Snapshot, Task
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
@@ -632,13 +632,12 @@ class AsanaConnector:
         """``target`` made to hold ``values``; the task after it. An answer that cannot be read
         (cut off, not JSON, not a task) does not say whether Asana took the write: the task is
         read again, and holds the values (written) or not (the answer's error)."""
-        try:
-            return self._put(task, write_body(target, values), what)
-        except ResponseError as exc:
-            fresh = self.read_task(task)
-            if same_values(target.values(fresh), values):
-                return fresh
-            raise exc from None
+        return written_or_read_back(
+            lambda: self._put(task, write_body(target, values), what),
+            lambda: self.read_task(task),
+            target,
+            values,
+        )
 
     def _put(self, task: Task, data: dict[str, Any], what: str) -> Task:
         """``PUT /tasks/{task_gid}``; a refusal says which scope or access is missing."""

@@ -120,10 +120,10 @@ from raci_sync.connectors.writes import (
     Written,
     empty_before,
     role_refs,
-    same_values,
     unchanged_since,
+    written_or_read_back,
 )
-from raci_sync.errors import AuthError, NotFoundError, ResponseError, SourceError
+from raci_sync.errors import AuthError, NotFoundError, SourceError
 from raci_sync.model import LETTERS, Account, Snapshot, Task
 
 __all__ = ["DEFAULT_BASE_URL", "ComplexityBudget", "MondayConnector"]
@@ -794,13 +794,12 @@ class MondayConnector:
         """The people column made to hold ``accounts``; the item after it. An answer that
         cannot be read (cut off, not JSON, not an item) does not say whether monday took the
         write: the item is read again, and holds them (written) or not (the answer's error)."""
-        try:
-            return self._send_people(task, raw, target, accounts)
-        except ResponseError as exc:
-            fresh = self.read_task(task)
-            if same_values(target.values(fresh), accounts):
-                return fresh
-            raise exc from None
+        return written_or_read_back(
+            lambda: self._send_people(task, raw, target, accounts),
+            lambda: self.read_task(task),
+            target,
+            accounts,
+        )
 
     def _send_people(self, task: Task, raw: Any, target: Target, accounts: tuple[str, ...]) -> Task:
         what = f"set {target.label} of item {task.id}"
