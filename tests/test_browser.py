@@ -11,8 +11,6 @@ page how wide it is.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -29,33 +27,13 @@ from raci_sync.reports.html import render_html, render_matrix_page
 from raci_sync.store import Store
 from raci_sync.sync import SyncOptions, build_report, sync
 from tests.reports import changed_report
-from tests.reports.browser import Browser, browser
+from tests.reports.browser import FLAGS, Browser, browser, chromium
 from tests.reports.hostile import hostile_report
 
 pytestmark = pytest.mark.slow
 
 WINDOW = (1280, 2000)
-QUIET = [  # no network, no first-run work, no sandbox (containers), no GPU
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-extensions",
-    "--hide-scrollbars",
-]
-
-
-def chromium() -> str:
-    """The Chromium binary, or a failure that says how to get one (never a silent skip)."""
-    found = os.environ.get("RACI_CHROMIUM") or next(
-        (path for name in ("chromium", "chromium-browser") if (path := shutil.which(name))), None
-    )
-    if not found:
-        pytest.fail("headless Chromium is needed: `apt-get install chromium` or set RACI_CHROMIUM")
-    return found
+QUIET = [flag for flag in FLAGS if flag != "--remote-debugging-pipe"]  # one-shot runs
 
 
 @dataclass

@@ -8,11 +8,10 @@ output, and no two tests share a client-side request budget (the limiter is per 
 from __future__ import annotations
 
 import secrets
-from types import TracebackType
 from typing import Any
 
 from raci_sync.connectors import KINDS
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, ServedWorld
 from tests.fakes.workspace import Workspace, generate
 
 
@@ -21,7 +20,7 @@ def small_workspace(seed: int = 21) -> Workspace:
     return generate(40, containers=3, people=6, seed=seed, subtask_share=0.05)
 
 
-class InitWorld:
+class InitWorld(ServedWorld):
     """A FakeServer over ``ws`` whose credentials are fresh random values."""
 
     def __init__(self, ws: Workspace | None = None, *, kinds: tuple[str, ...] = tuple(KINDS)):
@@ -37,18 +36,6 @@ class InitWorld:
         }
         options["monday"]["fast"] = True
         self.server = FakeServer(self.ws, **options)
-
-    def __enter__(self) -> InitWorld:
-        self.server.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.server.stop()
 
     def env(self) -> dict[str, str]:
         """The variables each Kind names (TRELLO_KEY, …), for the tools of ``kinds``."""

@@ -26,13 +26,12 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 from raci_sync.config import Bounds, FieldsConfig, Secret, SourceConfig
 from raci_sync.model import Task
 from tests.fakes import Answer, iso
-from tests.fakes.server import FakeServer, Reply
+from tests.fakes.server import FakeServer, Reply, ServedWorld
 from tests.fakes.workspace import Expected
 from tests.fakes.world import CHANGED_TITLE
 from tests.toy import KIND
@@ -140,7 +139,7 @@ def _task(t: ToyTask) -> dict[str, Any]:
     }
 
 
-class ToyWorld:
+class ToyWorld(ServedWorld):
     """The toy API and its data: ``lists`` lists sharing ``tasks`` tasks, ``people`` people."""
 
     kind = "toy"
@@ -168,18 +167,6 @@ class ToyWorld:
         ]
         self.fake = ToyFake(self)
         self.server = FakeServer(None, extra={"toy": self.fake})
-
-    def __enter__(self) -> ToyWorld:
-        self.server.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.server.stop()
 
     def updated(self, list_id: str) -> datetime:
         return max((t.updated for t in self.tasks if t.list_id == list_id), default=EPOCH)

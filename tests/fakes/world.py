@@ -27,7 +27,7 @@ from tests.fakes import asana as fake_asana
 from tests.fakes import monday as fake_monday
 from tests.fakes import trello as fake_trello
 from tests.fakes.faults import RATE_LIMITS, revoked
-from tests.fakes.server import FakeServer, Reply
+from tests.fakes.server import FakeServer, Reply, ServedWorld
 from tests.fakes.workspace import Expected, Workspace, completed_before, generate
 
 CHANGED_TITLE = "Omdøbt opgave"
@@ -172,7 +172,7 @@ def sync_once(world: World, store: Store, *, full: bool, workers: int = 4) -> in
     return world.server.counts[world.kind]
 
 
-class ToolWorld:
+class ToolWorld(ServedWorld):
     """Asana, Trello or monday.com: their spec-built fake over a generated workspace."""
 
     def __init__(self, kind: str, ws: Workspace, **server_options: Any) -> None:
@@ -181,18 +181,6 @@ class ToolWorld:
         self.server = FakeServer(ws, **server_options)
         self.page_size = PAGE_SIZES[kind]
         self.known_gaps = KNOWN_GAPS[kind]
-
-    def __enter__(self) -> ToolWorld:
-        self.server.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.server.stop()
 
     def source(self, **changes: Any) -> SourceConfig:
         names = tuple(c.name for c in self.ws.tools[self.kind].containers)

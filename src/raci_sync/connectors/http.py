@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
@@ -42,6 +42,7 @@ from raci_sync.errors import (
 )
 
 log = logging.getLogger("raci_sync.http")
+T = TypeVar("T")
 
 SECRET_PARAMS = {"key", "token", "api_key", "apikey", "access_token", "password", "secret"}
 USER_AGENT = "raci-sync/0.1 (+https://pypi.org/project/raci-sync/)"
@@ -256,19 +257,28 @@ class HttpClient:
         GraphQL query that is not a mutation): then a 2xx body cut off or not JSON is retried.
         """
         is_read = _is_read(method, json_body) if read is None else read
+
+        def once() -> Any:
+            body = self._once(method, url, params, json_body, what, is_read)
+            if check is not None:
+                try:
+                    check(body)
+                except SourceError as exc:  # it may quote the server's text
+                    exc.args = (self.scrub(str(exc)), *exc.args[1:])
+                    raise
+            return body
+
+        return self._retried(once, what or method)
+
+    def _retried(self, once: Callable[[], T], what: str) -> T:
+        """``once()`` until it answers, retrying a RetryableError with the API's wait (or the
+        backoff) within ``retry.attempts``, ``retry.budget`` and ``max_wait_s``."""
         waited = 0.0
         attempt = 0
         while True:
             attempt += 1
             try:
-                body = self._once(method, url, params, json_body, what, is_read)
-                if check is not None:
-                    try:
-                        check(body)
-                    except SourceError as exc:  # it may quote the server's text
-                        exc.args = (self.scrub(str(exc)), *exc.args[1:])
-                        raise
-                return body
+                return once()
             except RetryableError as exc:
                 wait = self._next_wait(exc, attempt)
                 if attempt >= self.retry.attempts:
@@ -277,7 +287,7 @@ class HttpClient:
                 if waited + wait > self.retry.budget:
                     raise self._gave_up(exc, attempt, waited) from None
                 log.info("%s: %s; retrying in %.1f s", self.describe, exc, wait)
-                self._sleep(wait, f"retrying {what or method}")
+                self._sleep(wait, f"retrying {what}")
                 waited += wait
 
     def _gave_up(self, exc: RetryableError, attempt: int, waited: float) -> SourceError:
@@ -302,22 +312,7 @@ class HttpClient:
         message and log line instead of the URL: a webhook's URL is a secret as a whole (list
         its parts in ``secrets``). Redirects are not followed; at most ``ERROR_BODY_BYTES`` of
         an answer are read."""
-        waited = 0.0
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self._post_once(url, json_body, what)
-            except RetryableError as exc:
-                wait = self._next_wait(exc, attempt)
-                if attempt >= self.retry.attempts:
-                    raise self._gave_up(exc, attempt, waited) from None
-                self._check_wait(wait, str(exc), asked=exc.wait is not None)
-                if waited + wait > self.retry.budget:
-                    raise self._gave_up(exc, attempt, waited) from None
-                log.info("%s: %s; retrying in %.1f s", self.describe, exc, wait)
-                self._sleep(wait, f"retrying {what}")
-                waited += wait
+        return self._retried(lambda: self._post_once(url, json_body, what), what)
 
     def _post_once(self, url: str, json_body: Any, what: str) -> int:
         limit = self._admit(what)
