@@ -64,6 +64,16 @@ PARENT_SEPARATOR = " › "  # "Parent › Subtask"
 
 _WHITESPACE = re.compile(r"\s+")
 
+# The columns of the workload table, in the terminal and the Markdown report alike.
+WORKLOAD_HEADERS = (
+    N_("Person"),
+    N_("Load"),
+    N_("Capacity"),
+    N_("Utilisation"),
+    N_("Status"),
+    N_("Open tasks"),
+)
+
 
 def clean_text(text: str | None) -> str:
     """One line of printable text: whitespace runs (newlines too) become one space, control

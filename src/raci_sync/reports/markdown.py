@@ -22,6 +22,7 @@ from raci_sync.reports.common import (
     TEXT_CHARS,
     TITLE_CHARS,
     URL_CHARS,
+    WORKLOAD_HEADERS,
     clean_text,
     display_person,
     empty_findings,
@@ -57,14 +58,6 @@ _CHECK_ID = re.compile(r"[^A-Za-z0-9_.:-]")
 # Characters a URL inside ``(...)`` may not carry as they are.
 _URL_SAFE = ";/?:@&=+$,-_.!~*'#%"
 
-WORKLOAD_HEADERS = (
-    N_("Person"),
-    N_("Load"),
-    N_("Capacity"),
-    N_("Utilisation"),
-    N_("Status"),
-    N_("Open tasks"),
-)
 SEVERITY_TITLE: Texts[Severity] = Texts(
     {Severity.ERROR: N_("Errors"), Severity.WARNING: N_("Warnings"), Severity.INFO: N_("Info")}
 )

@@ -27,6 +27,7 @@ from raci_sync.reports.common import (
     ELLIPSIS,
     SOURCE_WORDS,
     STATUS_WORDS,
+    WORKLOAD_HEADERS,
     clean_text,
     display_person,
     empty_findings,
@@ -69,14 +70,7 @@ DETAIL = "    "
 # Every text this module writes for people, in one place (the translation works from here).
 HEADERS: Headings[str] = Headings(
     {
-        "workload_headers": (
-            N_("Person"),
-            N_("Load"),
-            N_("Capacity"),
-            N_("Utilisation"),
-            N_("Status"),
-            N_("Open tasks"),
-        ),
+        "workload_headers": WORKLOAD_HEADERS,
         "unmatched_headers": (N_("Source"), N_("Account"), N_("Name"), N_("Tasks")),
         "person_tasks_headers": (
             N_("Load"),
